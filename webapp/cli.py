@@ -1,0 +1,219 @@
+"""The `grantflow` command: database, deployment, demo data, and the engine's operations.
+
+Every command prints a clear message and exits non-zero on error; errors a user can cause
+(`GrantflowError`, bad JSON, unknown names) never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from workflows import audit, definitions, demo, engine, inbox, migrate
+from workflows.config import PROJECT_ROOT
+from workflows.db import Database
+from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.secho(f"Fehler: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def friendly(fn: F) -> F:
+    """Turn user-caused errors into a message and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            click.secho(f"Fehler: {exc.message}", fg="red", err=True)
+            for error in exc.errors:
+                click.echo(f"  {error.pointer or '/'}: {error.message}", err=True)
+            sys.exit(1)
+        except InvalidDefinition as exc:
+            click.secho("Fehler: Prozessdefinition abgelehnt, nichts gespeichert.", fg="red", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except GrantflowError as exc:
+            _fail(exc.message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _json_object(text: str | None, what: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{what} ist kein gültiges JSON: {exc.msg} (Zeile {exc.lineno}, Spalte {exc.colno}).")
+    if not isinstance(value, dict):
+        _fail(f"{what} muss ein JSON-Objekt sein, z. B. '{{\"feld\": 1}}'.")
+    return value
+
+
+@click.group()
+def main() -> None:
+    """grantflow: der Förderprozess Integrationsmanagement als BPMN-Workflow."""
+
+
+@main.group()
+def db() -> None:
+    """Datenbank verwalten."""
+
+
+@db.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Schema anlegen oder auf den neuesten Stand bringen (Alembic)."""
+    database = Database()
+    migrate.upgrade(database.url)
+    click.echo(f"Datenbank ist aktuell: {_safe_url(database.url)}")
+
+
+def _safe_url(url: str) -> str:
+    return url.split("@")[-1] if "@" in url else url
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--user", "actor", default=None, help="Wer die Bereitstellung vornimmt (fürs Protokoll).")
+@friendly
+def deploy(directory: Path | None, actor: str | None) -> None:
+    """bpmn/ und forms/ aus DIRECTORY (Standard: Projektordner) prüfen und neue Versionen speichern."""
+    bundle = definitions.Bundle.from_directory(directory or PROJECT_ROOT)
+    with Database().write() as session:
+        outcomes = definitions.deploy(session, bundle, actor)
+    for outcome in outcomes:
+        state = "neue Version" if outcome.created else "unverändert"
+        click.echo(f"{outcome.key}: Version {outcome.version} ({state})")
+
+
+@main.command("demo-data")
+@friendly
+def demo_data() -> None:
+    """Ortenaukreis, 51 Gemeinden und Demo-Benutzer (Passwort 'demo') anlegen oder aktualisieren."""
+    with Database().write() as session:
+        counts = demo.load(session)
+    click.echo(f"Demo-Daten geladen: {counts['gemeinden']} Gemeinden, {counts['users']} Benutzer (Passwort 'demo').")
+
+
+@main.command()
+@click.argument("process_key")
+@click.option("--business-key", required=True, help="Bezeichnung des Vorgangs, z. B. 'Ortenaukreis 2017-2018'.")
+@click.option("--user", "actor", required=True, help="Benutzername, der den Vorgang startet.")
+@click.option("--data", "data_json", default=None, help="Startdaten als JSON-Objekt.")
+@friendly
+def start(process_key: str, business_key: str, actor: str, data_json: str | None) -> None:
+    """Einen Vorgang des Prozesses PROCESS_KEY starten."""
+    result = engine.start_instance(Database(), process_key, business_key, actor, _json_object(data_json, "--data"))
+    click.echo(f"Vorgang {result.instance_id} gestartet ({len(result.new_task_ids)} neue Aufgaben).")
+
+
+@main.command()
+@click.option("--user", "actor", required=True, help="Wessen Aufgaben.")
+@click.option("--json", "as_json", is_flag=True, help="Maschinenlesbar ausgeben.")
+@click.option("--instance", "instance_id", type=int, default=None, help="Nur Aufgaben dieses Vorgangs.")
+@click.option("--limit", default=200, show_default=True)
+@friendly
+def tasks(actor: str, as_json: bool, instance_id: int | None, limit: int) -> None:
+    """Offene Aufgaben eines Benutzers (Posteingang)."""
+    page = inbox.list_tasks(Database(), actor, instance_id=instance_id, per_page=limit)
+    if as_json:
+        click.echo(json.dumps({"total": page.total, "tasks": [t.as_json() for t in page.items]},
+                              ensure_ascii=False, indent=2))
+        return
+    if not page.items:
+        click.echo("Keine offenen Aufgaben.")
+    for t in page.items:
+        due = f"  fällig {t.due_at:%d.%m.%Y}" if t.due_at else ""
+        click.echo(f"{t.id:>6}  {t.business_key}  {t.title}  [{t.lane}]{due}")
+    if page.total > len(page.items):
+        click.echo(f"... {page.total - len(page.items)} weitere")
+
+
+@main.command()
+@click.argument("task_id", type=int)
+@click.option("--user", "actor", required=True)
+@click.option("--data", "data_json", required=True, help="Formulardaten als JSON-Objekt.")
+@friendly
+def complete(task_id: int, actor: str, data_json: str) -> None:
+    """Aufgabe TASK_ID mit den Formulardaten abschließen."""
+    result = engine.complete_task(Database(), task_id, _json_object(data_json, "--data"), actor)
+    click.echo(f"Aufgabe {task_id} erledigt; Vorgang {result.instance_id}: {result.status}, "
+               f"{len(result.new_task_ids)} neue Aufgaben.")
+
+
+@main.command()
+@click.argument("instance_id", type=int)
+@click.argument("name")
+@click.option("--user", "actor", required=True)
+@click.option("--data", "data_json", required=True, help="Inhalt der Nachricht als JSON-Objekt.")
+@friendly
+def message(instance_id: int, name: str, actor: str, data_json: str) -> None:
+    """Eine Nachricht (z. B. 'bewilligungsbescheid') an Vorgang INSTANCE_ID zustellen."""
+    result = engine.deliver_message(Database(), instance_id, name, _json_object(data_json, "--data"), actor)
+    click.echo(f"Nachricht '{name}' zugestellt; Vorgang {result.instance_id}: {result.status}.")
+
+
+@main.command()
+@click.option("--now", "now_text", default=None, help="Uhrzeit simulieren (ISO, z. B. 2018-01-31T12:00:00+01:00).")
+@friendly
+def tick(now_text: str | None) -> None:
+    """Fällige Timer auslösen (Fristen, Erinnerungen)."""
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            _fail(f"--now ist kein ISO-Zeitpunkt: {now_text!r}")
+        if now.tzinfo is None:
+            _fail("--now braucht eine Zeitzone, z. B. +01:00.")
+    fired = engine.fire_due_timers(Database(), now=now)
+    click.echo(f"{fired} Vorgänge mit fälligen Timern weitergeführt.")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """Protokoll prüfen."""
+
+
+@audit_group.command("verify")
+@friendly
+def audit_verify() -> None:
+    """Die Hash-Kette des Protokolls prüfen; nennt jeden veränderten oder gelöschten Eintrag."""
+    with Database().read() as session:
+        count, problems = audit.verify(session)
+    if problems:
+        for problem in problems:
+            click.secho(f"Eintrag {problem.event_id}: {problem.message}", fg="red", err=True)
+        _fail(f"Protokoll beschädigt: {len(problems)} Befund(e) in {count} Einträgen.")
+    click.echo(f"Protokoll intakt: {count} Einträge geprüft.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-ticker", is_flag=True, help="Keinen Timer-Thread im Hintergrund starten.")
+def serve(host: str, port: int, no_ticker: bool) -> None:
+    """Die Web-Anwendung starten (Entwicklungsserver)."""
+    from webapp import create_app
+
+    app = create_app(start_ticker=not no_ticker)
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

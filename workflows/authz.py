@@ -1,0 +1,80 @@
+"""Who may do what. Checked in the engine, so every caller (web, API, CLI) gets the same answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from workflows.errors import Forbidden
+from workflows.models import TaskRow, User
+
+ADMIN_ROLE = "Administration"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user as the engine sees them: roles and Gemeinde, loaded once per unit of work."""
+
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    gemeinde_ags: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.roles
+
+
+def load_actor(session: Session, username: str) -> Actor:
+    user = session.scalars(
+        select(User).where(User.username == username)
+        .options(selectinload(User.roles), selectinload(User.gemeinde))
+    ).first()
+    if user is None or not user.active:
+        raise Forbidden(f"Unbekannter oder gesperrter Benutzer '{username}'.")
+    return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None)
+
+
+def visible_tasks_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: the task rows this actor may see (lane role, own Gemeinde, own assignment)."""
+    return and_(
+        TaskRow.lane.in_(sorted(actor.roles)),
+        or_(TaskRow.assignee_gemeinde.is_(None), TaskRow.assignee_gemeinde == (actor.gemeinde_ags or "")),
+        or_(TaskRow.assignee_user.is_(None), TaskRow.assignee_user == actor.username),
+    )
+
+
+def can_see_task(actor: Actor, row: TaskRow) -> bool:
+    return (
+        row.lane in actor.roles
+        and (row.assignee_gemeinde is None or row.assignee_gemeinde == actor.gemeinde_ags)
+        and (row.assignee_user is None or row.assignee_user == actor.username)
+    )
+
+
+def check_may_complete(session: Session, actor: Actor, row: TaskRow) -> None:
+    """Raise `Forbidden` with the reason unless the actor may complete this task."""
+    if row.lane not in actor.roles:
+        raise Forbidden(f"Diese Aufgabe gehört zur Rolle '{row.lane}', die Sie nicht haben.")
+    if row.assignee_gemeinde is not None and row.assignee_gemeinde != actor.gemeinde_ags:
+        raise Forbidden("Diese Aufgabe gehört zu einer anderen Gemeinde.")
+    if row.assignee_user is not None and row.assignee_user != actor.username:
+        raise Forbidden("Diese Aufgabe ist einer anderen Person zugewiesen.")
+    if row.four_eyes_of:
+        preparer = session.scalars(
+            select(TaskRow.completed_by).where(
+                TaskRow.instance_id == row.instance_id, TaskRow.element_id == row.four_eyes_of,
+                TaskRow.status == "completed",
+            ).order_by(TaskRow.completed_at.desc(), TaskRow.id.desc()).limit(1)
+        ).first()
+        if preparer == actor.username:
+            raise Forbidden("Vier-Augen-Prinzip: Sie haben den vorherigen Schritt selbst bearbeitet; "
+                            "diese Freigabe muss eine andere Person erteilen.")
+
+
+def check_has_role(actor: Actor, role: str | None, what: str) -> None:
+    if actor.is_admin or role is None or role in actor.roles:
+        return
+    raise Forbidden(f"{what} ist der Rolle '{role}' vorbehalten.")

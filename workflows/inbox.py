@@ -1,0 +1,344 @@
+"""Read side: the inbox and task/instance views. Plain indexed queries on `task`, no deserialization
+for lists; one instance is loaded only to show a single task's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows import authz, scripting, taskindex
+from workflows.db import Database
+from workflows.errors import Forbidden, NotFound
+from workflows.models import Document, Event, ProcessDefinition, ProcessInstance, TaskRow, utcnow
+from workflows.state import load_state, specs_from_json
+
+SORTS = {
+    "due": (TaskRow.due_at.is_(None), TaskRow.due_at.asc(), TaskRow.id.asc()),
+    "newest": (TaskRow.created_at.desc(), TaskRow.id.desc()),
+    "oldest": (TaskRow.created_at.asc(), TaskRow.id.asc()),
+}
+
+
+@dataclass
+class TaskSummary:
+    id: int
+    instance_id: int
+    business_key: str
+    title: str
+    element_id: str
+    element_name: str
+    lane: str | None
+    form_key: str | None
+    assignee_gemeinde: str | None
+    due_at: datetime | None
+    created_at: datetime
+    status: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "ready" and self.due_at is not None and self.due_at < utcnow()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "instance_id": self.instance_id, "business_key": self.business_key,
+            "title": self.title, "element_id": self.element_id, "element_name": self.element_name,
+            "lane": self.lane, "form_key": self.form_key, "gemeinde": self.assignee_gemeinde,
+            "due_at": self.due_at.isoformat() if self.due_at else None, "overdue": self.overdue,
+            "created_at": self.created_at.isoformat(), "status": self.status,
+            "completed_by": self.completed_by,
+            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+        }
+
+
+@dataclass
+class TaskPage:
+    items: list[TaskSummary]
+    total: int
+    page: int
+    per_page: int
+    by_type: dict[str, int] = field(default_factory=dict)
+    by_instance: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _summary(row: TaskRow, business_key: str) -> TaskSummary:
+    return TaskSummary(
+        row.id, row.instance_id, business_key, row.title, row.element_id, row.element_name, row.lane,
+        row.form_key, row.assignee_gemeinde, row.due_at, row.created_at, row.status, row.completed_by,
+        row.completed_at,
+    )
+
+
+def list_tasks(db: Database, actor_name: str, *, status: str = "ready", instance_id: int | None = None,
+               element_id: str | None = None, sort: str = "due", page: int = 1, per_page: int = 25) -> TaskPage:
+    """The actor's inbox (ready tasks of their roles, Gemeinde and assignments), filtered and paginated."""
+    page, per_page = max(1, page), min(max(1, per_page), 200)
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        base = [authz.visible_tasks_clause(actor), TaskRow.status == status]
+        filters = list(base)
+        if instance_id is not None:
+            filters.append(TaskRow.instance_id == instance_id)
+        if element_id:
+            filters.append(TaskRow.element_id == element_id)
+        total = session.scalar(select(func.count()).select_from(TaskRow).where(*filters)) or 0
+        rows = session.execute(
+            select(TaskRow, ProcessInstance.business_key).join(ProcessInstance)
+            .where(*filters).order_by(*SORTS.get(sort, SORTS["due"]))
+            .offset((page - 1) * per_page).limit(per_page)
+        ).all()
+        by_type = dict(session.execute(
+            select(TaskRow.element_name, func.count()).where(*base).group_by(TaskRow.element_name)
+            .order_by(TaskRow.element_name)).all())
+        by_instance = {
+            iid: (key, count) for iid, key, count in session.execute(
+                select(TaskRow.instance_id, ProcessInstance.business_key, func.count()).join(ProcessInstance)
+                .where(*base).group_by(TaskRow.instance_id, ProcessInstance.business_key)
+                .order_by(ProcessInstance.business_key)).all()
+        }
+        # element ids are the filter values; map names back for the filter dropdown
+        return TaskPage([_summary(r, k) for r, k in rows], total, page, per_page, by_type, by_instance)
+
+
+def element_ids_by_name(db: Database, actor_name: str) -> dict[str, str]:
+    """Task-type filter options: element name -> element id, for the actor's visible ready tasks."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        return dict(session.execute(
+            select(TaskRow.element_name, func.min(TaskRow.element_id))
+            .where(authz.visible_tasks_clause(actor), TaskRow.status == "ready")
+            .group_by(TaskRow.element_name)).all())
+
+
+@dataclass
+class DocumentInfo:
+    id: int
+    kind: str
+    title: str
+    filename: str
+    version: int
+    size: int
+    sha256: str
+    created_at: datetime
+    created_by: str | None
+    gemeinde_ags: str | None
+
+
+@dataclass
+class EventInfo:
+    id: int
+    kind: str
+    actor: str | None
+    created_at: datetime
+    payload: dict[str, Any]
+    task_id: int | None
+
+
+@dataclass
+class TaskDetail:
+    task: TaskSummary
+    schema: dict[str, Any]
+    initial: dict[str, Any]
+    context: dict[str, Any]
+    documents: list[DocumentInfo]
+    history: list[EventInfo]
+    may_complete: bool
+    refusal: str | None
+
+
+def _documents(session: Session, instance_id: int, actor: authz.Actor) -> list[DocumentInfo]:
+    query = select(Document).where(Document.instance_id == instance_id).order_by(Document.created_at.desc(),
+                                                                                 Document.id.desc())
+    return [
+        DocumentInfo(d.id, d.kind, d.title, d.filename, d.version, d.size, d.sha256, d.created_at, d.created_by,
+                     d.gemeinde_ags)
+        for d in session.scalars(query) if may_see_document(actor, d.gemeinde_ags)
+    ]
+
+
+def may_see_document(actor: authz.Actor, gemeinde_ags: str | None) -> bool:
+    """Staff see every document; a Gemeinde sees only what is addressed to it."""
+    if not is_gemeinde_only(actor):
+        return True
+    return gemeinde_ags is not None and gemeinde_ags == actor.gemeinde_ags
+
+
+def is_gemeinde_only(actor: authz.Actor) -> bool:
+    return actor.roles <= {"Gemeinde"}
+
+
+def _history(session: Session, instance_id: int, limit: int = 200) -> list[EventInfo]:
+    return [
+        EventInfo(e.id, e.kind, e.actor, e.created_at, e.payload, e.task_id)
+        for e in session.scalars(select(Event).where(Event.instance_id == instance_id)
+                                 .order_by(Event.id.desc()).limit(limit))
+    ]
+
+
+def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
+    """A task with its form, prefilled values, context data, documents and history."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        row = session.get(TaskRow, task_id)
+        if row is None or not authz.can_see_task(actor, row):
+            raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
+        instance = session.get(ProcessInstance, row.instance_id)
+        assert instance is not None
+        schema = instance.definition.forms.get(row.form_key or "", {"type": "object", "properties": {}})
+        context: dict[str, Any] = {}
+        initial: dict[str, Any] = dict(row.data or {})
+        if row.status == "ready":
+            workflow = load_state(instance.state, specs_from_json(instance.definition.spec_json))
+            task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+            if task is not None:
+                context = dict(task.data)
+                initial = _prefill(task, schema)
+        refusal = None
+        try:
+            if row.status != "ready":
+                refusal = "Diese Aufgabe ist nicht mehr offen."
+            else:
+                authz.check_may_complete(session, actor, row)
+        except Forbidden as exc:
+            refusal = exc.message
+        return TaskDetail(
+            _summary(row, instance.business_key), schema, initial, context,
+            _documents(session, instance.id, actor), _history(session, instance.id, 50),
+            refusal is None, refusal,
+        )
+
+
+def _prefill(task: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    props = taskindex.properties(task)
+    if props.get("prefill"):
+        try:
+            value = scripting.evaluate(props["prefill"], task.data)
+            return dict(value) if isinstance(value, dict) else {}
+        except Exception:  # a prefill is a convenience; the form still works without it
+            return {}
+    source = task.data.get(props["resultVariable"], {}) if props.get("resultVariable") else task.data
+    fields = schema.get("properties", {})
+    return {k: v for k, v in (source or {}).items() if k in fields} if isinstance(source, dict) else {}
+
+
+@dataclass
+class InstanceSummary:
+    id: int
+    business_key: str
+    process_key: str
+    process_name: str
+    version: int
+    status: str
+    summary: dict[str, Any]
+    created_at: datetime
+    created_by: str | None
+    updated_at: datetime
+    next_timer_at: datetime | None
+    waiting_messages: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "business_key": self.business_key, "process": self.process_key,
+            "process_name": self.process_name, "version": self.version, "status": self.status,
+            "current_steps": self.summary.get("current_steps", []),
+            "waiting_for": [m["name"] for m in self.waiting_messages],
+            "next_timer_at": self.next_timer_at.isoformat() if self.next_timer_at else None,
+            "created_at": self.created_at.isoformat(), "created_by": self.created_by,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+def _instance_summary(inst: ProcessInstance, definition: ProcessDefinition) -> InstanceSummary:
+    return InstanceSummary(inst.id, inst.business_key, definition.key, definition.name, definition.version,
+                           inst.status, inst.summary or {}, inst.created_at, inst.created_by, inst.updated_at,
+                           inst.next_timer_at, inst.waiting_messages or [])
+
+
+def _visible_instances_clause(actor: authz.Actor) -> Any:
+    if not is_gemeinde_only(actor):
+        return True
+    return ProcessInstance.id.in_(select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags))
+
+
+def list_instances(db: Database, actor_name: str, *, status: str | None = None, page: int = 1,
+                   per_page: int = 25) -> tuple[list[InstanceSummary], int]:
+    page, per_page = max(1, page), min(max(1, per_page), 200)
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        filters = [_visible_instances_clause(actor)]
+        if status:
+            filters.append(ProcessInstance.status == status)
+        total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*filters)) or 0
+        rows = session.execute(
+            select(ProcessInstance, ProcessDefinition).join(ProcessDefinition).where(*filters)
+            .order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
+            .offset((page - 1) * per_page).limit(per_page)).all()
+        return [_instance_summary(i, d) for i, d in rows], total
+
+
+@dataclass
+class InstanceDetail:
+    instance: InstanceSummary
+    data: dict[str, Any]
+    completed_elements: list[str]
+    active_elements: list[str]
+    tasks: list[TaskSummary]
+    documents: list[DocumentInfo]
+    history: list[EventInfo]
+    sources: dict[str, str]
+
+
+def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDetail:
+    """One round: data, which BPMN elements are done or active (for the diagram), tasks, documents, history."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        inst = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.id == instance_id, _visible_instances_clause(actor))).first()
+        if inst is None:
+            raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+        workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
+        completed, active = _element_states(workflow)
+        data = dict(workflow.data) if workflow.is_completed() else _latest_data(workflow)
+        task_rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id)
+                                    .order_by(TaskRow.id)).all()
+        tasks = [_summary(r, inst.business_key) for r in task_rows if not is_gemeinde_only(actor)
+                 or r.assignee_gemeinde == actor.gemeinde_ags]
+        return InstanceDetail(
+            _instance_summary(inst, inst.definition), data if not is_gemeinde_only(actor) else {},
+            completed, active, tasks, _documents(session, inst.id, actor), _history(session, inst.id),
+            inst.definition.sources,
+        )
+
+
+def _element_states(workflow: Any) -> tuple[list[str], list[str]]:
+    completed: set[str] = set()
+    active: set[str] = set()
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed.add(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            active.add(bpmn_id)
+    return sorted(completed), sorted(active)
+
+
+def _latest_data(workflow: Any) -> dict[str, Any]:
+    """The data of the most recently completed task: where a running round's figures stand."""
+    done = [t for t in workflow.get_tasks() if t.state == TaskState.COMPLETED]
+    if not done:
+        return {}
+    latest = max(done, key=lambda t: t.last_state_change)
+    return dict(latest.data)

@@ -1,0 +1,74 @@
+"""Serialized workflow state without the spec, and the spec once per definition version.
+
+SpiffWorkflow's JSON embeds the whole process spec in every instance (about 42% of it).
+grantflow stores the spec once on the `process_definition` row, keeps the parsed spec objects
+in a per-process cache, and rebuilds a workflow from (cached spec, instance state): the same
+steps as SpiffWorkflow's `BpmnWorkflowConverter.from_dict`, minus re-parsing the spec.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from workflows.scripting import ServiceCaller, make_script_engine
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_REGISTRY = SERIALIZER.registry
+_WORKFLOW_CONVERTER = _REGISTRY.convert_from_dict[_REGISTRY.typenames[BpmnWorkflow]].args[0].__self__
+
+Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+
+
+def specs_to_json(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> str:
+    return json.dumps({
+        "spec": _REGISTRY.convert(spec),
+        "subprocess_specs": {name: _REGISTRY.convert(s) for name, s in subprocess_specs.items()},
+    })
+
+
+@lru_cache(maxsize=64)
+def specs_from_json(spec_json: str) -> Specs:
+    """Parsed spec objects, cached: specs are shared read-only by every instance of a version."""
+    dct = json.loads(spec_json)
+    spec = _REGISTRY.restore(dct["spec"])
+    subprocess_specs = {name: _REGISTRY.restore(s) for name, s in dct["subprocess_specs"].items()}
+    return spec, subprocess_specs
+
+
+def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:
+    spec, subprocess_specs = specs
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(call_service))
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    dct: dict[str, Any] = _WORKFLOW_CONVERTER.to_dict(workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    return json.dumps(dct, separators=(",", ":"))
+
+
+def load_state(state_json: str, specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:
+    """Rebuild a workflow and attach the sandboxed script engine (SpiffWorkflow drops it)."""
+    dct = json.loads(state_json)
+    dct.pop(SERIALIZER.VERSION_KEY, None)
+    spec, subprocess_specs = specs
+    conv = _WORKFLOW_CONVERTER
+    workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
+    workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+    conv.set_default_attributes(workflow, dct)
+    conv.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = _REGISTRY.restore(dct.pop("bpmn_events", []))
+    workflow.script_engine = make_script_engine(call_service)
+    for sub in workflow.subprocesses.values():
+        sub.script_engine = workflow.script_engine
+    return workflow

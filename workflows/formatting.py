@@ -86,12 +86,13 @@ def parse_decimal(text: str) -> Decimal:
     """Parse German input such as ``"64.000,50"``, ``"64000,5"`` or ``"64.000,50 €"``.
 
     Plain ISO notation with a single dot and no comma (``"0.75"``, as JSON and HTML number
-    inputs send it) is accepted too, because a German thousands group always has three digits.
+    inputs send it) is accepted too when it cannot be a German thousands group (which always has
+    exactly three digits and never follows a bare 0).
     """
     cleaned = text.replace("€", "").replace(NBSP, " ").strip().replace(" ", "")
     if not cleaned:
         raise ValueError("Leere Eingabe ist keine Zahl.")
-    if re.fullmatch(r"[+-]?\d+\.\d{1,2}|[+-]?\d+\.\d{4,}", cleaned):
+    if re.fullmatch(r"[+-]?(\d+\.(\d{1,2}|\d{4,})|0\.\d+)", cleaned):
         return Decimal(cleaned)
     try:
         return _babel_parse_decimal(cleaned, locale=LOCALE, strict=True)

@@ -53,12 +53,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries; rolled back at the end, it never writes."""
+        """A session for queries; closed (its transaction rolled back) at the end, it never writes.
+
+        Objects loaded in it stay readable afterwards (closing detaches without expiring).
+        """
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:

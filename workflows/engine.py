@@ -112,7 +112,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
           insert: bool = False) -> taskindex.IndexChange:
     """Write state with the version check, then the task index and the audit events."""
     next_due, messages = _waiting(workflow)
-    status = "completed" if workflow.is_completed() else instance.status
+    status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
     values = {
         "state": dump_state(workflow), "status": status, "next_timer_at": next_due,
         "waiting_messages": messages, "updated_at": utcnow(), "updated_by": actor,

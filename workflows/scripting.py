@@ -10,6 +10,7 @@ must be attached again after every deserialization (`workflows.state` does that)
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import operator
@@ -103,11 +104,19 @@ def sandbox_globals() -> dict[str, Any]:
 
 
 def check_expression(source: str, mode: str = "eval") -> str | None:
-    """Compile-check an expression/script; the German reason if the sandbox refuses it."""
+    """Compile-check an expression/script; the German reason if the sandbox refuses it.
+
+    RestrictedPython compiles `import x` (it fails only at run time); refusing it here tells
+    the author at deploy time instead.
+    """
     try:
         compile_restricted(source, "<bpmn>", mode)
+        tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         return f"{exc.msg}" if exc.msg else str(exc)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            return f"Zeile {node.lineno}: import ist in Skripten nicht erlaubt."
     return None
 
 

@@ -1,0 +1,46 @@
+# grantflow: `make run` sets everything up and starts the app; `make test` sets up and runs the suite.
+# Both are idempotent: a second run only does what is missing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+# WeasyPrint's libraries and a font for its fallback; Chromium and poppler for the browser and PDF tests.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+
+.PHONY: run test setup lint benchmark clean system-run system-test
+
+run: system-run $(STAMP)
+	$(BIN)/grantflow db upgrade
+	$(BIN)/grantflow deploy
+	$(BIN)/grantflow demo-data
+	@echo "grantflow läuft auf http://127.0.0.1:5000  (Demo-Zugänge: siehe README, Passwort 'demo')"
+	$(BIN)/grantflow serve --host 127.0.0.1 --port 5000
+
+test: system-test $(STAMP)
+	$(BIN)/python -m pytest
+
+setup: system-test $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+benchmark: system-run $(STAMP)
+	$(BIN)/python benchmarks/engine_steps.py
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+system-run:
+	@./scripts/ensure-debs $(RUN_DEBS)
+
+system-test:
+	@./scripts/ensure-debs $(TEST_DEBS)
+
+clean:
+	rm -rf $(VENV) instance tests/output build

@@ -1,0 +1,97 @@
+"""The `grantflow` command as a user runs it: separate processes, real database, clear errors.
+
+Every call is a new Python process, so driving a round through the CLI is also the restart
+test: nothing survives between steps but what the database holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+from workflows.db import Database
+
+GRANTFLOW = str(Path(sys.executable).parent / "grantflow")
+
+
+def run(db: Database, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": db.url}
+    result = subprocess.run([GRANTFLOW, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    if ok:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0, result.stdout
+    return result
+
+
+def inbox(db: Database, user: str) -> list[dict[str, object]]:
+    return json.loads(run(db, "tasks", "--user", user, "--json").stdout)["tasks"]
+
+
+def test_a_round_survives_restarts_between_every_step(db: Database) -> None:
+    run(db, "db", "upgrade")
+    assert "Version 1 (neue Version)" in run(db, "deploy", str(FIXTURES / "mini")).stdout
+    data = json.dumps({"landkreis": "ortenaukreis", "frist": "2030-01-31"})
+    assert "gestartet (51 neue Aufgaben)" in run(db, "start", "mini_round", "--business-key", "CLI-Runde",
+                                                 "--user", "sachbearbeitung", "--data", data).stdout
+    (offenburg,) = inbox(db, "offenburg")
+    run(db, "complete", str(offenburg["id"]), "--user", "offenburg", "--data",
+        '{"entscheidung": "uebertragen", "anzahl": 7}')
+    db.dispose()  # the test process lets go too: the rest runs on what is stored
+    from tests.engine.helpers import answer_all
+
+    answer_all(Database(db.url), int(str(offenburg["instance_id"])))
+    (draft,) = inbox(db, "sachbearbeitung")
+    run(db, "complete", str(draft["id"]), "--user", "sachbearbeitung", "--data", '{"text": "Vorlage"}')
+    (release,) = inbox(db, "dezernat")
+    run(db, "complete", str(release["id"]), "--user", "dezernat", "--data", '{"freigabe": "ja"}')
+    out = run(db, "message", str(offenburg["instance_id"]), "decision", "--user", "sachbearbeitung",
+              "--data", '{"aktenzeichen": "RPS-1", "betrag": 5}').stdout
+    assert "completed" in out
+    assert "Protokoll intakt" in run(db, "audit", "verify").stdout
+
+
+def test_bad_input_gives_clear_messages_and_exit_codes(sqlite_db: Database) -> None:
+    run(sqlite_db, "deploy", str(FIXTURES / "mini"))
+    err = run(sqlite_db, "start", "nope", "--business-key", "X", "--user", "sachbearbeitung", ok=False).stderr
+    assert "Unbekannter Prozess 'nope'" in err
+    err = run(sqlite_db, "start", "mini_round", "--business-key", "X", "--user", "sachbearbeitung",
+              "--data", "{kaputt", ok=False).stderr
+    assert "kein gültiges JSON" in err
+    err = run(sqlite_db, "complete", "424242", "--user", "offenburg", "--data", "{}", ok=False).stderr
+    assert "Aufgabe 424242 nicht gefunden" in err
+    run(sqlite_db, "start", "mini_round", "--business-key", "X", "--user", "sachbearbeitung",
+        "--data", '{"landkreis": "ortenaukreis", "frist": "2030-01-31"}')
+    (task,) = inbox(sqlite_db, "kehl")
+    err = run(sqlite_db, "complete", str(task["id"]), "--user", "kehl", "--data", '{"anzahl": "viele"}',
+              ok=False).stderr
+    assert "/anzahl" in err and "/entscheidung" in err
+    err = run(sqlite_db, "complete", str(task["id"]), "--user", "lahr", "--data", "[]", ok=False).stderr
+    assert "JSON-Objekt" in err
+    err = run(sqlite_db, "complete", str(task["id"]), "--user", "lahr",
+              "--data", '{"entscheidung": "selbst", "anzahl": 1}', ok=False).stderr
+    assert "anderen Gemeinde" in err
+    run(sqlite_db, "complete", str(task["id"]), "--user", "kehl", "--data", '{"entscheidung": "selbst", "anzahl": 1}')
+    err = run(sqlite_db, "complete", str(task["id"]), "--user", "kehl",
+              "--data", '{"entscheidung": "selbst", "anzahl": 1}', ok=False).stderr
+    assert "bereits erledigt von Kehl (Gemeindeverwaltung)" in err
+    broken = FIXTURES / "mini"
+    err = run(sqlite_db, "deploy", str(broken / "bpmn"), ok=False).stderr
+    assert "Ordner 'bpmn/' nicht gefunden" in err
+    err = run(sqlite_db, "tick", "--now", "gestern", ok=False).stderr
+    assert "ISO" in err
+
+
+@pytest.mark.parametrize("args", [["tasks", "--user", "niemand"], ["start", "mini_round", "--business-key", "X",
+                                                                     "--user", "offenburg"]])
+def test_users_without_rights_are_refused(sqlite_db: Database, args: list[str]) -> None:
+    run(sqlite_db, "deploy", str(FIXTURES / "mini"))
+    err = run(sqlite_db, *args, ok=False).stderr
+    assert "Fehler:" in err

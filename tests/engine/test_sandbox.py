@@ -70,7 +70,7 @@ def test_a_script_failing_at_run_time_fails_the_step_and_stores_nothing(sqlite_d
     (row,) = ready_rows(sqlite_db, result.instance_id)
     with sqlite_db.read() as session:
         version = session.get(ProcessInstance, result.instance_id).version  # type: ignore[union-attr]
-    with pytest.raises(ProcessStepFailed, match="Zählen.*open"):
+    with pytest.raises(ProcessStepFailed, match=r"Zählen.*open"):
         engine.complete_task(sqlite_db, row.id, {"entscheidung": "uebertragen", "anzahl": 1}, "einsdorf")
     with sqlite_db.read() as session:
         assert session.get(ProcessInstance, result.instance_id).version == version  # type: ignore[union-attr]

@@ -85,11 +85,12 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
                        problems: list[DefinitionProblem]) -> set[str]:
     """Compile-check every expression and script; check form references. Returns the forms used."""
     used: set[str] = set()
-    bpmn_ids = {n.get("id") for n in tree.xpath("//bpmn:*[@id]", namespaces=NS)}
+    referenced = set(tree.xpath("//bpmn:*/@sourceRef|//bpmn:*/@targetRef|//bpmn:*/@attachedToRef"
+                                "|//bpmn:*/@default|//bpmn:flowNodeRef/text()", namespaces=NS))
     for node in tree.xpath("//spiffworkflow:*[@id]", namespaces=NS):
-        if node.get("id") in bpmn_ids:  # SpiffWorkflow would resolve a flow's targetRef to this element
+        if node.get("id") in referenced:  # SpiffWorkflow would resolve the reference to this element
             problems.append(DefinitionProblem(
-                filename, "Ein Dienst-Operator oder Parameter trägt dieselbe id wie ein BPMN-Element; "
+                filename, "Ein Dienst-Operator oder Parameter trägt dieselbe id wie ein verbundenes BPMN-Element; "
                 "bitte das BPMN-Element umbenennen.", line=node.sourceline, element_id=node.get("id")))
 
     def check(node: etree._Element, source: str | None, mode: str, what: str) -> None:

@@ -78,8 +78,11 @@ def load(session: Session) -> dict[str, int]:
     if kreis is None:
         kreis = Landkreis(key="ortenaukreis", name="Ortenaukreis")
         session.add(kreis)
+    kreis.behoerde = "Landratsamt Ortenaukreis"
     kreis.amt = "Amt für Migration und Integration"
-    kreis.anschrift = "Landratsamt Ortenaukreis\nBadstraße 20\n77652 Offenburg"
+    kreis.strasse, kreis.plz, kreis.ort = "Badstraße 20", "77652", "Offenburg"
+    kreis.telefon, kreis.email = "0781 805-0", "integrationsmanagement@ortenaukreis.example"
+    kreis.internet = "www.ortenaukreis.de"
     session.flush()
     records = read_gemeinden_csv()
     for rec in records:

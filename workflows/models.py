@@ -69,8 +69,20 @@ class Landkreis(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    behoerde: Mapped[str] = mapped_column(String(200), default="")
     amt: Mapped[str] = mapped_column(String(200), default="")
-    anschrift: Mapped[str] = mapped_column(Text, default="")
+    strasse: Mapped[str] = mapped_column(String(200), default="")
+    plz: Mapped[str] = mapped_column(String(10), default="")
+    ort: Mapped[str] = mapped_column(String(100), default="")
+    telefon: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    internet: Mapped[str] = mapped_column(String(200), default="")
+
+    def as_document_data(self) -> dict[str, Any]:
+        """The letterhead data the document templates expect."""
+        return {"key": self.key, "name": self.name, "behoerde": self.behoerde, "amt": self.amt,
+                "anschrift": {"strasse": self.strasse, "plz": self.plz, "ort": self.ort},
+                "telefon": self.telefon, "email": self.email, "internet": self.internet}
     gemeinden: Mapped[list[Gemeinde]] = relationship(back_populates="landkreis", order_by="Gemeinde.name")
 
 

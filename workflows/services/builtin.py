@@ -31,7 +31,7 @@ def load_landkreis(ctx: StepContext, params: Mapping[str, Any], _data: Mapping[s
     kreis = ctx.session.scalars(select(Landkreis).where(Landkreis.key == params.get("landkreis"))).first()
     if kreis is None:
         raise LookupError(f"Unbekannter Landkreis '{params.get('landkreis')}'")
-    return {"key": kreis.key, "name": kreis.name, "amt": kreis.amt, "anschrift": kreis.anschrift}
+    return kreis.as_document_data()
 
 
 @service("load_members")

@@ -23,7 +23,13 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('amt', sa.String(length=200), nullable=False),
-    sa.Column('anschrift', sa.Text(), nullable=False),
+    sa.Column('behoerde', sa.String(length=200), nullable=False),
+    sa.Column('strasse', sa.String(length=200), nullable=False),
+    sa.Column('plz', sa.String(length=10), nullable=False),
+    sa.Column('ort', sa.String(length=100), nullable=False),
+    sa.Column('telefon', sa.String(length=50), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('internet', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )

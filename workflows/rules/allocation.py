@@ -61,9 +61,10 @@ def allocate_shares(weights: Mapping[str, Number], total_vza: Number, step: Numb
     Minimum rule: a recipient whose proportional quota is below `minimum` gets nothing and is
     left out; its weight is spread over the others by recomputing the quotas without it,
     repeated until every remaining quota reaches the minimum (the smallest recipient goes
-    first). Callers that must keep small Gemeinden served group them first (e.g. into
-    regional teams). Ties in the remainders go to the larger weight, then to the key in
-    sort order, so the result is deterministic. Recipients left out are absent from the result.
+    first; among equal weights the last key in sort order). Callers that must keep small
+    Gemeinden served group them first (e.g. into regional teams). Ties in the remainders go
+    to the larger weight, then to the key in sort order, so the result is deterministic.
+    Recipients left out are absent from the result.
     """
     step_d, minimum_d = dec(step), dec(minimum)
     if step_d <= 0 or minimum_d < 0:
@@ -80,7 +81,7 @@ def allocate_shares(weights: Mapping[str, Number], total_vza: Number, step: Numb
         too_small = [k for k, q in quotas.items() if q * step_d < minimum_d]
         if not too_small:
             break
-        smallest = min(too_small, key=lambda k: (active[k], k))
+        smallest = min(sorted(too_small, reverse=True), key=lambda k: active[k])
         del active[smallest]
         if not active:
             return {}

@@ -1,0 +1,267 @@
+"""The grant rules on their own: money, allocation, the 51.000 € rule, votes, dates."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+from workflows.rules import RULE_FUNCTIONS
+from workflows.rules.allocation import (
+    allocate_shares,
+    anteile_errors,
+    planungsrahmen,
+    positions_from_budget,
+    stellen_aus_anteilen,
+    stellenbemessung_berechnen,
+)
+from workflows.rules.data import demo_rueckmeldungen, teams
+from workflows.rules.funding import bescheid_vergleich, funding_end, verwendungsnachweis_due
+from workflows.rules.hiring import bewerbungen_errors, personalrat_errors
+from workflows.rules.money import format_euro
+from workflows.rules.survey import opt_in_errors
+from workflows.rules.vote import vote_result
+from workflows.scripting import make_script_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+G = {"ags": "08317085", "name": "Nordrach"}
+
+
+# ---------------------------------------------------------------------- money and budget
+def test_planungsrahmen_is_exact_to_the_cent() -> None:
+    assert planungsrahmen(668, "796.11") == Decimal("531801.48")
+    assert planungsrahmen(0, 796.11) == planungsrahmen(None, 796.11) == Decimal("0.00")
+    assert format_euro(Decimal("51000")) == "51.000,00 €"
+    assert format_euro(Decimal("-1234567.5")) == "-1.234.567,50 €"
+
+
+@pytest.mark.parametrize(("budget", "mode", "expected"), [
+    (128000, "abrunden", "1.00"), (127999.99, "abrunden", "0.75"), (160000, "abrunden", "1.25"),
+    (159999, "kaufmaennisch", "1.25"), (143999, "kaufmaennisch", "1.00"), (0, "abrunden", "0"),
+    (31999, "abrunden", "0"),
+])
+def test_positions_from_budget_rounds_to_quarter_steps(budget: float, mode: str, expected: str) -> None:
+    assert positions_from_budget(budget, 64000, 24, "0.25", mode) == Decimal(expected)
+
+
+def test_positions_from_budget_rejects_a_zero_rate() -> None:
+    with pytest.raises(ValueError):
+        positions_from_budget(1000, 0)
+
+
+# ---------------------------------------------------------------------- allocation
+def test_allocate_shares_largest_remainder() -> None:
+    # quotas 4.5 / 3.0 / 1.5 VZÄ of 9.0 → exact
+    assert allocate_shares({"a": 3, "b": 2, "c": 1}, 9.0) == {"a": 4.5, "b": 3.0, "c": 1.5}
+    # 1.0 VZÄ over three equal weights: 4 units → 2/1/1; the tie goes to the key order
+    assert allocate_shares({"x": 1, "y": 1, "z": 1}, 1.0) == {"x": 0.5, "y": 0.25, "z": 0.25}
+
+
+def test_allocate_shares_edge_cases() -> None:
+    assert allocate_shares({}, 5) == {}
+    assert allocate_shares({"a": 0, "b": 0}, 5) == {}
+    assert allocate_shares({"a": 1}, 0) == {}
+    assert allocate_shares({"a": 1}, 0.2) == {}  # below one step: nothing to allocate
+    assert allocate_shares({"a": 1}, 1.1) == {"a": 1.0}  # total floored to the step
+    with pytest.raises(ValueError):
+        allocate_shares({"a": 1}, 1, step=0.25, minimum=0.3)
+
+
+def test_allocate_shares_drops_recipients_below_the_minimum() -> None:
+    # c's quota is 1 % of 2.0 = 0.02 VZÄ < 0.25: dropped, its weight goes to a and b
+    result = allocate_shares({"a": 50, "b": 49, "c": 1}, 2.0)
+    assert result == {"a": 1.0, "b": 1.0}
+    # everything too small: only the largest survives the iteration
+    assert allocate_shares({"a": 1, "b": 1, "c": 1, "d": 1, "e": 1}, 0.5) == {"a": 0.25, "b": 0.25}
+
+
+def test_allocate_shares_property_sums_are_exact() -> None:
+    rng = random.Random(4711)
+    for _ in range(500):
+        weights = {f"r{i}": rng.choice([0, rng.randint(1, 500)]) for i in range(rng.randint(1, 8))}
+        total = rng.randint(0, 160) / 4
+        shares = allocate_shares(weights, total)
+        if shares:
+            assert Decimal(str(sum(shares.values()))) == Decimal(str(total))
+        assert all(v >= 0.25 and (v * 4) == int(v * 4) for v in shares.values())
+        assert set(shares) <= {k for k, w in weights.items() if w > 0}
+
+
+def test_stellenbemessung_groups_by_team_and_handles_no_transfer() -> None:
+    tz = teams("ortenaukreis")
+    demo = demo_rueckmeldungen("ortenaukreis")
+    answers = [{"ags": ags, "name": d["name"], "entscheidung": d["entscheidung"],
+                "anzahl_gefluechtete": d["anzahl_gefluechtete"]} for ags, d in demo.items()]
+    result = stellenbemessung_berechnen(answers, 796.11, 64000, 24, 0.25, 0.25, "abrunden",
+                                        tz["zuordnung"], tz["teams"])
+    assert len(result["uebertragende"]) == 41
+    assert result["planungsrahmen_kreis"] == 1159136.16 and result["vza_gesamt"] == 9.0
+    assert sum(a["vza"] for a in result["anteile"]) == 9.0
+    assert sum(Decimal(str(a["planungsrahmen"])) for a in result["anteile"]) == Decimal("1159136.16")
+    assert result["foerdersumme"] == 1152000.0
+    none = stellenbemessung_berechnen([dict(a, entscheidung="pruefung") for a in answers], 796.11, 64000, 24,
+                                      0.25, 0.25, "abrunden", tz["zuordnung"], tz["teams"])
+    assert none["vza_gesamt"] == 0 and none["anteile"] == [] and none["planungsrahmen_kreis"] == 0
+    # without a team mapping every Gemeinde is its own recipient; tiny ones are left out
+    alone = stellenbemessung_berechnen(answers, 796.11, 64000, 24, 0.25, 0.25, "abrunden", {}, {})
+    assert sum(a["vza"] for a in alone["anteile"]) == 9.0 and alone["nicht_zugeteilt"]
+
+
+def test_team_data_covers_all_51_gemeinden() -> None:
+    tz = teams("ortenaukreis")
+    assert len(tz["zuordnung"]) == 51 and set(tz["zuordnung"].values()) == set(tz["teams"])
+    csv_ags = {line.split(",")[1] for line in (ROOT / "workflows/data/ortenaukreis_gemeinden.csv")
+               .read_text(encoding="utf-8").splitlines()[1:]}
+    assert set(tz["zuordnung"]) == csv_ags == set(demo_rueckmeldungen("ortenaukreis"))
+    assert teams("unbekannt") == {"teams": {}, "zuordnung": {}}
+
+
+def test_reviewed_shares_must_sum_exactly_and_be_explained() -> None:
+    proposal = [{"empfaenger": "a", "vza": 2.5}, {"empfaenger": "b", "vza": 1.5}]
+    assert anteile_errors({"anteile": proposal}, proposal, 4.0) == {}
+    moved = [{"empfaenger": "a", "vza": 2.25}, {"empfaenger": "b", "vza": 1.75}]
+    assert set(anteile_errors({"anteile": moved}, proposal, 4.0)) == {"aenderungsgrund"}
+    assert anteile_errors({"anteile": moved, "aenderungsgrund": "Fahrwege"}, proposal, 4.0) == {}
+    assert "genau" in anteile_errors({"anteile": [{"empfaenger": "a", "vza": 2.5}, {"empfaenger": "b", "vza": 1.75}],
+                                      "aenderungsgrund": "x"}, proposal, 4.0)["anteile"]
+    tiny = [{"empfaenger": "a", "vza": 3.9}, {"empfaenger": "b", "vza": 0.1}]
+    assert "mindestens" in anteile_errors({"anteile": tiny, "aenderungsgrund": "x"}, proposal, 4.0)["anteile"]
+    assert "anteile" in anteile_errors({"anteile": [{"empfaenger": "c", "vza": 4.0}], "aenderungsgrund": "x"},
+                                       proposal, 4.0)
+
+
+def test_postings_split_shares_into_single_persons() -> None:
+    stellen = stellen_aus_anteilen([{"empfaenger": "t", "bezeichnung": "Team", "vza": 3.5},
+                                    {"empfaenger": "u", "bezeichnung": "U", "vza": 0.25}])
+    assert [s["vza"] for s in stellen] == [1.0, 1.0, 1.0, 0.5, 0.25]
+    assert [s["stelle_nr"] for s in stellen][:2] == ["t-01", "t-02"]
+
+
+# ---------------------------------------------------------------------- the 51.000 € rule
+def test_opt_in_refuses_going_alone_below_the_minimum() -> None:
+    form = {"entscheidung": "eigene_durchfuehrung", "anzahl_gefluechtete": 64, "ansprechperson": "X"}
+    errors = opt_in_errors(form, G, 796.11, 51000)
+    assert "50.951,04 €" in errors["entscheidung"] and "51.000,00 €" in errors["entscheidung"]
+    assert opt_in_errors(dict(form, anzahl_gefluechtete=65), G, 796.11, 51000) == {}  # 51.747,15 €
+    assert opt_in_errors(dict(form, entscheidung="uebertragung"), G, 796.11, 51000) == {}
+    # the minimum is data: a lower minimum lets the same Gemeinde go alone
+    assert opt_in_errors(form, G, 796.11, 50000) == {}
+    assert "traeger" in opt_in_errors({"entscheidung": "freier_traeger", "anzahl_gefluechtete": 3}, G, 1, 1)
+    assert "anzahl_gefluechtete" in opt_in_errors({"entscheidung": "uebertragung"}, G, 1, 1)
+    assert opt_in_errors({"entscheidung": "pruefung"}, G, 1, 1) == {}
+
+
+# ---------------------------------------------------------------------- vote: Python and DMN agree
+_DMN_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="x">
+  <bpmn:process id="vote_only" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:businessRuleTask id="rule">
+      <bpmn:extensionElements>
+        <spiffworkflow:calledDecisionId>abstimmungsergebnis</spiffworkflow:calledDecisionId>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:businessRuleTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="rule" />
+    <bpmn:sequenceFlow id="f2" sourceRef="rule" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.fixture(scope="module")
+def dmn_spec():
+    """A one-task process that calls the committee DMN, parsed with SpiffWorkflow."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_str(_DMN_BPMN.encode(), filename="vote_only.bpmn")
+    parser.add_dmn_files([str(ROOT / "bpmn" / "abstimmung.dmn")])
+    return parser.get_spec("vote_only")
+
+
+def _dmn_decide(spec, counts: dict[str, int]) -> dict[str, object]:
+    wf = BpmnWorkflow(spec, script_engine=make_script_engine())
+    wf.get_tasks(state=TaskState.READY)[0].data["stimmzaehlung"] = counts
+    wf.do_engine_steps()
+    assert wf.is_completed()
+    return wf.data
+
+
+def test_vote_result_examples() -> None:
+    members = list(range(10))
+    def votes(ja: int, nein: int, ent: int) -> list[dict[str, str]]:
+        return [{"stimme": "ja"}] * ja + [{"stimme": "nein"}] * nein + [{"stimme": "enthaltung"}] * ent
+
+    assert vote_result(votes(1, 0, 19), range(20))["beschluss_angenommen"] is True  # 1 yes, 19 abstentions
+    assert vote_result(votes(3, 3, 0), members)["beschluss_begruendung"] == "abgelehnt (Stimmengleichheit)"
+    assert vote_result(votes(3, 1, 0), members)["beschluss_begruendung"] == "nicht beschlussfähig"  # 4 of 10
+    assert vote_result(votes(3, 1, 1), members)["beschluss_angenommen"] is True  # 5 of 10: quorum
+    assert vote_result([{"stimme": "nicht_teilgenommen"}] * 10, members)["teilgenommen"] == 0
+    assert vote_result([], [])["beschluss_angenommen"] is False
+
+
+def test_dmn_and_python_agree_on_every_small_vote(dmn_spec) -> None:
+    for members in range(0, 8):
+        for ja, nein, ent in itertools.product(range(members + 1), repeat=3):
+            if ja + nein + ent > members:
+                continue
+            votes = [{"stimme": "ja"}] * ja + [{"stimme": "nein"}] * nein + [{"stimme": "enthaltung"}] * ent
+            py = vote_result(votes, range(members))
+            counts = {k: py[k] for k in ("ja", "nein", "enthaltung", "teilgenommen", "mitglieder_anzahl")}
+            dmn = _dmn_decide(dmn_spec, counts)
+            assert (dmn["beschluss_angenommen"], dmn["beschluss_begruendung"]) == \
+                (py["beschluss_angenommen"], py["beschluss_begruendung"]), (members, ja, nein, ent)
+
+
+# ---------------------------------------------------------------------- dates and funding
+@pytest.mark.parametrize(("start", "end"), [("2018-03-01", "2020-02-29"), ("2018-01-15", "2020-01-14"),
+                                            ("2017-08-31", "2019-08-30"), ("2018-02-28", "2020-02-27")])
+def test_funding_end_is_the_day_before_24_months_later(start: str, end: str) -> None:
+    assert funding_end(start) == end
+
+
+def test_verwendungsnachweis_three_months_after_the_longest_period() -> None:
+    assert verwendungsnachweis_due(["2020-02-29", "2019-12-31"]) == "2020-05-31"
+    assert verwendungsnachweis_due(["2020-01-14"]) == "2020-04-14"
+    assert verwendungsnachweis_due(["2019-11-30"]) == "2020-02-29"  # month end stays month end
+    assert verwendungsnachweis_due([]) is None
+
+
+def test_bescheid_comparison() -> None:
+    hired = [{"name": "A", "vza": 1.0, "status": "besetzt"}, {"name": "B", "vza": 0.5, "status": "besetzt"},
+             {"name": "C", "vza": 1.0, "status": "aufgegeben"}]
+    full = {"personen": [{"name": "A", "betrag": 128000}, {"name": "B", "betrag": 64000}]}
+    assert bescheid_vergleich(full, hired, 64000, 24)["gekuerzt"] is False
+    cut = bescheid_vergleich({"personen": [{"name": "A", "betrag": 128000}]}, hired, 64000, 24)
+    assert cut["gekuerzt"] is True and cut["differenz"] == 64000.0 and cut["abweichungen"][0]["name"] == "B"
+
+
+def test_hiring_rules() -> None:
+    invited = {"bewerbungen": [{"name": "S", "schwerbehindert": True, "einladen": True}]}
+    assert bewerbungen_errors(invited) == {}
+    assert "§ 165" in bewerbungen_errors({"bewerbungen": [{"name": "S", "schwerbehindert": True}]})["bewerbungen"]
+    unsuitable = {"bewerbungen": [{"name": "S", "schwerbehindert": True, "offensichtlich_ungeeignet": True}]}
+    assert bewerbungen_errors(unsuitable)  # needs a reason
+    unsuitable["bewerbungen"][0]["begruendung"] = "keine Qualifikation nach a/b/c"
+    assert bewerbungen_errors(unsuitable) == {}
+    assert personalrat_errors({"entscheidung": "verweigert"}) and personalrat_errors({"entscheidung": "erteilt"}) == {}
+
+
+def test_rule_functions_return_json_data() -> None:
+    """Everything the sandbox may call returns plain JSON (task data must serialize)."""
+    assert json.dumps(RULE_FUNCTIONS["runde_vorbelegung"]("2017-09-01"))
+    assert RULE_FUNCTIONS["planungsrahmen"](20, 796.11) == 15922.2
+    assert RULE_FUNCTIONS["frist_zeitpunkt"]("2017-10-15") == "2017-10-15T23:59:59+02:00"
+    assert RULE_FUNCTIONS["frist_zeitpunkt"]("2017-12-15", 7, "08:00:00") == "2017-12-08T08:00:00+01:00"
+
+
+def test_dmn_is_version_1_3() -> None:
+    text = (ROOT / "bpmn" / "abstimmung.dmn").read_text(encoding="utf-8")
+    assert 'xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"' in text

@@ -201,8 +201,8 @@ def test_whole_round_through_the_engine(sqlite_db: Database) -> None:
     names_vza = []  # the persons as reported
     with db.read() as session:
         for ev in session.scalars(select(Event).where(Event.instance_id == iid)):
-            if ev.kind == "message_sent" and ev.data.get("message") == "personalmeldung":
-                names_vza.append((ev.data["payload"]["name"], ev.data["payload"]["vza"]))
+            if ev.kind == "message_sent" and ev.payload.get("message") == "personalmeldung":
+                names_vza.append((ev.payload["payload"]["name"], ev.payload["payload"]["vza"]))
     assert len(names_vza) == len(postings)
     personen = [{"name": n, "vza": v, "betrag": float(foerdersumme(v, 64000))} for n, v in names_vza]
     personen[0]["betrag"] -= 10000

@@ -181,7 +181,9 @@ def tick(now_text: str | None) -> None:
             _fail(f"--now ist kein ISO-Zeitpunkt: {now_text!r}")
         if now.tzinfo is None:
             _fail("--now braucht eine Zeitzone, z. B. +01:00.")
-    fired = engine.fire_due_timers(Database(), now=now)
+    database = Database()
+    fired = engine.fire_due_timers(database, now=now)
+    database.optimize()
     click.echo(f"{fired} Vorgänge mit fälligen Timern weitergeführt.")
 
 
@@ -203,6 +205,22 @@ def audit_verify() -> None:
     click.echo(f"Protokoll intakt: {count} Einträge geprüft.")
 
 
+@main.group()
+def documents() -> None:
+    """Dokumente (PDF)."""
+
+
+@documents.command("sample")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@friendly
+def documents_sample(outdir: Path) -> None:
+    """Jede Dokumentart mit Demodaten nach OUTDIR rendern, zur Durchsicht."""
+    from workflows.documents import render_samples
+
+    for path in render_samples(outdir):
+        click.echo(str(path))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -213,6 +231,51 @@ def serve(host: str, port: int, no_ticker: bool) -> None:
 
     app = create_app(start_ticker=not no_ticker)
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@main.group("token")
+def token_group() -> None:
+    """Persönliche API-Tokens verwalten (Anmeldung an /api/v1 mit 'Authorization: Bearer ...')."""
+
+
+@token_group.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="Wofür das Token ist, z. B. 'Fachverfahren'.")
+@friendly
+def token_create(username: str, name: str) -> None:
+    """Ein API-Token für USERNAME erzeugen; es wird nur dieses eine Mal angezeigt."""
+    from workflows import tokens
+
+    token_id, plaintext = tokens.create_token(Database(), username, name)
+    click.echo(f"API-Token {token_id} für {username} erzeugt. Es wird nur jetzt angezeigt:")
+    click.echo(plaintext)
+
+
+@token_group.command("list")
+@click.argument("username")
+@friendly
+def token_list(username: str) -> None:
+    """Die API-Tokens von USERNAME (ohne die Tokens selbst)."""
+    from workflows import tokens
+
+    rows = tokens.list_tokens(Database(), username)
+    if not rows:
+        click.echo("Keine API-Tokens.")
+    for t in rows:
+        state = f"widerrufen {t.revoked_at:%d.%m.%Y %H:%M}" if t.revoked_at else "aktiv"
+        used = f"zuletzt benutzt {t.last_used_at:%d.%m.%Y %H:%M}" if t.last_used_at else "nie benutzt"
+        click.echo(f"{t.id:>5}  {t.name or '(ohne Namen)'}  erzeugt {t.created_at:%d.%m.%Y %H:%M}  {used}  {state}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@friendly
+def token_revoke(token_id: int) -> None:
+    """Das API-Token TOKEN_ID widerrufen (wirkt sofort)."""
+    from workflows import tokens
+
+    info = tokens.revoke_token(Database(), token_id)
+    click.echo(f"API-Token {info.id} von {info.username} ist widerrufen.")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ def start_background_ticker(app: Flask, interval_seconds: float = 60.0) -> threa
         while not stop.wait(interval_seconds):
             try:
                 fired = engine.fire_due_timers(db)
+                db.optimize()
                 if fired:
                     log.info("ticker: %s instances advanced", fired)
             except Exception:  # keep ticking; the next round retries

@@ -66,5 +66,16 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
+    def optimize(self) -> None:
+        """Refresh SQLite's planner statistics (PostgreSQL's autovacuum does this by itself).
+
+        Without them SQLite scans the whole lane for a Gemeinde's inbox instead of its own rows;
+        the ticker calls this on every round.
+        """
+        if self.is_sqlite:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -342,3 +342,57 @@ def _latest_data(workflow: Any) -> dict[str, Any]:
         return {}
     latest = max(done, key=lambda t: t.last_state_change)
     return dict(latest.data)
+
+
+def _visible_instance(session: Session, instance_id: int, actor: authz.Actor) -> ProcessInstance:
+    inst = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id == instance_id, _visible_instances_clause(actor))).first()
+    if inst is None:
+        raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+    return inst
+
+
+def list_events(db: Database, instance_id: int, actor_name: str, *, page: int = 1,
+                per_page: int = 100) -> tuple[list[EventInfo], int]:
+    """An instance's audit events, oldest first, paginated. A Gemeinde sees only those of its own tasks."""
+    page, per_page = max(1, page), min(max(1, per_page), 500)
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        _visible_instance(session, instance_id, actor)
+        filters: list[Any] = [Event.instance_id == instance_id]
+        if is_gemeinde_only(actor):
+            filters.append(Event.task_id.in_(select(TaskRow.id).where(
+                TaskRow.instance_id == instance_id, TaskRow.assignee_gemeinde == actor.gemeinde_ags)))
+        total = session.scalar(select(func.count()).select_from(Event).where(*filters)) or 0
+        rows = session.scalars(select(Event).where(*filters).order_by(Event.id)
+                               .offset((page - 1) * per_page).limit(per_page))
+        return [EventInfo(e.id, e.kind, e.actor, e.created_at, e.payload, e.task_id) for e in rows], total
+
+
+def list_documents(db: Database, instance_id: int, actor_name: str) -> list[DocumentInfo]:
+    """The documents of an instance the actor may see, newest first (no deserialization)."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        _visible_instance(session, instance_id, actor)
+        return _documents(session, instance_id, actor)
+
+
+@dataclass
+class DocumentFile:
+    info: DocumentInfo
+    instance_id: int
+    media_type: str
+    content: bytes
+
+
+def get_document(db: Database, document_id: int, actor_name: str) -> DocumentFile:
+    """A document's bytes, if the actor may see its instance and the document (`may_see_document`)."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        d = session.get(Document, document_id)
+        if d is None or not may_see_document(actor, d.gemeinde_ags):
+            raise NotFound(f"Dokument {document_id} nicht gefunden.")
+        _visible_instance(session, d.instance_id, actor)
+        info = DocumentInfo(d.id, d.kind, d.title, d.filename, d.version, d.size, d.sha256, d.created_at,
+                            d.created_by, d.gemeinde_ags)
+        return DocumentFile(info, d.instance_id, d.media_type, bytes(d.content))

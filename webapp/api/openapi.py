@@ -1,0 +1,473 @@
+"""The OpenAPI 3.1 document of `/api/v1`, and the context for its human-readable page.
+
+Written by hand next to the views (no generator): it is the contract that the schemathesis
+test in `tests/api/` checks the running API against, response by response.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from webapp.api.problems import PROBLEM_JSON, PROBLEMS, SPECIAL, type_uri
+
+MAX_ID = 2**31 - 1
+
+NULL_STR = {"type": ["string", "null"]}
+NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
+TIME = {"type": "string", "format": "date-time"}
+ANY_OBJECT = {"type": "object", "additionalProperties": True}
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None, description: str = "") -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": required if required is not None else list(properties)}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+LINKS = {"type": "object", "description": "Verweise auf zugehörige Ressourcen (relative URLs).",
+         "additionalProperties": NULL_STR}
+
+TASK = _obj({
+    "id": {"type": "integer", "description": "Nummer der Aufgabe."},
+    "instance_id": {"type": "integer", "description": "Nummer des Vorgangs."},
+    "business_key": {"type": "string", "description": "Bezeichnung des Vorgangs."},
+    "title": {"type": "string"},
+    "element_id": {"type": "string", "description": "BPMN-Element (Aufgabentyp, Filter `element_id`)."},
+    "element_name": {"type": "string"},
+    "lane": {**NULL_STR, "description": "Rolle (BPMN-Lane), die die Aufgabe bearbeitet."},
+    "form_key": NULL_STR,
+    "gemeinde": {**NULL_STR, "description": "AGS der Gemeinde, der die Aufgabe gehört."},
+    "due_at": NULL_TIME,
+    "overdue": {"type": "boolean"},
+    "created_at": TIME,
+    "status": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+    "completed_by": NULL_STR,
+    "completed_at": NULL_TIME,
+    "href": {"type": "string"},
+}, description="Eine Aufgabe im Posteingang.")
+
+DOCUMENT = _obj({
+    "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
+    "filename": {"type": "string"}, "version": {"type": "integer"}, "size": {"type": "integer"},
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "created_at": TIME, "created_by": NULL_STR,
+    "gemeinde": {**NULL_STR, "description": "AGS, wenn das Dokument an eine Gemeinde gerichtet ist."},
+    "href": {"type": "string", "description": "Download-Adresse (PDF)."},
+}, description="Ein erzeugtes Dokument (Metadaten).")
+
+EVENT = _obj({
+    "id": {"type": "integer"}, "kind": {"type": "string", "examples": ["task_completed"]},
+    "actor": {**NULL_STR, "description": "Benutzername; null bei Timer-Schritten."},
+    "created_at": TIME, "task_id": {"type": ["integer", "null"]}, "payload": ANY_OBJECT,
+}, description="Ein Eintrag im Protokoll (append-only, Hash-verkettet).")
+
+INSTANCE = _obj({
+    "id": {"type": "integer"}, "business_key": {"type": "string"},
+    "process": {"type": "string", "description": "Prozessschlüssel, z. B. `grant_round`."},
+    "process_name": {"type": "string"}, "version": {"type": "integer"},
+    "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
+    "current_steps": {"type": "array", "items": {"type": "string"}},
+    "waiting_for": {"type": "array", "items": {"type": "string"}, "description": "Erwartete Nachrichten."},
+    "next_timer_at": NULL_TIME, "created_at": TIME, "created_by": NULL_STR, "updated_at": TIME,
+    "open_tasks": {"type": "integer"}, "href": {"type": "string"},
+}, description="Ein Vorgang (eine Förderrunde).")
+
+
+def _extend(base: dict[str, Any], extra: dict[str, Any], description: str) -> dict[str, Any]:
+    schema = copy.deepcopy(base)
+    schema["properties"].update(extra)
+    schema["required"] = [*schema["required"], *extra]
+    schema["description"] = description
+    return schema
+
+
+TASK_DETAIL = _extend(TASK, {
+    "schema": {**ANY_OBJECT, "description": "JSON Schema (2020-12) des Formulars; der Body von `complete`."},
+    "initial": {**ANY_OBJECT, "description": "Vorbelegte Werte."},
+    "context": {**ANY_OBJECT, "description": "Prozessdaten der Aufgabe."},
+    "may_complete": {"type": "boolean"},
+    "refusal": {**NULL_STR, "description": "Warum Sie die Aufgabe nicht erledigen dürfen."},
+    "documents": {"type": "array", "items": _ref("schemas", "Document")},
+    "links": LINKS,
+}, "Eine Aufgabe mit Formular-Schema und Kontext.")
+
+INSTANCE_DETAIL = _extend(INSTANCE, {
+    "data": {**ANY_OBJECT, "description": "Die aktuellen Prozessdaten (für Gemeinden leer)."},
+    "active_elements": {"type": "array", "items": {"type": "string"}},
+    "completed_elements": {"type": "array", "items": {"type": "string"}},
+    "tasks": {"type": "array", "items": _ref("schemas", "Task")},
+    "links": LINKS,
+}, "Ein Vorgang mit Daten, aktiven Schritten und Aufgaben.")
+
+
+def _page(item: str, description: str) -> dict[str, Any]:
+    return _obj({
+        "items": {"type": "array", "items": _ref("schemas", item)},
+        "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
+        "links": _obj({k: NULL_STR for k in ("self", "first", "last", "prev", "next")}),
+    }, description=description)
+
+
+ERROR_ITEM = _obj({
+    "pointer": {"type": "string", "description": "JSON Pointer auf das Feld im Anfrageinhalt ('' = ganzer Inhalt)."},
+    "parameter": {"type": "string", "description": "Name des ungültigen Query-Parameters."},
+    "detail": {"type": "string", "description": "Deutsche Meldung."},
+}, required=["detail"])
+
+PROBLEM = {
+    "type": "object",
+    "description": "Fehler nach RFC 9457 (`application/problem+json`).",
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference", "description": "Art des Fehlers (Link in diese Doku)."},
+        "title": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "Deutsche Erklärung für die Person, die die Anfrage stellte."},
+        "instance": {"type": "string", "description": "Pfad der Anfrage."},
+        "errors": {"type": "array", "items": _ref("schemas", "ErrorItem")},
+        "completed_by": NULL_STR, "completed_at": NULL_STR,
+    },
+    "required": ["type", "title", "status", "detail", "instance"],
+}
+VALIDATION_PROBLEM = {"allOf": [_ref("schemas", "Problem"), {"required": ["errors"]}],
+                      "description": "Ungültige Eingaben: ein Eintrag je Feld in `errors`."}
+
+STEP_RESULT = _obj({
+    "instance_id": {"type": "integer"},
+    "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
+    "new_task_ids": {"type": "array", "items": {"type": "integer"}, "description": "Dadurch entstandene Aufgaben."},
+    "links": LINKS,
+}, description="Ergebnis eines Prozessschritts.")
+
+START_INSTANCE = {
+    "type": "object",
+    "properties": {
+        "process": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Prozessschlüssel."},
+        "business_key": {"type": "string", "minLength": 1, "maxLength": 200,
+                         "description": "Bezeichnung, z. B. 'Ortenaukreis 2017-2018'."},
+        "data": {**ANY_OBJECT, "description": "Startdaten des Prozesses."},
+    },
+    "required": ["process", "business_key"],
+    "additionalProperties": False,
+    "examples": [{"process": "grant_round", "business_key": "Ortenaukreis 2017-2018",
+                  "data": {"landkreis": "ortenaukreis"}}],
+}
+
+ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component name, description, schema)
+    400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ungültiger Query-Parameter.",
+          "Problem"),
+    401: ("Unauthorized", "Kein, ein ungültiges oder ein widerrufenes API-Token.", "Problem"),
+    403: ("Forbidden", "Sie dürfen das nicht (fehlende Rolle, Vier-Augen-Prinzip, gesperrter Benutzer).",
+          "Problem"),
+    404: ("NotFound", "Nicht vorhanden oder für Sie nicht sichtbar (z. B. Aufgabe einer anderen Gemeinde).",
+          "Problem"),
+    405: ("MethodNotAllowed", "Diese Methode gibt es für die Adresse nicht (Header `Allow` nennt die erlaubten).",
+          "Problem"),
+    409: ("Conflict", "Schon erledigt (mit `completed_by`/`completed_at`), gleichzeitig geändert, oder der Vorgang "
+                      "ist nicht in dem Zustand dafür.", "Problem"),
+    413: ("PayloadTooLarge", "Der Anfrageinhalt ist größer als erlaubt.", "Problem"),
+    415: ("UnsupportedMediaType", "Der Anfrageinhalt ist nicht `application/json`.", "Problem"),
+    422: ("UnprocessableContent", "Die Daten passen nicht zum Formular/Schema: ein Eintrag je Feld in `errors`; "
+                                  "oder ein Prozessschritt schlug fehl (nichts gespeichert).", "ValidationProblem"),
+    500: ("InternalError", "Unerwarteter Fehler (protokolliert, ohne technische Details).", "Problem"),
+}
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    _, description, schema = ERROR_RESPONSES[status]
+    slug, title = PROBLEMS[status]
+    example = {"type": type_uri(slug), "title": title, "status": status, "detail": description,
+               "instance": "/api/v1/tasks/17/complete"}
+    if status == 422:
+        example["errors"] = [{"pointer": "/anzahl", "detail": "Anzahl Personen: Erwartet wird eine ganze Zahl."}]
+    response: dict[str, Any] = {"description": description,
+                                "content": {PROBLEM_JSON: {"schema": _ref("schemas", schema), "example": example}}}
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"},
+                                                    "description": "`Bearer realm=\"grantflow\"`"}}
+    if status == 405:
+        response["headers"] = {"Allow": {"schema": {"type": "string"}}}
+    return response
+
+
+def _json(schema: dict[str, Any], description: str, example: Any = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {"description": description, "content": {"application/json": content}}
+
+
+def _responses(ok: dict[str, dict[str, Any]], *errors: int) -> dict[str, Any]:
+    responses: dict[str, Any] = dict(ok)
+    for status in sorted({*errors, 500}):
+        responses[str(status)] = _ref("responses", ERROR_RESPONSES[status][0])
+    return responses
+
+
+AUTH_ERRORS = (401, 403)
+BODY_ERRORS = (400, 413, 415, 422)
+
+
+def _param(name: str, where: str, schema: dict[str, Any], description: str, required: bool = False,
+           example: Any = None) -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": where, "required": required or where == "path",
+                             "description": description, "schema": schema}
+    if example is not None:
+        param["example"] = example
+    return param
+
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+PARAMETERS = {
+    "TaskId": _param("task_id", "path", ID_SCHEMA, "Nummer der Aufgabe.", example=1),
+    "InstanceId": _param("instance_id", "path", ID_SCHEMA, "Nummer des Vorgangs.", example=1),
+    "DocumentId": _param("document_id", "path", ID_SCHEMA, "Nummer des Dokuments.", example=1),
+    "MessageName": _param("name", "path", {"type": "string", "minLength": 1, "maxLength": 100,
+                                           "pattern": "^[A-Za-z0-9_.-]+$"},
+                          "Name der Nachricht (BPMN `message`), z. B. `decision`.", example="decision"),
+    "Page": _param("page", "query", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+                   "Seite (ab 1)."),
+    "PerPage": _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 25},
+                      "Einträge je Seite."),
+}
+
+
+def _body(schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
+    return {"required": True, "description": description,
+            "content": {"application/json": {"schema": schema, "example": example}}}
+
+
+def _paths() -> dict[str, Any]:
+    page, per_page = _ref("parameters", "Page"), _ref("parameters", "PerPage")
+    task_id, instance_id = _ref("parameters", "TaskId"), _ref("parameters", "InstanceId")
+    step_ok = {"200": _json(_ref("schemas", "StepResult"), "Ausgeführt; der Prozess ist weitergelaufen.",
+                            {"instance_id": 1, "status": "running", "new_task_ids": [53],
+                             "links": {"instance": "/api/v1/instances/1"}})}
+    return {
+        "/tasks": {"get": {
+            "operationId": "listTasks", "tags": ["Aufgaben"], "summary": "Mein Posteingang",
+            "description": "Die Aufgaben, die Sie sehen dürfen (Rolle, Gemeinde, Zuweisung), gefiltert, "
+                           "sortiert und seitenweise.",
+            "parameters": [
+                _param("instance", "query", ID_SCHEMA, "Nur Aufgaben dieses Vorgangs."),
+                _param("element_id", "query", {"type": "string", "minLength": 1, "maxLength": 200},
+                       "Nur Aufgaben dieses Typs (BPMN-Element-ID, z. B. `answer`)."),
+                _param("status", "query", {"type": "string", "enum": ["ready", "completed"], "default": "ready"},
+                       "Offene oder erledigte Aufgaben."),
+                _param("sort", "query", {"type": "string", "enum": ["due", "newest", "oldest"], "default": "due"},
+                       "Sortierung: nach Frist, neueste oder älteste zuerst."),
+                page, per_page,
+            ],
+            "responses": _responses({"200": _json(_ref("schemas", "TaskPage"), "Eine Seite des Posteingangs.")},
+                                    400, *AUTH_ERRORS),
+        }},
+        "/tasks/{task_id}": {"parameters": [task_id], "get": {
+            "operationId": "getTask", "tags": ["Aufgaben"], "summary": "Eine Aufgabe",
+            "description": "Die Aufgabe mit dem JSON Schema ihres Formulars, vorbelegten Werten und Kontextdaten.",
+            "responses": _responses({"200": _json(_ref("schemas", "TaskDetail"), "Die Aufgabe.")},
+                                    *AUTH_ERRORS, 404),
+        }},
+        "/tasks/{task_id}/complete": {"parameters": [task_id], "post": {
+            "operationId": "completeTask", "tags": ["Aufgaben"], "summary": "Aufgabe erledigen",
+            "description": "Die Formulardaten als JSON-Objekt; sie werden gegen das Formular-Schema (siehe "
+                           "`schema` der Aufgabe) und die Prüfregeln des Prozesses geprüft.",
+            "requestBody": _body(ANY_OBJECT, "Formulardaten.", {"entscheidung": "uebertragen", "anzahl": 12}),
+            "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+        }},
+        "/instances": {
+            "get": {
+                "operationId": "listInstances", "tags": ["Vorgänge"], "summary": "Vorgänge",
+                "description": "Die Vorgänge (Förderrunden), die Sie sehen dürfen, neueste zuerst.",
+                "parameters": [
+                    _param("status", "query", {"type": "string", "enum": ["running", "completed", "cancelled"]},
+                           "Nur Vorgänge in diesem Zustand."),
+                    page, per_page,
+                ],
+                "responses": _responses({"200": _json(_ref("schemas", "InstancePage"), "Eine Seite Vorgänge.")},
+                                        400, *AUTH_ERRORS),
+            },
+            "post": {
+                "operationId": "startInstance", "tags": ["Vorgänge"], "summary": "Runde starten",
+                "description": "Startet die neueste Version eines Prozesses.",
+                "requestBody": _body(_ref("schemas", "StartInstance"), "Prozess, Bezeichnung und Startdaten.",
+                                     START_INSTANCE["examples"][0]),
+                "responses": _responses({"201": {
+                    **_json(_ref("schemas", "StepResult"), "Gestartet."),
+                    "headers": {"Location": {"schema": {"type": "string"}, "description": "Adresse des Vorgangs."}},
+                }}, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+            },
+        },
+        "/instances/{instance_id}": {"parameters": [instance_id], "get": {
+            "operationId": "getInstance", "tags": ["Vorgänge"], "summary": "Ein Vorgang",
+            "description": "Zustand, aktuelle Schritte, Daten und Aufgaben eines Vorgangs.",
+            "responses": _responses({"200": _json(_ref("schemas", "InstanceDetail"), "Der Vorgang.")},
+                                    *AUTH_ERRORS, 404),
+        }},
+        "/instances/{instance_id}/events": {"parameters": [instance_id], "get": {
+            "operationId": "listEvents", "tags": ["Vorgänge"], "summary": "Protokoll eines Vorgangs",
+            "description": "Die Einträge des Protokolls, älteste zuerst. Gemeinden sehen die ihrer eigenen Aufgaben.",
+            "parameters": [page, _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 500,
+                                                              "default": 100}, "Einträge je Seite.")],
+            "responses": _responses({"200": _json(_ref("schemas", "EventPage"), "Eine Seite Protokoll.")},
+                                    400, *AUTH_ERRORS, 404),
+        }},
+        "/instances/{instance_id}/documents": {"parameters": [instance_id], "get": {
+            "operationId": "listDocuments", "tags": ["Dokumente"], "summary": "Dokumente eines Vorgangs",
+            "description": "Die erzeugten Dokumente, die Sie sehen dürfen, neueste zuerst.",
+            "responses": _responses({"200": _json(_obj({"items": {"type": "array",
+                                                                  "items": _ref("schemas", "Document")}}),
+                                                  "Die Dokumente.")}, *AUTH_ERRORS, 404),
+        }},
+        "/instances/{instance_id}/messages/{name}": {
+            "parameters": [instance_id, _ref("parameters", "MessageName")], "post": {
+                "operationId": "deliverMessage", "tags": ["Vorgänge"], "summary": "Nachricht zustellen",
+                "description": "Stellt eine Nachricht zu, auf die der Vorgang wartet (z. B. den Bewilligungs"
+                               "bescheid); geprüft gegen `forms/messages/<name>.schema.json`.",
+                "requestBody": _body(ANY_OBJECT, "Inhalt der Nachricht.",
+                                     {"aktenzeichen": "RPS-15.2-1", "betrag": 64000.0}),
+                "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+            }},
+        "/documents/{document_id}": {"parameters": [_ref("parameters", "DocumentId")], "get": {
+            "operationId": "getDocument", "tags": ["Dokumente"], "summary": "Dokument herunterladen",
+            "description": "Die PDF-Datei, wenn Sie sie sehen dürfen (eine Gemeinde nur ihre eigenen).",
+            "responses": _responses({"200": {
+                "description": "Die Datei.",
+                "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+            }}, *AUTH_ERRORS, 404),
+        }},
+        "/openapi.json": {"get": {
+            "operationId": "getOpenApi", "tags": ["Beschreibung"], "summary": "Dieses Dokument",
+            "security": [],
+            "responses": _responses({"200": _json(ANY_OBJECT, "OpenAPI 3.1.")}),
+        }},
+        "/docs": {"get": {
+            "operationId": "getDocs", "tags": ["Beschreibung"], "summary": "Lesbare Beschreibung (HTML)",
+            "security": [],
+            "responses": _responses({"200": {"description": "Die Seite.",
+                                             "content": {"text/html": {"schema": {"type": "string"}}}}}),
+        }},
+    }
+
+
+DESCRIPTION = """\
+JSON-API von grantflow: Posteingang, Aufgaben, Vorgänge (Förderrunden), Protokoll, Dokumente und
+Nachrichten des Förderprozesses Integrationsmanagement (Pakt für Integration).
+
+**Anmeldung:** persönliches API-Token im Header `Authorization: Bearer <Token>`. Ein Token wird mit
+`grantflow token create BENUTZER --name ...` erzeugt (einmal angezeigt) und mit
+`grantflow token revoke ID` widerrufen. Es trägt genau die Rollen seines Benutzers.
+
+**Fehler** kommen als `application/problem+json` (RFC 9457) mit deutscher Erklärung in `detail`;
+bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte Adressen unter
+`/api/v1` geben 404, bekannte Adressen mit anderer Methode 405 (mit Header `Allow`).
+"""
+
+
+@cache
+def _document() -> str:
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "grantflow API", "version": "1.0.0", "description": DESCRIPTION},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Beschreibung"}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "Persönliches API-Token (`grantflow token create BENUTZER`)."}},
+            "parameters": PARAMETERS,
+            "responses": {name: _error_response(status) for status, (name, _, _) in ERROR_RESPONSES.items()},
+            "schemas": {
+                "Task": TASK, "TaskDetail": TASK_DETAIL, "TaskPage": _page("Task", "Eine Seite Aufgaben."),
+                "Instance": INSTANCE, "InstanceDetail": INSTANCE_DETAIL,
+                "InstancePage": _page("Instance", "Eine Seite Vorgänge."),
+                "Event": EVENT, "EventPage": _page("Event", "Eine Seite Protokoll."), "Document": DOCUMENT,
+                "StartInstance": START_INSTANCE, "StepResult": STEP_RESULT,
+                "Problem": PROBLEM, "ValidationProblem": VALIDATION_PROBLEM, "ErrorItem": ERROR_ITEM,
+            },
+        },
+    }
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document (a fresh copy)."""
+    result: dict[str, Any] = json.loads(_document())
+    return result
+
+
+def _resolve(doc: dict[str, Any], node: Any) -> Any:
+    if isinstance(node, dict) and "$ref" in node:
+        _, kind, name = node["$ref"].lstrip("#/").split("/")
+        return doc["components"][kind][name]
+    return node
+
+
+def inline_markdown(text: str) -> Markup:
+    """`code` and **bold** of the descriptions, HTML-escaped otherwise."""
+    html = str(escape(text))
+    html = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html)
+    return Markup(re.sub(r"`(.+?)`", r"<code>\1</code>", html))
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def docs_context() -> dict[str, Any]:
+    """What the HTML page shows: every operation with parameters, bodies, responses; schemas; problems."""
+    doc = document()
+    operations = []
+    for path, item in doc["paths"].items():
+        shared = [_resolve(doc, p) for p in item.get("parameters", [])]
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            body = op.get("requestBody")
+            body_content = next(iter(body["content"].values())) if body else None
+            responses = []
+            for status, response in op["responses"].items():
+                ref_name = response["$ref"].rsplit("/", 1)[-1] if "$ref" in response else None
+                resolved = _resolve(doc, response)
+                content = resolved.get("content", {})
+                media, media_obj = next(iter(content.items())) if content else (None, {})
+                schema = media_obj.get("schema", {})
+                responses.append({
+                    "status": status, "description": resolved["description"], "media_type": media,
+                    "schema_name": schema["$ref"].rsplit("/", 1)[-1] if "$ref" in schema else None,
+                    "ref_name": ref_name,
+                    "example": _pretty(media_obj["example"]) if "example" in media_obj else None,
+                })
+            operations.append({
+                "method": method.upper(), "path": path, "anchor": op["operationId"], "summary": op["summary"],
+                "description": op.get("description", ""), "public": op.get("security") == [],
+                "tag": op["tags"][0],
+                "parameters": shared + [_resolve(doc, p) for p in op.get("parameters", [])],
+                "body": {"description": body.get("description", ""),
+                         "schema": body_content["schema"],
+                         "schema_name": body_content["schema"].get("$ref", "").rsplit("/", 1)[-1] or None,
+                         "example": _pretty(body_content.get("example"))} if body and body_content else None,
+                "responses": responses,
+            })
+    problems = [{"slug": slug, "title": title, "status": status} for status, (slug, title) in PROBLEMS.items()]
+    problems += [{"slug": slug, "title": title, "status": 409 if slug == "already-completed" else 422}
+                 for slug, title in SPECIAL.items()]
+    return {
+        "doc": doc, "info": doc["info"],
+        "description": [inline_markdown(p) for p in doc["info"]["description"].split("\n\n")],
+        "operations": operations,
+        "schemas": [(name, _pretty(schema)) for name, schema in doc["components"]["schemas"].items()],
+        "problems": sorted(problems, key=lambda p: (p["status"], p["slug"])),
+    }

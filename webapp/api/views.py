@@ -1,0 +1,390 @@
+"""The endpoints of `/api/v1`. Each calls the same `workflows` function as the web views."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from typing import Any
+
+from flask import Response, current_app, g, render_template, request, send_file, url_for
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+
+from webapp.api import bp, openapi
+from webapp.api.problems import ApiProblem
+from workflows import engine, forms, inbox, tokens
+from workflows.db import Database
+from workflows.errors import Conflict, Forbidden, ValidationFailed
+from workflows.errors import NotFound as DomainNotFound
+
+MAX_ID = 2**31 - 1
+ID = "int"  # range checked in `_check_ids` (a converter's min/max would bypass the 404 catch-all)
+PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs", "api.unknown"}
+INTEGER = re.compile(r"-?[0-9]{1,12}")
+
+
+def _db() -> Database:
+    return current_app.extensions["grantflow_db"]
+
+
+def _user() -> str:
+    return str(g.api_user)
+
+
+def _jsonable(value: Any) -> Any:
+    """Task data as plain JSON (dates and other script results become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+# --------------------------------------------------------------------------- authentication
+
+@bp.before_request
+def _check_ids() -> None:
+    """Ids beyond the database's integer range do not exist (and must not reach the database)."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise ApiProblem(404, f"Unbekannte Adresse: {request.path}")
+
+
+@bp.before_request
+def _authenticate() -> None:
+    """Resolve the bearer token to a username; the engine resolves its roles per call."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        raise ApiProblem(401, "Bitte mit einem persönlichen API-Token anmelden: "
+                              "Header 'Authorization: Bearer <Token>'.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiProblem(401, "Der Authorization-Header muss die Form 'Bearer <Token>' haben.",
+                         headers={"WWW-Authenticate": 'Bearer realm="grantflow", error="invalid_request"'})
+    username = tokens.authenticate(_db(), token.strip())
+    if username is None:
+        raise ApiProblem(401, "Das API-Token ist ungültig oder widerrufen.",
+                         headers={"WWW-Authenticate": 'Bearer realm="grantflow", error="invalid_token"'})
+    g.api_user = username
+
+
+# --------------------------------------------------------------------------- request parsing
+
+def _bad_param(name: str, detail: str) -> ApiProblem:
+    return ApiProblem(400, f"Ungültiger Parameter '{name}': {detail}",
+                      errors=[{"parameter": name, "detail": detail}])
+
+
+def _int_arg(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not INTEGER.fullmatch(raw):
+        raise _bad_param(name, "Erwartet wird eine ganze Zahl.")
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise _bad_param(name, f"Erwartet wird eine Zahl von {minimum} bis {maximum}.")
+    return value
+
+
+def _choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        raise _bad_param(name, f"Erlaubt sind: {', '.join(choices)}.")
+    return raw
+
+
+def _str_arg(name: str, max_length: int = 200) -> str | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if len(raw) > max_length or not _clean_text(raw):
+        raise _bad_param(name, f"Höchstens {max_length} Zeichen, ohne Steuerzeichen.")
+    return raw
+
+
+def _clean_text(text: str) -> bool:
+    """No NUL (PostgreSQL text cannot hold it) and valid UTF-8 (no lone surrogates)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, str):
+        if not _clean_text(value):
+            raise ApiProblem(400, "Der Anfrageinhalt enthält unzulässige Zeichen (NUL oder ungültiges Unicode).")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key)
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("Zahl außerhalb des darstellbaren Bereichs")
+    return number
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' ist in JSON nicht erlaubt")
+
+
+def _json_body() -> dict[str, Any]:
+    """The request body as a JSON object, or a 415/400/413 problem."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiProblem(415, "Der Anfrageinhalt muss JSON sein (Content-Type: application/json).",
+                         headers={"Accept-Post": "application/json"})
+    raw = request.get_data(cache=True)  # raises 413 beyond MAX_CONTENT_LENGTH
+    if not raw.strip():
+        raise ApiProblem(400, "Der Anfrageinhalt fehlt; erwartet wird ein JSON-Objekt.")
+    try:
+        value = json.loads(raw, parse_float=_finite, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ApiProblem(400, f"Ungültiges JSON: {exc.msg} (Zeile {exc.lineno}, Spalte {exc.colno}).") from exc
+    except UnicodeDecodeError as exc:
+        raise ApiProblem(400, "Der Anfrageinhalt ist kein gültiges UTF-8.") from exc
+    except RecursionError as exc:
+        raise ApiProblem(400, "Das JSON ist zu tief verschachtelt.") from exc
+    except ValueError as exc:
+        raise ApiProblem(400, f"Ungültiges JSON: {exc}.") from exc
+    if not isinstance(value, dict):
+        raise ApiProblem(400, "Der Anfrageinhalt muss ein JSON-Objekt sein, z. B. {\"feld\": 1}.")
+    try:
+        _check_strings(value)
+    except RecursionError as exc:
+        raise ApiProblem(400, "Das JSON ist zu tief verschachtelt.") from exc
+    return value
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _page_links(page: int, pages: int) -> dict[str, str | None]:
+    args = request.args.to_dict()
+    view_args = request.view_args or {}
+
+    def link(number: int) -> str:
+        return url_for(str(request.endpoint), **view_args, **{**args, "page": number})
+
+    return {"self": link(page), "first": link(1), "last": link(pages),
+            "prev": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < pages else None}
+
+
+def _paged(items: list[dict[str, Any]], total: int, page: int, per_page: int) -> dict[str, Any]:
+    pages = max(1, -(-total // per_page))
+    return {"items": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
+            "links": _page_links(page, pages)}
+
+
+def _document_json(d: inbox.DocumentInfo) -> dict[str, Any]:
+    return {"id": d.id, "kind": d.kind, "title": d.title, "filename": d.filename, "version": d.version,
+            "size": d.size, "sha256": d.sha256, "created_at": d.created_at.isoformat(), "created_by": d.created_by,
+            "gemeinde": d.gemeinde_ags, "href": url_for("api.get_document", document_id=d.id)}
+
+
+def _event_json(e: inbox.EventInfo) -> dict[str, Any]:
+    return {"id": e.id, "kind": e.kind, "actor": e.actor, "created_at": e.created_at.isoformat(),
+            "task_id": e.task_id, "payload": _jsonable(e.payload)}
+
+
+def _step_json(result: engine.StepResult) -> dict[str, Any]:
+    return {"instance_id": result.instance_id, "status": result.status, "new_task_ids": result.new_task_ids,
+            "links": {"instance": url_for("api.get_instance", instance_id=result.instance_id)}}
+
+
+def _task_json(t: inbox.TaskSummary) -> dict[str, Any]:
+    return {**t.as_json(), "href": url_for("api.get_task", task_id=t.id)}
+
+
+# --------------------------------------------------------------------------- tasks
+
+@bp.get("/tasks")
+def list_tasks() -> Any:
+    """My inbox: the ready (or completed) tasks I may see, filtered, sorted and paginated."""
+    page = _int_arg("page", 1, 1, 10_000) or 1
+    per_page = _int_arg("per_page", 25, 1, 200) or 25
+    result = inbox.list_tasks(
+        _db(), _user(), status=_choice_arg("status", ("ready", "completed"), "ready") or "ready",
+        instance_id=_int_arg("instance", None, 1, MAX_ID), element_id=_str_arg("element_id"),
+        sort=_choice_arg("sort", tuple(inbox.SORTS), "due") or "due", page=page, per_page=per_page)
+    return _paged([_task_json(t) for t in result.items], result.total, page, per_page)
+
+
+@bp.get(f"/tasks/<{ID}:task_id>")
+def get_task(task_id: int) -> Any:
+    """One task with its form's JSON Schema, prefilled values and context data."""
+    detail = inbox.get_task(_db(), task_id, _user())
+    return {
+        **_task_json(detail.task), "schema": detail.schema, "initial": _jsonable(detail.initial),
+        "context": _jsonable(detail.context), "may_complete": detail.may_complete, "refusal": detail.refusal,
+        "documents": [_document_json(d) for d in detail.documents],
+        "links": {"complete": url_for("api.complete_task", task_id=task_id),
+                  "instance": url_for("api.get_instance", instance_id=detail.task.instance_id),
+                  "events": url_for("api.list_events", instance_id=detail.task.instance_id)},
+    }
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/complete")
+def complete_task(task_id: int) -> Any:
+    """Complete a task with the form data in the JSON body (validated by the engine against the form)."""
+    data = _json_body()
+    try:
+        result = engine.complete_task(_db(), task_id, data, _user())
+    except (Forbidden, Conflict):
+        inbox.get_task(_db(), task_id, _user())  # a task you may not see is not found, not forbidden
+        raise
+    return _step_json(result)
+
+
+# --------------------------------------------------------------------------- instances
+
+START_SCHEMA: dict[str, Any] = {
+    "$schema": forms.DRAFT_2020_12,
+    "type": "object",
+    "properties": {
+        "process": {"type": "string", "title": "Prozess", "minLength": 1, "maxLength": 100},
+        "business_key": {"type": "string", "title": "Bezeichnung", "minLength": 1, "maxLength": 200},
+        "data": {"type": "object", "title": "Startdaten"},
+    },
+    "required": ["process", "business_key"],
+    "additionalProperties": False,
+}
+
+
+@bp.get("/instances")
+def list_instances() -> Any:
+    """The rounds I may see, newest first."""
+    page = _int_arg("page", 1, 1, 10_000) or 1
+    per_page = _int_arg("per_page", 25, 1, 200) or 25
+    status = _choice_arg("status", ("running", "completed", "cancelled"), None)
+    items, total = inbox.list_instances(_db(), _user(), status=status, page=page, per_page=per_page)
+    return _paged([_instance_json(i) for i in items], total, page, per_page)
+
+
+def _instance_json(i: inbox.InstanceSummary) -> dict[str, Any]:
+    return {**i.as_json(), "open_tasks": int(i.summary.get("open_tasks", 0)),
+            "href": url_for("api.get_instance", instance_id=i.id)}
+
+
+@bp.post("/instances")
+def start_instance() -> Any:
+    """Start a round of a deployed process."""
+    body = _json_body()
+    errors = forms.validation_errors(START_SCHEMA, body)
+    if errors:
+        raise ValidationFailed(errors)
+    result = engine.start_instance(_db(), body["process"], body["business_key"], _user(), body.get("data") or {})
+    response = current_app.json.response(_step_json(result))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_instance", instance_id=result.instance_id)
+    return response
+
+
+@bp.get(f"/instances/<{ID}:instance_id>")
+def get_instance(instance_id: int) -> Any:
+    """A round: status, current steps, its data, its tasks."""
+    detail = inbox.get_instance(_db(), instance_id, _user())
+    return {
+        **_instance_json(detail.instance), "data": _jsonable(detail.data),
+        "active_elements": detail.active_elements, "completed_elements": detail.completed_elements,
+        "tasks": [_task_json(t) for t in detail.tasks],
+        "links": {"events": url_for("api.list_events", instance_id=instance_id),
+                  "documents": url_for("api.list_documents", instance_id=instance_id),
+                  "tasks": url_for("api.list_tasks", instance=instance_id)},
+    }
+
+
+@bp.get(f"/instances/<{ID}:instance_id>/events")
+def list_events(instance_id: int) -> Any:
+    """The audit history of a round, oldest first."""
+    page = _int_arg("page", 1, 1, 100_000) or 1
+    per_page = _int_arg("per_page", 100, 1, 500) or 100
+    events, total = inbox.list_events(_db(), instance_id, _user(), page=page, per_page=per_page)
+    return _paged([_event_json(e) for e in events], total, page, per_page)
+
+
+@bp.get(f"/instances/<{ID}:instance_id>/documents")
+def list_documents(instance_id: int) -> Any:
+    """The documents of a round I may see."""
+    return {"items": [_document_json(d) for d in inbox.list_documents(_db(), instance_id, _user())]}
+
+
+@bp.post(f"/instances/<{ID}:instance_id>/messages/<string(maxlength=100):name>")
+def deliver_message(instance_id: int, name: str) -> Any:
+    """Deliver a message the round waits for; the engine validates it against its schema."""
+    payload = _json_body()
+    if not _clean_text(name):
+        raise DomainNotFound(f"Unbekannte Nachricht '{name!r}'.")
+    try:
+        result = engine.deliver_message(_db(), instance_id, name, payload, _user())
+    except (Forbidden, Conflict):
+        inbox.list_documents(_db(), instance_id, _user())  # raises NotFound for an instance you may not see
+        raise
+    return _step_json(result)
+
+
+# --------------------------------------------------------------------------- documents
+
+@bp.get(f"/documents/<{ID}:document_id>")
+def get_document(document_id: int) -> Response:
+    """The document's bytes (a PDF), if I may see it."""
+    doc = inbox.get_document(_db(), document_id, _user())
+    response = send_file(io.BytesIO(doc.content), mimetype=doc.media_type, as_attachment=True,
+                         download_name=doc.info.filename, etag=doc.info.sha256, conditional=False,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- the description
+
+@bp.get("/openapi.json")
+def openapi_json() -> Any:
+    """The OpenAPI 3.1 document of this API."""
+    return current_app.json.response(openapi.document())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    """The OpenAPI document as a readable page (rendered here, no external assets)."""
+    return render_template("api/docs.html", **openapi.docs_context())
+
+
+# --------------------------------------------------------------------------- everything else
+
+CATCH_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _api_rules() -> Map:
+    """The API's own routes, to tell 'unknown address' from 'wrong method'."""
+    cached = current_app.extensions.get("grantflow_api_rules")
+    if cached is None:
+        rules = [Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in current_app.url_map.iter_rules()
+                 if r.endpoint.startswith("api.") and r.endpoint != "api.unknown"]
+        cached = Map(rules, converters=current_app.url_map.converters)
+        current_app.extensions["grantflow_api_rules"] = cached
+    return cached
+
+
+@bp.route("/", defaults={"rest": ""}, methods=CATCH_ALL_METHODS, strict_slashes=False)
+@bp.route("/<path:rest>", methods=CATCH_ALL_METHODS)
+def unknown(rest: str) -> Any:
+    """Unknown address (404) or known address with another method (405), as problem+json."""
+    try:
+        _api_rules().bind("localhost").match(request.path, method=request.method)
+    except MethodNotAllowed:
+        raise
+    except NotFound:
+        pass
+    raise ApiProblem(404, f"Unbekannte Adresse: {request.path}")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workflows import authz, scripting, taskindex
 from workflows.db import Database
 from workflows.errors import Forbidden, NotFound
-from workflows.models import Document, Event, ProcessDefinition, ProcessInstance, TaskRow, utcnow
+from workflows.models import Document, Event, ProcessDefinition, ProcessInstance, TaskRow, User, utcnow
 from workflows.state import load_state, specs_from_json
 
 SORTS = {
@@ -396,3 +396,198 @@ def get_document(db: Database, document_id: int, actor_name: str) -> DocumentFil
         info = DocumentInfo(d.id, d.kind, d.title, d.filename, d.version, d.size, d.sha256, d.created_at,
                             d.created_by, d.gemeinde_ags)
         return DocumentFile(info, d.instance_id, d.media_type, bytes(d.content))
+
+
+# --------------------------------------------------------------------------- votes, documents, starting
+
+#: form properties counted as votes when their schema does not say `"x-tally": true`
+TALLY_FIELD_NAMES = ("stimme", "votum", "vote")
+
+
+@dataclass
+class VoteTally:
+    """Votes cast so far on one vote element of an instance."""
+
+    element_id: str
+    element_name: str
+    field: str
+    counts: dict[str, int]
+    labels: dict[str, str]
+    open: int
+    voters: list[tuple[str, str]]
+
+    @property
+    def cast(self) -> int:
+        return sum(self.counts.values())
+
+
+def tally_field(schema: dict[str, Any]) -> str | None:
+    """The property of a form that is a vote: `"x-tally": true`, else one named like `stimme`."""
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    for name, prop in props.items():
+        if isinstance(prop, dict) and prop.get("x-tally"):
+            return str(name)
+    for name in TALLY_FIELD_NAMES:
+        if isinstance(props.get(name), dict) and "enum" in props[name]:
+            return name
+    return None
+
+
+def vote_tallies(db: Database, instance_id: int, actor_name: str) -> list[VoteTally]:
+    """Counts of the votes cast so far, from the task rows of vote elements (staff only)."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        if is_gemeinde_only(actor):
+            return []
+        inst = session.get(ProcessInstance, instance_id)
+        if inst is None:
+            raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+        fields = {key: f for key, schema in inst.definition.forms.items() if (f := tally_field(schema))}
+        if not fields:
+            return []
+        rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id,
+                                                     TaskRow.form_key.in_(sorted(fields)),
+                                                     TaskRow.status.in_(("ready", "completed")))
+                               .order_by(TaskRow.id)).all()
+        names = dict(session.execute(select(User.username, User.display_name).where(
+            User.username.in_({r.completed_by for r in rows if r.completed_by}))).all())
+        tallies: dict[str, VoteTally] = {}
+        for row in rows:
+            key = row.form_key or ""
+            field_name = fields[key]
+            prop = inst.definition.forms[key]["properties"][field_name]
+            tally = tallies.get(row.element_id)
+            if tally is None:
+                options = [str(v) for v in prop.get("enum", [])]
+                labels = dict(zip(options, prop.get("x-enumLabels", options), strict=False))
+                tally = tallies[row.element_id] = VoteTally(row.element_id, row.element_name, field_name,
+                                                            {o: 0 for o in options}, labels, 0, [])
+            if row.status == "ready":
+                tally.open += 1
+                continue
+            value = str((row.data or {}).get(field_name, ""))
+            tally.counts[value] = tally.counts.get(value, 0) + 1
+            who = row.completed_by or ""
+            tally.voters.append((names.get(who, who), tally.labels.get(value, value)))
+        return list(tallies.values())
+
+
+def list_all_documents(db: Database, actor_name: str, *, page: int = 1,
+                       per_page: int = 50) -> tuple[list[tuple[DocumentInfo, int, str]], int]:
+    """Documents the actor may see, newest first, with instance id and business key."""
+    page, per_page = max(1, page), min(max(1, per_page), 200)
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        filters = []
+        if is_gemeinde_only(actor):
+            filters.append(Document.gemeinde_ags == (actor.gemeinde_ags or ""))
+        total = session.scalar(select(func.count()).select_from(Document).where(*filters)) or 0
+        rows = session.execute(
+            select(Document.id, Document.kind, Document.title, Document.filename, Document.version, Document.size,
+                   Document.sha256, Document.created_at, Document.created_by, Document.gemeinde_ags,
+                   Document.instance_id, ProcessInstance.business_key)
+            .join(ProcessInstance, ProcessInstance.id == Document.instance_id).where(*filters)
+            .order_by(Document.created_at.desc(), Document.id.desc())
+            .offset((page - 1) * per_page).limit(per_page)).all()
+        return [(DocumentInfo(*r[:10]), r[10], r[11]) for r in rows], total
+
+
+@dataclass
+class StartableProcess:
+    key: str
+    name: str
+    version: int
+    start_role: str | None
+
+
+def startable_processes(db: Database, actor_name: str) -> list[StartableProcess]:
+    """The latest version of each process whose start lane the actor holds (admins: all)."""
+    from workflows.engine import start_lane  # engine imports this module's neighbours; keep it lazy
+
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
+            .group_by(ProcessDefinition.key).subquery()
+        definitions = session.scalars(select(ProcessDefinition).join(
+            latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v))
+            .order_by(ProcessDefinition.key)).all()
+        result = []
+        for d in definitions:
+            role = start_lane(d)
+            if actor.is_admin or role is None or role in actor.roles:
+                result.append(StartableProcess(d.key, d.name, d.version, role))
+        return result
+
+
+def may_cancel(db: Database, instance_id: int, actor_name: str) -> bool:
+    """Whether the actor holds the start role of the instance's process (or is an administrator)."""
+    from workflows.engine import start_lane
+
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        inst = session.get(ProcessInstance, instance_id)
+        if inst is None or (is_gemeinde_only(actor) and not actor.is_admin):
+            return False
+        role = start_lane(inst.definition)
+        return actor.is_admin or role is None or role in actor.roles
+
+
+@dataclass
+class MessageForm:
+    instance: InstanceSummary
+    name: str
+    element_name: str
+    lane: str | None
+    schema: dict[str, Any]
+
+
+def message_forms(db: Database, instance_id: int, actor_name: str) -> list[MessageForm]:
+    """The messages the instance waits for that the actor may record, with their schemas."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        inst = session.get(ProcessInstance, instance_id)
+        if inst is None or (is_gemeinde_only(actor) and not actor.is_admin):
+            return []
+        summary = _instance_summary(inst, inst.definition)
+        result = []
+        for m in inst.waiting_messages or []:
+            if actor.is_admin or m.get("lane") is None or m.get("lane") in actor.roles:
+                schema = inst.definition.message_schemas.get(m["name"], {"type": "object", "properties": {}})
+                result.append(MessageForm(summary, m["name"], m.get("element_name") or m["name"], m.get("lane"),
+                                          schema))
+        return result
+
+
+def instance_forms(db: Database, instance_id: int) -> list[dict[str, Any]]:
+    """The form and message schemas of an instance's definition (for labels of its data)."""
+    with db.read() as session:
+        inst = session.get(ProcessInstance, instance_id)
+        if inst is None:
+            return []
+        return [*inst.definition.forms.values(), *inst.definition.message_schemas.values()]
+
+
+@dataclass
+class NotificationInfo:
+    id: int
+    instance_id: int | None
+    subject: str
+    text: str
+    created_at: datetime
+
+
+def list_notifications(db: Database, actor_name: str, limit: int = 100) -> list[NotificationInfo]:
+    """Notifications to the actor's roles, Gemeinde or to them personally, newest first."""
+    from sqlalchemy import or_
+
+    from workflows.models import Notification
+
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        own_gemeinde = Notification.recipient_gemeinde == (actor.gemeinde_ags or "")
+        clauses = [Notification.recipient_user == actor.username, own_gemeinde,
+                   Notification.recipient_role.in_(sorted(actor.roles))
+                   & (Notification.recipient_gemeinde.is_(None) | own_gemeinde)]
+        rows = session.scalars(select(Notification).where(or_(*clauses))
+                               .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+        return [NotificationInfo(n.id, n.instance_id, n.subject, n.text, n.created_at) for n in rows]

@@ -1,0 +1,64 @@
+"""Real headless Chromium (Playwright) against a live server on 127.0.0.1 with a real SQLite database."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import FIXTURES, deploy_dir
+from webapp import create_app
+from workflows.db import Database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+VOTE_FIXTURE = Path(__file__).resolve().parents[1] / "web" / "fixtures" / "vote"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found: install it with 'apt-get install -y chromium' to run browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_db(sqlite_db: Database) -> Database:
+    deploy_dir(sqlite_db, FIXTURES / "mini")
+    deploy_dir(sqlite_db, VOTE_FIXTURE)
+    return sqlite_db
+
+
+@pytest.fixture
+def live_server(live_db: Database) -> Iterator[str]:
+    """The real app (CSRF on) served by werkzeug in a thread; yields its base URL."""
+    app = create_app({"SECRET_KEY": "browser-test", "GRANTFLOW_DEMO_MODE": True}, database=live_db)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser: object, live_server: str) -> Iterator[object]:
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin",  # type: ignore[attr-defined]
+                                  viewport={"width": 1366, "height": 900}, base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

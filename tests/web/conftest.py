@@ -1,0 +1,60 @@
+"""Fixtures for the web app: the real app factory on the test database, logged-in clients, rounds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import deploy_dir
+from webapp import create_app
+from workflows import engine
+from workflows.db import Database
+
+HERE = Path(__file__).resolve().parent
+VOTE_FIXTURE = HERE / "fixtures" / "vote"
+START_DATA = {"landkreis": "ortenaukreis", "frist": "2030-01-31"}
+OFFENBURG_AGS = "08317096"
+
+
+def make_app(db: Database, **config: object) -> Flask:
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+                       "GRANTFLOW_DEMO_MODE": True, **config}, database=db)
+
+
+@pytest.fixture
+def app(mini_db: Database) -> Flask:
+    deploy_dir(mini_db, VOTE_FIXTURE)
+    return make_app(mini_db)
+
+
+LoginAs = Callable[[str], FlaskClient]
+
+
+@pytest.fixture
+def login_as(app: Flask) -> LoginAs:
+    """`login_as("offenburg")` -> a test client whose session holds that user (no password round trip)."""
+
+    def make(username: str) -> FlaskClient:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["user"] = username
+        return client
+
+    return make
+
+
+@pytest.fixture
+def round_id(mini_db: Database) -> int:
+    """A running mini round: 51 Gemeinde answer tasks."""
+    return engine.start_instance(mini_db, "mini_round", "Testrunde", "sachbearbeitung", START_DATA).instance_id
+
+
+@pytest.fixture
+def vote_id(app: Flask, mini_db: Database) -> int:
+    """A running vote: one task per committee member (ausschuss1 … ausschuss5)."""
+    return engine.start_instance(mini_db, "vote_round", "Sitzung VA", "sachbearbeitung",
+                                 {"betreff": "Integrationsmanagement 2026"}).instance_id

@@ -1,0 +1,1 @@
+"""The web app's blueprints: auth, tasks (inbox), instances, documents, admin, notifications."""

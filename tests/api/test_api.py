@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from typing import Any
@@ -96,6 +97,10 @@ def test_docs_page_renders_the_document_without_external_assets(client: FlaskCli
     assert "per_page" in html and "&#34;entscheidung&#34;" in html  # parameters and escaped examples
     assert "<script" not in html and "http://" not in html and "https://" not in html.replace(
         "https://json-schema.org", "")
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    csp = response.headers["Content-Security-Policy"]
+    assert f"style-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp  # inline style allowed by hash
 
 
 # --------------------------------------------------------------------------- 401

@@ -1,0 +1,94 @@
+"""Property-based tests driven by the served OpenAPI document (schemathesis 4), against a live server.
+
+A real werkzeug server in a thread on 127.0.0.1 (free port) serves the app on a SQLite database
+with the demo data, the mini process deployed, a running round and one document. Every
+operation is called with generated valid (positive) and invalid (negative) requests and every
+response is checked: no 5xx, status code, content type and body all as documented. Bounded to a
+few examples per operation and a time budget, so it adds well under a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from werkzeug.serving import make_server
+
+from tests.api.conftest import TokenFactory, make_app
+from workflows.db import Database
+from workflows.models import Document
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+MAX_EXAMPLES = 15
+TIME_BUDGET_SECONDS = 40.0
+
+
+@pytest.fixture
+def live_server(api_db: Database) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, make_app(api_db), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="api-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def _add_document(db: Database, instance_id: int) -> None:
+    content = b"%PDF-1.7\n% schemathesis\n%%EOF\n"
+    with db.write() as session:
+        session.add(Document(instance_id=instance_id, kind="antrag", title="Antrag", filename="Antrag.pdf",
+                             sha256=hashlib.sha256(content).hexdigest(), size=len(content), content=content))
+
+
+def _runner(operation: schemathesis.APIOperation, mode: GenerationMode, base_url: str, headers: dict[str, str],
+            session: requests.Session, deadline: float) -> Callable[[], None]:
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    def run(case: schemathesis.Case) -> None:
+        if time.monotonic() > deadline:
+            return
+        case.call_and_validate(base_url=base_url, session=session, headers=headers, checks=CHECKS, timeout=30)
+
+    return run
+
+
+def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database, round_id: int,
+                                              auth: TokenFactory) -> None:
+    _add_document(api_db, round_id)
+    headers = auth("sachbearbeitung")
+    schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json")
+    base_url = f"{live_server}/api/v1"
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    failures: list[str] = []
+    tested = 0
+    with requests.Session() as session:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            has_input = bool(operation.path_parameters or operation.query or operation.body)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                if mode is GenerationMode.NEGATIVE and not has_input:
+                    continue
+                try:
+                    _runner(operation, mode, base_url, headers, session, deadline)()
+                    tested += 1
+                except Exception as exc:  # collect every operation's failure, then report all
+                    failures.append(f"{operation.label} [{mode.value}]:\n{exc}")
+    assert tested >= 18
+    assert not failures, "\n\n".join(failures)
+    assert time.monotonic() < deadline + 15, "schemathesis run exceeded its time budget"

@@ -288,8 +288,8 @@ def _scalar(prop: Mapping[str, Any], text: str) -> Any:
         except ValueError as exc:
             message = str(exc)
             if not message.startswith("Bitte"):
-                message = "Bitte einen Betrag wie 64.000,00 eingeben." if widget == "money" else \
-                    "Bitte eine Zahl eingeben."
+                message = {"money": "Bitte einen Betrag wie 64.000,00 eingeben.",
+                           "integer": "Bitte eine ganze Zahl eingeben."}.get(widget, "Bitte eine Zahl eingeben.")
             raise ValueError(message) from None
     if widget == "date":
         try:

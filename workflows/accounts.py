@@ -51,7 +51,7 @@ def delay_after(failures: int) -> timedelta:
     """How long to wait after `failures` failed attempts (0 while below the free attempts)."""
     if failures < FREE_ATTEMPTS:
         return timedelta(0)
-    return min(BASE_DELAY * (2 ** (failures - FREE_ATTEMPTS)), MAX_DELAY)
+    return min(BASE_DELAY * (2 ** min(failures - FREE_ATTEMPTS, 16)), MAX_DELAY)
 
 
 def _key(username: str) -> str:

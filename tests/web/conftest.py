@@ -58,3 +58,28 @@ def vote_id(app: Flask, mini_db: Database) -> int:
     """A running vote: one task per committee member (ausschuss1 … ausschuss5)."""
     return engine.start_instance(mini_db, "vote_round", "Sitzung VA", "sachbearbeitung",
                                  {"betreff": "Integrationsmanagement 2026"}).instance_id
+
+
+def answer_all(db: Database, anzahl: int = 10) -> None:
+    """Every Gemeinde of the mini round answers (as its own user)."""
+    from sqlalchemy import select
+
+    from workflows.models import Gemeinde, TaskRow, User
+
+    with db.read() as session:
+        user_of = dict(session.execute(select(Gemeinde.ags, User.username).join(User.gemeinde)).all())
+        tasks = session.execute(select(TaskRow.id, TaskRow.assignee_gemeinde).where(
+            TaskRow.status == "ready", TaskRow.element_id == "answer")).all()
+    for task_id, ags in tasks:
+        engine.complete_task(db, task_id, {"entscheidung": "uebertragen", "anzahl": anzahl}, user_of[ags])
+
+
+def to_decision(db: Database) -> None:
+    """Drive the mini round to where it waits for the message `decision`."""
+    from workflows import inbox
+
+    answer_all(db)
+    (draft,) = inbox.list_tasks(db, "sachbearbeitung").items
+    engine.complete_task(db, draft.id, {"text": "Entwurf"}, "sachbearbeitung")
+    (release,) = inbox.list_tasks(db, "dezernat").items
+    engine.complete_task(db, release.id, {"freigabe": "ja"}, "dezernat")

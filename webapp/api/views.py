@@ -72,6 +72,13 @@ def _authenticate() -> None:
     g.api_user = username
 
 
+@bp.after_request
+def _no_caching(response: Response) -> Response:
+    """API answers are personal: never stored by a shared cache."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
 # --------------------------------------------------------------------------- request parsing
 
 def _bad_param(name: str, detail: str) -> ApiProblem:

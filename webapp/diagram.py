@@ -163,7 +163,10 @@ def read_diagrams(xml: str | bytes, filename: str = "diagram.bpmn") -> list[Diag
                               _bounds(node.find("bpmndi:BPMNLabel", NS)), default))
         if shapes:
             owner = elements.get(plane.get("bpmnElement", ""))
-            title = (owner.get("name") or owner.get("id") or "") if owner is not None else ""
+            title = (owner.get("name") or "") if owner is not None else ""
+            if not title and owner is not None and _local(owner.tag) == "collaboration":
+                title = ", ".join(p.get("name") or "" for p in owner.iterfind("bpmn:participant", NS)
+                                  if p.get("processRef") and p.get("name"))
             diagrams.append(Diagram(title, shapes, edges))
     if not diagrams:
         for process in root.iterfind("bpmn:process", NS):

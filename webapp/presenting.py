@@ -57,7 +57,8 @@ STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled":
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-_MONEY_KEY = re.compile(r"(betrag|summe|kosten|planungsrahmen|foerder|förder|zuschuss|euro|satz|mittel)", re.I)
+_MONEY_KEY = re.compile(r"(betrag|summe|kosten|planungsrahmen|zuschuss|euro|foerdersatz)", re.I)
+_NOT_MONEY = re.compile(r"(monate|tage|anzahl|vza|jahr$|prozent|quote)", re.I)
 MAX_FACTS = 10
 
 
@@ -109,7 +110,7 @@ class Labels:
         if isinstance(value, bool):
             return "ja" if value else "nein"
         if isinstance(value, int | float):
-            if key in self.money or _MONEY_KEY.search(key):
+            if key in self.money or (_MONEY_KEY.search(key) and not _NOT_MONEY.search(key)):
                 return format_eur(value)
             if isinstance(value, int) or float(value).is_integer():
                 return str(int(value)) if "jahr" in key.lower() or abs(value) < 10000 else format_number(value, 0)

@@ -46,7 +46,7 @@ def inbox_view() -> str:
 def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, str],
                  status: int = 200) -> tuple[str, int]:
     schema = detail.schema
-    labels = presenting.Labels.from_forms(schema)
+    labels = presenting.Labels.from_forms(schema, *inbox.instance_forms(database(), detail.task.instance_id))
     a = actor()
     gemeinde_view = inbox.is_gemeinde_only(a)
     summary = presenting.summarize(detail.context, labels, skip=set(schema.get("properties", {})),

@@ -83,6 +83,7 @@ def load(session: Session) -> dict[str, int]:
     kreis.strasse, kreis.plz, kreis.ort = "Badstraße 20", "77652", "Offenburg"
     kreis.telefon, kreis.email = "0781 805-0", "integrationsmanagement@ortenaukreis.example"
     kreis.internet = "www.ortenaukreis.de"
+    kreis.muster = True  # refugee figures and names are demo values
     session.flush()
     records = read_gemeinden_csv()
     for rec in records:

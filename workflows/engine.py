@@ -16,6 +16,7 @@ from uuid import UUID
 
 from babel.dates import format_datetime
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -37,7 +38,7 @@ from workflows.errors import (
     ValidationFailed,
 )
 from workflows.models import ProcessDefinition, ProcessInstance, TaskRow, User, utcnow
-from workflows.state import dump_state, load_state, new_workflow, specs_from_json
+from workflows.state import dump_state, load_state, new_workflow, prune_finished_subprocesses, specs_from_json
 from workflows.taskindex import LOCAL_TZ
 
 SYSTEM = None  # the actor of timer-driven steps
@@ -91,26 +92,43 @@ def _run(session: Session, instance: ProcessInstance, actor: str | None, workflo
         services.reset_context(token)
 
 
+def _timer_due(task: Any) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):  # cycle timers keep {'cycles', 'next', 'duration'}
+        value = value.get("next")
+    if not value:
+        return None
+    due = TimerEventDefinition.get_datetime(value)
+    return due if due.tzinfo else due.replace(tzinfo=LOCAL_TZ)
+
+
 def _waiting(workflow: BpmnWorkflow) -> tuple[datetime | None, list[dict[str, Any]]]:
-    """Next due timer and the messages the workflow waits for (with the lane that may deliver)."""
+    """Next due timer and the messages the workflow waits for (with the lane that may deliver).
+
+    An event-based gateway waits with a `MultipleEventDefinition` holding its message and timer.
+    """
     next_due: datetime | None = None
     messages = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, TimerEventDefinition) and task.internal_data.get("event_value"):
-            due = TimerEventDefinition.get_datetime(task.internal_data["event_value"])
-            due = due if due.tzinfo else due.replace(tzinfo=LOCAL_TZ)
-            next_due = due if next_due is None or due < next_due else next_due
-        elif isinstance(definition, MessageEventDefinition):
-            messages.append({"name": definition.name, "element_id": task.task_spec.bpmn_id,
-                             "element_name": task.task_spec.bpmn_name or definition.name,
-                             "lane": taskindex.lane_of(task)})
+        parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        for part in parts:
+            if isinstance(part, TimerEventDefinition):
+                due = _timer_due(task)
+                if due is not None and (next_due is None or due < next_due):
+                    next_due = due
+            elif isinstance(part, MessageEventDefinition):
+                messages.append({"name": part.name, "element_id": task.task_spec.bpmn_id,
+                                 "element_name": task.task_spec.bpmn_name or part.name,
+                                 "lane": taskindex.lane_of(task)})
     return next_due, messages
 
 
 def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
           insert: bool = False) -> taskindex.IndexChange:
     """Write state with the version check, then the task index and the audit events."""
+    thrown = workflow.get_events()  # taken out before serializing, so they are recorded once
+    prune_finished_subprocesses(workflow)
     next_due, messages = _waiting(workflow)
     status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
     values = {
@@ -132,7 +150,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
         if result.rowcount != 1:
             raise _Stale()
         session.expire(instance)
-    for event in workflow.get_events():
+    for event in thrown:
         audit.record(session, "message_sent", actor, instance.id,
                      {"message": event.event_definition.name, "payload": event.payload})
     change = taskindex.sync(session, instance.id, workflow)

@@ -77,6 +77,7 @@ class Landkreis(Base):
     telefon: Mapped[str] = mapped_column(String(50), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     internet: Mapped[str] = mapped_column(String(200), default="")
+    muster: Mapped[bool] = mapped_column(Boolean, default=False)  # demo data: documents say "Muster"
 
     def as_document_data(self) -> dict[str, Any]:
         """The letterhead data the document templates expect."""

@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from workflows.scripting import ServiceCaller, make_script_engine
 
@@ -48,6 +49,28 @@ def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> Bpm
     return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(call_service))
 
 
+def prune_finished_subprocesses(workflow: BpmnWorkflow) -> int:
+    """Drop the runtime of subprocesses whose activity has completed; returns how many were dropped.
+
+    SpiffWorkflow keeps every finished subprocess (each Gemeinde's Abfrage, each vote, each
+    Stellenbesetzung) with its own task tree and data copies in the state, so every later step
+    would deserialize all of them again. Their results were merged into the parent when they
+    finished, and the parent activity's task stays in the tree as COMPLETED. Only subprocesses
+    whose parent task is COMPLETED are dropped: a parent that is READY again would start a new one.
+    """
+    finished = [
+        task_id for task_id, sub in workflow.subprocesses.items()
+        if sub.is_completed() and (parent := workflow.get_task_from_id(task_id)) is not None
+        and parent.state == TaskState.COMPLETED
+    ]
+    dropped = 0
+    for task_id in finished:
+        if task_id in workflow.subprocesses:  # a nested one may have gone with its parent already
+            workflow.delete_subprocess(workflow.get_task_from_id(task_id))
+            dropped += 1
+    return dropped
+
+
 def dump_state(workflow: BpmnWorkflow) -> str:
     dct: dict[str, Any] = _WORKFLOW_CONVERTER.to_dict(workflow)
     dct.pop("spec", None)
@@ -68,7 +91,5 @@ def load_state(state_json: str, specs: Specs, call_service: ServiceCaller | None
     conv.set_default_attributes(workflow, dct)
     conv.subprocesses_from_dict(dct["subprocesses"], workflow)
     workflow.bpmn_events = _REGISTRY.restore(dct.pop("bpmn_events", []))
-    workflow.script_engine = make_script_engine(call_service)
-    for sub in workflow.subprocesses.values():
-        sub.script_engine = workflow.script_engine
+    workflow.script_engine = make_script_engine(call_service)  # subworkflows use the top workflow's engine
     return workflow

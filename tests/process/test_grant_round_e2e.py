@@ -56,9 +56,6 @@ def refused(db: Database, task_id: int, data: dict[str, Any], user: str) -> str:
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="engine: workflows/state.py load_state sets script_engine on BpmnSubWorkflow, a "
-                          "read-only property in SpiffWorkflow 3.2; remove this mark once fixed")
 def test_whole_round_through_the_engine(sqlite_db: Database) -> None:
     db = sqlite_db
     deploy_dir(db, ROOT)
@@ -195,9 +192,7 @@ def test_whole_round_through_the_engine(sqlite_db: Database) -> None:
         instance = session.get(ProcessInstance, iid)
         assert instance is not None
         waiting = [m["name"] for m in instance.waiting_messages]
-    if "bewilligungsbescheid" not in waiting:
-        pytest.xfail("engine: messages/timers of an event-based gateway (MultipleEventDefinition) are not "
-                     "indexed yet, so the Bescheid cannot be delivered (see modelling report)")
+    assert "bewilligungsbescheid" in waiting
     names_vza = []  # the persons as reported
     with db.read() as session:
         for ev in session.scalars(select(Event).where(Event.instance_id == iid)):

@@ -75,7 +75,7 @@ def antrag_vorbelegung(vorher: Mapping[str, Any] | None, landkreis_name: str, be
         "beantragte_vza": bemessung["vza_gesamt"],
         "beantragte_summe": bemessung["foerdersumme"],
         "stellenverteilung": [{"bezeichnung": a["bezeichnung"], "vza": a["vza"]} for a in stellenanteile],
-        "ansprechperson": "", "telefon": "", "email": "", "iban": "", "kontoinhaber": f"Landkreis {landkreis_name}",
+        "kontoinhaber": f"Landkreis {landkreis_name}",
     }
 
 

@@ -59,4 +59,4 @@ def call_service(name: str, params: dict[str, Any], data: Mapping[str, Any]) -> 
 
 
 # register the built-in services
-from workflows.services import builtin  # noqa: E402,F401
+from workflows.services import builtin, documents  # noqa: E402,F401

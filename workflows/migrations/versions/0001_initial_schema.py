@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('telefon', sa.String(length=50), nullable=False),
     sa.Column('email', sa.String(length=200), nullable=False),
     sa.Column('internet', sa.String(length=200), nullable=False),
+    sa.Column('muster', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )

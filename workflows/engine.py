@@ -279,11 +279,11 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         if row is None:
             raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
         actor = authz.load_actor(session, actor_name)
+        authz.check_may_complete(session, actor, row)  # first: only those entitled learn who was first
         if row.status == "completed":
             raise _already_completed(session, row)
         if row.status != "ready":
             raise Conflict("Diese Aufgabe entfällt: der Vorgang ist weitergegangen.")
-        authz.check_may_complete(session, actor, row)
         instance = _instance(session, row.instance_id)
         _require_running(instance)
         schema = instance.definition.forms.get(row.form_key or "", {"type": "object"})

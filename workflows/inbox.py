@@ -178,10 +178,19 @@ def is_gemeinde_only(actor: authz.Actor) -> bool:
     return actor.roles <= {"Gemeinde"}
 
 
-def _history(session: Session, instance_id: int, limit: int = 200) -> list[EventInfo]:
+def _event_filters(instance_id: int, actor: authz.Actor) -> list[Any]:
+    """An instance's events; a Gemeinde sees only those of its own tasks (never another's answers)."""
+    filters: list[Any] = [Event.instance_id == instance_id]
+    if is_gemeinde_only(actor):
+        filters.append(Event.task_id.in_(select(TaskRow.id).where(
+            TaskRow.instance_id == instance_id, TaskRow.assignee_gemeinde == actor.gemeinde_ags)))
+    return filters
+
+
+def _history(session: Session, instance_id: int, actor: authz.Actor, limit: int = 200) -> list[EventInfo]:
     return [
         EventInfo(e.id, e.kind, e.actor, e.created_at, e.payload, e.task_id)
-        for e in session.scalars(select(Event).where(Event.instance_id == instance_id)
+        for e in session.scalars(select(Event).where(*_event_filters(instance_id, actor))
                                  .order_by(Event.id.desc()).limit(limit))
     ]
 
@@ -214,7 +223,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             refusal = exc.message
         return TaskDetail(
             _summary(row, instance.business_key), schema, initial, context,
-            _documents(session, instance.id, actor), _history(session, instance.id, 50),
+            _documents(session, instance.id, actor), _history(session, instance.id, actor, 50),
             refusal is None, refusal,
         )
 
@@ -314,9 +323,11 @@ def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDet
                                     .order_by(TaskRow.id)).all()
         tasks = [_summary(r, inst.business_key) for r in task_rows if not is_gemeinde_only(actor)
                  or r.assignee_gemeinde == actor.gemeinde_ags]
+        # finished subprocesses are pruned from the state; their steps are still in the task index
+        completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"})
         return InstanceDetail(
             _instance_summary(inst, inst.definition), data if not is_gemeinde_only(actor) else {},
-            completed, active, tasks, _documents(session, inst.id, actor), _history(session, inst.id),
+            completed, active, tasks, _documents(session, inst.id, actor), _history(session, inst.id, actor),
             inst.definition.sources,
         )
 
@@ -359,10 +370,7 @@ def list_events(db: Database, instance_id: int, actor_name: str, *, page: int = 
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         _visible_instance(session, instance_id, actor)
-        filters: list[Any] = [Event.instance_id == instance_id]
-        if is_gemeinde_only(actor):
-            filters.append(Event.task_id.in_(select(TaskRow.id).where(
-                TaskRow.instance_id == instance_id, TaskRow.assignee_gemeinde == actor.gemeinde_ags)))
+        filters = _event_filters(instance_id, actor)
         total = session.scalar(select(func.count()).select_from(Event).where(*filters)) or 0
         rows = session.scalars(select(Event).where(*filters).order_by(Event.id)
                                .offset((page - 1) * per_page).limit(per_page))

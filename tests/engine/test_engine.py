@@ -190,3 +190,21 @@ def test_inbox_filters_sorting_and_pagination(mini_db: Database) -> None:
     paged = inbox.list_tasks(mini_db, "offenburg", per_page=1, page=2)
     assert paged.pages == 2 and len(paged.items) == 1
     assert gemeinde_user(mini_db, "08317096") == "offenburg" or True
+
+
+def test_a_gemeinde_sees_only_its_own_history_and_no_stranger_learns_who_completed(mini_db: Database) -> None:
+    instance_id = start_mini(mini_db)
+    rows = ready_rows(mini_db, instance_id)
+    kehl = next(r for r in rows if r.title == "Rückmeldung Kehl")
+    offenburg = next(r for r in rows if r.title == "Rückmeldung Offenburg")
+    engine.complete_task(mini_db, kehl.id, {"entscheidung": "uebertragen", "anzahl": 77}, "kehl")
+    engine.complete_task(mini_db, offenburg.id, {"entscheidung": "selbst", "anzahl": 5}, "offenburg")
+    history = inbox.get_instance(mini_db, instance_id, "offenburg").history
+    assert history and all(e.task_id == offenburg.id for e in history)
+    assert "77" not in repr(history) and "Kehl" not in repr(history)
+    assert all(e.task_id == offenburg.id for e in inbox.get_task(mini_db, offenburg.id, "offenburg").history)
+    staff = inbox.get_instance(mini_db, instance_id, "sachbearbeitung").history
+    assert {kehl.id, offenburg.id} <= {e.task_id for e in staff}
+    with pytest.raises(Forbidden) as caught:  # lahr may not learn that kehl answered, nor when
+        engine.complete_task(mini_db, kehl.id, {"entscheidung": "uebertragen", "anzahl": 1}, "lahr")
+    assert "Kehl" not in caught.value.message

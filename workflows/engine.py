@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from babel.dates import format_datetime
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -25,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from workflows import audit, authz, clock, forms, scripting, services, taskindex
+from workflows import audit, authz, clock, formatting, forms, scripting, services, taskindex
 from workflows.db import Database
 from workflows.definitions import latest_definition
 from workflows.errors import (
@@ -56,10 +55,6 @@ class StepResult:
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _format_when(when: datetime | None) -> str | None:
-    return format_datetime(when, "dd.MM.yyyy 'um' HH:mm 'Uhr'", tzinfo=LOCAL_TZ, locale="de_DE") if when else None
-
 
 def _load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
     return load_state(instance.state, specs_from_json(instance.definition.spec_json), services.call_service)
@@ -193,7 +188,8 @@ def _conflict(db: Database, task_id: int | None) -> Conflict:
 
 def _already_completed(session: Session, row: TaskRow) -> TaskAlreadyCompleted:
     name = session.scalars(select(User.display_name).where(User.username == row.completed_by)).first()
-    return TaskAlreadyCompleted(name or row.completed_by, _format_when(row.completed_at))
+    when = formatting.format_datetime(row.completed_at) if row.completed_at else None
+    return TaskAlreadyCompleted(name or row.completed_by, when)
 
 
 def _instance(session: Session, instance_id: int) -> ProcessInstance:

@@ -25,6 +25,8 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from workflows import formatting
+
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "|=": operator.ior, "&=": operator.iand,
@@ -46,20 +48,12 @@ def _write_guard(obj: Any) -> Any:
 
 
 def date_add(value: str, days: int = 0, months: int = 0) -> str:
-    """ISO date (or datetime) plus days/months, as an ISO string; months keep the day where possible."""
-    parsed = datetime.fromisoformat(value)
-    if months:
-        month_index = parsed.month - 1 + months
-        year, month = parsed.year + month_index // 12, month_index % 12 + 1
-        day = parsed.day
-        while True:
-            try:
-                parsed = parsed.replace(year=year, month=month, day=day)
-                break
-            except ValueError:
-                day -= 1
-    parsed += timedelta(days=days)
-    return parsed.date().isoformat() if len(value) == 10 else parsed.isoformat()
+    """ISO date (or datetime) plus months (day clamped to the month's end) and days, as ISO again."""
+    if len(value) == 10:
+        return (formatting.add_months(value, months) + timedelta(days=days)).isoformat()
+    moment = datetime.fromisoformat(value)
+    shifted = formatting.add_months(moment.date(), months) + timedelta(days=days)
+    return datetime.combine(shifted, moment.timetz()).isoformat()
 
 
 def today() -> str:

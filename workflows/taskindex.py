@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
@@ -19,9 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows import scripting
+from workflows.formatting import TIMEZONE as LOCAL_TZ
 from workflows.models import TaskRow, utcnow
-
-LOCAL_TZ = ZoneInfo("Europe/Berlin")
 
 
 def properties(task: Task) -> dict[str, str]:

@@ -81,7 +81,7 @@ def test_completing_twice_says_who_and_when(mini_db: Database) -> None:
     with pytest.raises(TaskAlreadyCompleted) as caught:
         engine.complete_task(mini_db, row.id, {"entscheidung": "uebertragen", "anzahl": 4}, "offenburg")
     assert "Offenburg (Gemeindeverwaltung)" in caught.value.message
-    assert f"{datetime.now(UTC):%Y}" in caught.value.message and " um " in caught.value.message
+    assert f"{datetime.now(UTC):%Y}, " in caught.value.message and " Uhr" in caught.value.message
 
 
 def test_four_eyes_release(mini_db: Database) -> None:

@@ -43,8 +43,8 @@ def answer_all(r: Round) -> list[Any]:
         if demo.get("erster_versuch") == "eigene_durchfuehrung":
             with pytest.raises(Refused) as refused:
                 r.submit(task, dict(form, entscheidung="eigene_durchfuehrung"), "gem", gemeinde=g["ags"])
-            assert "51.000,00 €" in refused.value.errors["entscheidung"]
-            assert "15.922,20 €" in refused.value.errors["entscheidung"]  # 20 × 796,11 €
+            assert "51.000,00\u00a0€" in refused.value.errors["entscheidung"]
+            assert "15.922,20\u00a0€" in refused.value.errors["entscheidung"]  # 20 × 796,11 €
         with pytest.raises(Refused):  # another Gemeinde's user may not answer
             r.submit(task, form, "gem", gemeinde="08317999")
         r.submit(task, form, "gem", gemeinde=g["ags"])
@@ -63,7 +63,7 @@ def draft_and_release(r: Round, send_back: bool) -> None:
     task = r.one("beschlussvorlage_entwerfen")
     draft = r.prefill(task)
     assert "41 Städte und Gemeinden" in draft["betreff"]
-    assert "1.159.136,16 €" in draft["sachverhalt"]
+    assert "1.159.136,16\u00a0€" in draft["sachverhalt"]
     r.submit(task, draft, "sb1")
     release = r.one("beschlussvorlage_freigeben")
     with pytest.raises(Refused):  # four eyes: not the drafting person

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.formatting import NBSP, format_eur
 from workflows.rules import RULE_FUNCTIONS
 from workflows.rules.allocation import (
     allocate_shares,
@@ -25,7 +26,6 @@ from workflows.rules.allocation import (
 from workflows.rules.data import demo_rueckmeldungen, teams
 from workflows.rules.funding import bescheid_vergleich, funding_end, verwendungsnachweis_due
 from workflows.rules.hiring import bewerbungen_errors, personalrat_errors
-from workflows.rules.money import format_euro
 from workflows.rules.survey import opt_in_errors
 from workflows.rules.vote import vote_result
 from workflows.scripting import make_script_engine
@@ -38,8 +38,8 @@ G = {"ags": "08317085", "name": "Nordrach"}
 def test_planungsrahmen_is_exact_to_the_cent() -> None:
     assert planungsrahmen(668, "796.11") == Decimal("531801.48")
     assert planungsrahmen(0, 796.11) == planungsrahmen(None, 796.11) == Decimal("0.00")
-    assert format_euro(Decimal("51000")) == "51.000,00 €"
-    assert format_euro(Decimal("-1234567.5")) == "-1.234.567,50 €"
+    assert format_eur(Decimal("51000")) == f"51.000,00{NBSP}€"
+    assert format_eur(Decimal("-1234567.5")) == f"-1.234.567,50{NBSP}€"
 
 
 @pytest.mark.parametrize(("budget", "mode", "expected"), [
@@ -148,7 +148,7 @@ def test_postings_split_shares_into_single_persons() -> None:
 def test_opt_in_refuses_going_alone_below_the_minimum() -> None:
     form = {"entscheidung": "eigene_durchfuehrung", "anzahl_gefluechtete": 64, "ansprechperson": "X"}
     errors = opt_in_errors(form, G, 796.11, 51000)
-    assert "50.951,04 €" in errors["entscheidung"] and "51.000,00 €" in errors["entscheidung"]
+    assert f"50.951,04{NBSP}€" in errors["entscheidung"] and f"51.000,00{NBSP}€" in errors["entscheidung"]
     assert opt_in_errors(dict(form, anzahl_gefluechtete=65), G, 796.11, 51000) == {}  # 51.747,15 €
     assert opt_in_errors(dict(form, entscheidung="uebertragung"), G, 796.11, 51000) == {}
     # the minimum is data: a lower minimum lets the same Gemeinde go alone

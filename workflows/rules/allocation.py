@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from workflows.rules.money import Number, cents, dec, euro, format_vza
+from workflows.formatting import Number, format_vza
+from workflows.rules.money import cents, dec, euro
 
 #: decisions a Gemeinde can give in the survey (keys of the form's enum)
 ENTSCHEIDUNGEN = (

@@ -8,27 +8,17 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from workflows.formatting import TIMEZONE as BERLIN
+from workflows.formatting import DateLike, add_months, parse_date
 
-DateLike = str | date
+__all__ = ["DateLike", "add_months", "frist_zeitpunkt", "is_month_end", "iso", "to_date"]
+
 
 
 def to_date(value: DateLike) -> date:
     """Accept an ISO date/datetime string or a date object."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return datetime.fromisoformat(str(value)).date() if "T" in str(value) else date.fromisoformat(str(value))
-
-
-def add_months(start: date, months: int) -> date:
-    """Calendar month arithmetic; the day is clamped to the target month's length (31.01. + 1 → 28./29.02.)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    return parse_date(value)
 
 
 def is_month_end(day: date) -> bool:

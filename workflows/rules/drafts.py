@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from workflows.formatting import Number, format_eur, format_vza
 from workflows.rules.dates import DateLike, iso, to_date
-from workflows.rules.money import Number, format_euro, format_vza
 
 
 def _datum(value: DateLike) -> str:
@@ -46,13 +46,13 @@ def beschlussvorlage_vorbelegung(vorher: Mapping[str, Any] | None, landkreis_nam
             f"und die Stellen befristet auf {foerderdauer_monate} Monate zu besetzen."),
         "sachverhalt": (
             f"Im Rahmen des Paktes für Integration fördert das Land Integrationsmanagerinnen und "
-            f"Integrationsmanager mit bis zu {format_euro(foerdersatz_vza_jahr)} je Vollzeitstelle und Jahr. "
+            f"Integrationsmanager mit bis zu {format_eur(foerdersatz_vza_jahr)} je Vollzeitstelle und Jahr. "
             f"Grundlage ist die Zahl der Geflüchteten in der Anschlussunterbringung zum Stichtag "
             f"{_datum(stichtag)}. Aus den Rückmeldungen der übertragenden Gemeinden ergibt sich ein "
-            f"Planungsrahmen von {format_euro(bemessung['planungsrahmen_kreis'])}. Die Stellen verteilen "
+            f"Planungsrahmen von {format_eur(bemessung['planungsrahmen_kreis'])}. Die Stellen verteilen "
             f"sich auf: {teams}."),
         "finanzielle_auswirkungen": (
-            f"Förderfähige Personalkosten {format_euro(bemessung['foerdersumme'])} für "
+            f"Förderfähige Personalkosten {format_eur(bemessung['foerdersumme'])} für "
             f"{format_vza(bemessung['vza_gesamt'])} VZÄ über {foerderdauer_monate} Monate; sie werden durch "
             f"die Landesförderung (Festbetrag) gedeckt. Nicht gedeckte Kosten (Sachkosten, "
             f"Tarifsteigerungen) trägt der Landkreis."),

@@ -7,8 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from workflows.formatting import Number, format_eur
 from workflows.rules.dates import DateLike, add_months, is_month_end, iso, to_date
-from workflows.rules.money import Number, cents, dec, euro, format_euro
+from workflows.rules.money import cents, dec, euro
 
 
 def funding_end(start: DateLike, months: int = 24) -> str:
@@ -66,8 +67,8 @@ def bescheid_vergleich(bescheid: Mapping[str, Any], besetzungen: Iterable[Mappin
     differenz = beantragt - bewilligt
     return {"beantragt_summe": euro(beantragt), "bewilligt_summe": euro(bewilligt),
             "differenz": euro(differenz), "gekuerzt": differenz > 0, "abweichungen": abweichungen,
-            "text": (f"Beantragt {format_euro(beantragt)}, bewilligt {format_euro(bewilligt)}, "
-                     f"Differenz {format_euro(differenz)}.")}
+            "text": (f"Beantragt {format_eur(beantragt)}, bewilligt {format_eur(bewilligt)}, "
+                     f"Differenz {format_eur(differenz)}.")}
 
 
 def kuerzung_errors(form: Mapping[str, Any], differenz: Number) -> dict[str, str]:
@@ -79,7 +80,7 @@ def kuerzung_errors(form: Mapping[str, Any], differenz: Number) -> dict[str, str
         amount = dec(form.get("eigenmittel_betrag"))
         if amount <= 0 or amount > cents(differenz):
             errors["eigenmittel_betrag"] = (f"Der Eigenanteil muss größer als 0 € und höchstens "
-                                            f"{format_euro(differenz)} sein.")
+                                            f"{format_eur(differenz)} sein.")
     return errors
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from workflows.formatting import Number, format_vza
 from workflows.rules.dates import DateLike, iso, to_date
 from workflows.rules.funding import funding_end
-from workflows.rules.money import Number, dec, format_vza
+from workflows.rules.money import dec
 
 #: qualification categories of the "vorläufige Hinweise" (domain.md §1.10)
 QUALIFIKATIONEN = {

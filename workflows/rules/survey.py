@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from workflows.formatting import Number, format_eur
 from workflows.rules.allocation import planungsrahmen
 from workflows.rules.dates import DateLike, frist_zeitpunkt, iso, to_date
-from workflows.rules.money import Number, dec, euro, format_euro
+from workflows.rules.money import dec, euro
 
 #: demo defaults of a round (domain.md): 64.000 € per VZÄ and year [V], 24 months [V],
 #: 796,11 € per person = Mannheim 531.800 € / 668 persons [V figures, derived rate],
@@ -63,9 +64,9 @@ def opt_in_errors(form: Mapping[str, Any], gemeinde: Mapping[str, Any], satz_pro
         if eigener < dec(mindestbetrag):
             errors["entscheidung"] = (
                 f"{gemeinde.get('name', 'Die Gemeinde')} kann keinen eigenen Antrag stellen: Ihr "
-                f"Planungsrahmen beträgt {format_euro(eigener)} ({int(anzahl or 0)} Personen × "
-                f"{format_euro(satz_pro_person)}) und liegt unter dem Mindestbetrag von "
-                f"{format_euro(mindestbetrag)}. Bitte übertragen Sie die Aufgabe an den Landkreis "
+                f"Planungsrahmen beträgt {format_eur(eigener)} ({int(anzahl or 0)} Personen × "
+                f"{format_eur(satz_pro_person)}) und liegt unter dem Mindestbetrag von "
+                f"{format_eur(mindestbetrag)}. Bitte übertragen Sie die Aufgabe an den Landkreis "
                 f"oder schließen Sie sich mit anderen Gemeinden zusammen.")
     if entscheidung == "freier_traeger" and not str(form.get("traeger") or "").strip():
         errors["traeger"] = "Bitte nennen Sie den beauftragten freien Träger."

@@ -285,25 +285,26 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         schema = instance.definition.forms.get(row.form_key or "", {"type": "object"})
         if not isinstance(data, Mapping):
             raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
-        forms.validate_submission(schema, dict(data))
         workflow = _load_workflow(instance)
         task = workflow.get_task_from_id(UUID(row.spiff_task_id))
         if task is None or task.state != TaskState.READY:
             raise _Stale()
-        _validate_custom(task, data)
+        values = taskindex.with_read_only_values(task, schema, dict(data))
+        forms.validate_submission(schema, values)
+        _validate_custom(task, values)
 
         def submit(wf: BpmnWorkflow) -> None:
             variable = taskindex.properties(task).get("resultVariable")
             if variable:
-                task.data[variable] = dict(data)
+                task.data[variable] = values
             else:
-                task.set_data(**dict(data))
+                task.set_data(**values)
             task.run()
 
         _run(session, instance, actor.username, workflow, submit, task_row_id=row.id)
-        row.status, row.completed_by, row.completed_at, row.data = "completed", actor.username, utcnow(), dict(data)
+        row.status, row.completed_by, row.completed_at, row.data = "completed", actor.username, utcnow(), values
         audit.record(session, "task_completed", actor.username, instance.id,
-                     {"title": row.title, "element_id": row.element_id, "data": dict(data)}, task_id=row.id)
+                     {"title": row.title, "element_id": row.element_id, "data": values}, task_id=row.id)
         change = _save(session, instance, workflow, actor.username)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 

@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import authz, scripting, taskindex
+from workflows import authz, taskindex
 from workflows.db import Database
 from workflows.errors import Forbidden, NotFound
 from workflows.models import Document, Event, ProcessDefinition, ProcessInstance, TaskRow, User, utcnow
@@ -212,7 +212,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             task = workflow.get_task_from_id(UUID(row.spiff_task_id))
             if task is not None:
                 context = dict(task.data)
-                initial = _prefill(task, schema)
+                initial = taskindex.prefill_values(task, schema)
         refusal = None
         try:
             if row.status != "ready":
@@ -226,19 +226,6 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             _documents(session, instance.id, actor), _history(session, instance.id, actor, 50),
             refusal is None, refusal,
         )
-
-
-def _prefill(task: Any, schema: dict[str, Any]) -> dict[str, Any]:
-    props = taskindex.properties(task)
-    if props.get("prefill"):
-        try:
-            value = scripting.evaluate(props["prefill"], task.data)
-            return dict(value) if isinstance(value, dict) else {}
-        except Exception:  # a prefill is a convenience; the form still works without it
-            return {}
-    source = task.data.get(props["resultVariable"], {}) if props.get("resultVariable") else task.data
-    fields = schema.get("properties", {})
-    return {k: v for k, v in (source or {}).items() if k in fields} if isinstance(source, dict) else {}
 
 
 @dataclass

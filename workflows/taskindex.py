@@ -27,6 +27,30 @@ def properties(task: Task) -> dict[str, str]:
     return dict(extensions.get("properties", {}))
 
 
+def prefill_values(task: Task, schema: dict[str, Any]) -> dict[str, Any]:
+    """Initial form values: the `prefill` expression, else task data keys named like the form's fields."""
+    props = properties(task)
+    if props.get("prefill"):
+        try:
+            value = scripting.evaluate(props["prefill"], task.data)
+            return dict(value) if isinstance(value, dict) else {}
+        except Exception:  # a prefill is a convenience; the form still works without it
+            return {}
+    source = task.data.get(props["resultVariable"], {}) if props.get("resultVariable") else task.data
+    fields = schema.get("properties", {})
+    return {k: v for k, v in (source or {}).items() if k in fields} if isinstance(source, dict) else {}
+
+
+def with_read_only_values(task: Task, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """`readOnly` fields always carry the server's values (the prefill), whatever was submitted."""
+    read_only = [k for k, p in schema.get("properties", {}).items() if isinstance(p, dict) and p.get("readOnly")]
+    if not read_only:
+        return data
+    initial = prefill_values(task, schema)
+    cleaned = {k: v for k, v in data.items() if k not in read_only}
+    return cleaned | {k: initial[k] for k in read_only if k in initial}
+
+
 def lane_of(task: Task) -> str | None:
     """The task's lane, or that of the call activity that started its subprocess."""
     lane = getattr(task.task_spec, "lane", None)

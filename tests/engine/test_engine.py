@@ -101,7 +101,10 @@ def test_four_eyes_release(mini_db: Database) -> None:
     engine.complete_task(mini_db, release.id, {"freigabe": "nein", "kommentar": "Bitte ergänzen"}, "dezernat")
     (draft2,) = ready_rows(mini_db, instance_id, "draft")  # sent back: a new draft task
     assert draft2.id != draft.id
-    assert inbox.get_task(mini_db, draft2.id, "sachbearbeitung").initial == {"text": "Gesamt: 510"}
+    assert inbox.get_task(mini_db, draft2.id, "sachbearbeitung").initial == {"text": "Gesamt: 510", "summe": 510}
+    engine.complete_task(mini_db, draft2.id, {"text": "Neu", "summe": 1}, "sachbearbeitung")  # read-only: ignored
+    with mini_db.read() as session:
+        assert session.get(TaskRow, draft2.id).data == {"text": "Neu", "summe": 510}  # type: ignore[union-attr]
 
 
 def test_message_is_validated_and_only_accepted_when_waiting(mini_db: Database) -> None:
@@ -197,11 +200,12 @@ def test_a_gemeinde_sees_only_its_own_history_and_no_stranger_learns_who_complet
     rows = ready_rows(mini_db, instance_id)
     kehl = next(r for r in rows if r.title == "Rückmeldung Kehl")
     offenburg = next(r for r in rows if r.title == "Rückmeldung Offenburg")
-    engine.complete_task(mini_db, kehl.id, {"entscheidung": "uebertragen", "anzahl": 77}, "kehl")
+    engine.complete_task(mini_db, kehl.id, {"entscheidung": "uebertragen", "anzahl": 987}, "kehl")
     engine.complete_task(mini_db, offenburg.id, {"entscheidung": "selbst", "anzahl": 5}, "offenburg")
     history = inbox.get_instance(mini_db, instance_id, "offenburg").history
     assert history and all(e.task_id == offenburg.id for e in history)
-    assert "77" not in repr(history) and "Kehl" not in repr(history)
+    payloads = repr([e.payload for e in history])
+    assert "987" not in payloads and "Kehl" not in payloads
     assert all(e.task_id == offenburg.id for e in inbox.get_task(mini_db, offenburg.id, "offenburg").history)
     staff = inbox.get_instance(mini_db, instance_id, "sachbearbeitung").history
     assert {kehl.id, offenburg.id} <= {e.task_id for e in staff}

@@ -18,16 +18,21 @@ def _datum(value: DateLike) -> str:
     return to_date(value).strftime("%d.%m.%Y")
 
 
+def _resumed(vorher: Mapping[str, Any], freigabe: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A draft sent back by the Dezernatsleitung: the previous values plus its comment."""
+    values = dict(vorher)
+    if freigabe and freigabe.get("entscheidung") == "zurueck":
+        values["kommentar_dezernat"] = freigabe.get("kommentar", "")
+    return values
+
+
 def beschlussvorlage_vorbelegung(vorher: Mapping[str, Any] | None, landkreis_name: str,
                                  bemessung: Mapping[str, Any], foerdersatz_vza_jahr: Number,
                                  foerderdauer_monate: int, stichtag: DateLike, heute: DateLike,
                                  freigabe: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Initial Beschlussvorlage; after a send-back the previous draft plus the comment (read-only)."""
     if vorher:
-        values = dict(vorher)
-        if freigabe and freigabe.get("entscheidung") == "zurueck":
-            values["kommentar_dezernat"] = freigabe.get("kommentar", "")
-        return values
+        return _resumed(vorher, freigabe)
     n_ueb = len(bemessung["uebertragende"])
     teams = "; ".join(f"{a['bezeichnung']}: {format_vza(a['vza'])} VZÄ" for a in bemessung["anteile"])
     sitzung = iso(to_date(heute) + timedelta(days=14))
@@ -64,10 +69,7 @@ def antrag_vorbelegung(vorher: Mapping[str, Any] | None, landkreis_name: str, be
                        freigabe: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Initial application to the RP; after a send-back the previous draft plus the comment."""
     if vorher:
-        values = dict(vorher)
-        if freigabe and freigabe.get("entscheidung") == "zurueck":
-            values["kommentar_dezernat"] = freigabe.get("kommentar", "")
-        return values
+        return _resumed(vorher, freigabe)
     return {
         "antragsteller": f"Landratsamt {landkreis_name}",
         "beteiligte_gemeinden": ", ".join(g["name"] for g in bemessung["uebertragende"]),

@@ -143,9 +143,9 @@ def init_app(app: Flask) -> None:
         return {"current_actor": g.get("actor"), "now": datetime.now(formatting.TIMEZONE),
                 "demo_mode": app.config.get("GRANTFLOW_DEMO_MODE", False)}
 
-    from webapp.views import admin, auth, documents, instances, notifications, tasks
+    from webapp.views import account, admin, auth, documents, instances, notifications, tasks
 
-    for module in (auth, tasks, instances, documents, admin, notifications):
+    for module in (auth, tasks, instances, documents, admin, notifications, account):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:
         from webapp import api

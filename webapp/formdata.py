@@ -16,6 +16,7 @@ hidden `<name>.__rows` with their count; the submit buttons `_action=add:<name>`
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -209,9 +210,18 @@ def build_fields(schema: Mapping[str, Any], raw: Raw, errors: Mapping[str, str] 
             f.children = build_fields(prop, raw, errors, f"{name}.")
         elif widget == "rows":
             items = prop.get("items", {})
-            count = row_count(raw, name, minimum=max(int(prop.get("minItems", 0) or 0), DEFAULT_EMPTY_ROWS))
+            # rows the process gives (a read-only column, or the whole list read-only) are neither added nor removed
+            fixed = bool(prop.get("readOnly")) or any(isinstance(p, dict) and p.get("readOnly")
+                                                      for p in _props(items).values())
+            minimum = 0 if fixed else max(int(prop.get("minItems", 0) or 0), DEFAULT_EMPTY_ROWS)
+            count = row_count(raw, name, minimum=minimum)
             f.children = build_fields(items, {}, {}, f"{name}.__template.")  # column headers
             f.rows = [build_fields(items, raw, errors, f"{name}.{i}.") for i in range(count)]
+            if prop.get("readOnly"):
+                for cell in [*f.children, *(c for row in f.rows for c in row)]:
+                    cell.attrs["readonly"] = True
+            f.attrs["fixed"] = fixed
+            f.attrs["totals"] = _column_totals(f.children, f.rows) if count > 1 else []
             f.value = str(count)
         else:
             f.value = _first(raw, name)
@@ -220,6 +230,24 @@ def build_fields(schema: Mapping[str, Any], raw: Raw, errors: Mapping[str, str] 
                     f.attrs[attr] = prop[attr]
         fields.append(f)
     return fields
+
+
+def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
+    """The sum of each number or money column as shown in a table's footer ('' for other columns)."""
+    totals = []
+    for i, column in enumerate(columns):
+        if column.widget not in ("number", "money", "integer"):
+            totals.append("")
+            continue
+        total = Decimal(0)
+        for row in rows:
+            with contextlib.suppress(ValueError, ArithmeticError):
+                total += parse_decimal(row[i].value) if row[i].value.strip() else Decimal(0)
+        if column.widget == "money":
+            totals.append(format_number(total, 2) + " €")
+        else:
+            totals.append(format(total.normalize(), "f").replace(".", ","))
+    return totals
 
 
 def errors_by_path(errors: Iterable[FieldError]) -> dict[str, str]:
@@ -353,6 +381,27 @@ def parse(schema: Mapping[str, Any], raw: Raw, prefix: str = "") -> tuple[dict[s
             except ValueError as exc:
                 errors[name] = str(exc)
     return data, errors
+
+
+def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: Mapping[str, Any]) -> dict[str, Any]:
+    """Read-only values come from the task, never from the post: top-level ones, and the read-only
+    columns of rows the process gives (matched by position, as such rows cannot be added or removed)."""
+    for key, prop in _props(schema).items():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("readOnly"):
+            data.pop(key, None)
+            if key in initial:
+                data[key] = initial[key]
+            continue
+        given = initial.get(key)
+        if widget_for(prop) != "rows" or not isinstance(given, list) or not isinstance(data.get(key), list):
+            continue
+        columns = [c for c, p in _props(prop.get("items", {})).items() if isinstance(p, dict) and p.get("readOnly")]
+        for row, original in zip(data[key], given, strict=False):
+            if isinstance(row, dict) and isinstance(original, dict):
+                row.update({c: original[c] for c in columns if c in original})
+    return data
 
 
 def compact(schema: Mapping[str, Any], raw: Raw, prefix: str = "") -> Raw:

@@ -23,7 +23,8 @@ DATA_TABLES: dict[str, str] = {
 }
 
 KEY_LABELS: dict[str, str] = {
-    "landkreis": "Landkreis", "gemeinde": "Gemeinde", "gemeinden": "Gemeinden", "frist": "Frist",
+    "landkreis": "Landkreis", "landkreis_name": "Landkreis", "status": "Status",
+    "gemeinde": "Gemeinde", "gemeinden": "Gemeinden", "frist": "Frist",
     "rueckmeldefrist": "Rückmeldefrist", "antwortfrist": "Antwortfrist", "total": "Summe", "ags": "AGS",
     "name": "Name", "typ": "Art", "einwohner": "Einwohner", "mitglieder": "Mitglieder",
     "planungsrahmen": "Planungsrahmen", "satz_pro_person": "Satz pro Person", "fordersatz": "Fördersatz",
@@ -79,9 +80,11 @@ class Labels:
                 if not isinstance(prop, dict):
                     continue
                 labels.titles.setdefault(name, str(prop.get("title", name)))
-                if "enum" in prop:
+                if "enum" in prop:  # the same name in several forms: every form's labels count
                     values = [str(v) for v in prop["enum"]]
-                    labels.enums.setdefault(name, dict(zip(values, prop.get("x-enumLabels", values), strict=False)))
+                    known = labels.enums.setdefault(name, {})
+                    for value, text in zip(values, prop.get("x-enumLabels", values), strict=False):
+                        known.setdefault(value, str(text))
                 if prop.get("x-widget") == "money":
                     labels.money.add(name)
                 items = prop.get("items")
@@ -144,6 +147,11 @@ class Summary:
     gemeinde: list[tuple[str, str]]
     facts: list[tuple[str, str]]
     more: list[tuple[str, str]]
+    stelle: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: the Stelle a task of the Stellenbesetzung is about: shown as a card, these fields in this order
+STELLE_FIELDS = {"stelle_nr": "Stelle", "bezeichnung": "Regionalteam / Gemeinde", "vza": "Stellenumfang (VZÄ)"}
 
 
 def _is_flat(value: Any) -> bool:
@@ -159,6 +167,15 @@ def summarize(context: Mapping[str, Any], labels: Labels, *, skip: set[str] | No
     card = context.get("gemeinde")
     if _is_flat(card) and (not gemeinde_view or card.get("ags") == gemeinde_only_ags):
         gemeinde = [(labels.label(k), labels.value(k, v)) for k, v in card.items() if v not in (None, "")]
+    stelle: list[tuple[str, str]] = []
+    if isinstance(context.get("stelle"), dict) and not gemeinde_view:
+        about = context["stelle"]
+        stelle = [(title, format_number(about[k], 2) if k == "vza" else labels.value(k, about[k]))
+                  for k, title in STELLE_FIELDS.items() if about.get(k) not in (None, "")]
+        if isinstance(context["stelle"].get("gemeinden"), list):
+            stelle.append(("Gemeinden", str(len(context["stelle"]["gemeinden"]))))
+    if "landkreis_name" in context:  # the key `landkreis` is the technical twin of the name
+        skip = skip | {"landkreis"}
     facts: list[tuple[str, str]] = []
     for key, value in context.items():
         if key.startswith("_") or key in skip or key == "gemeinde" or value in (None, "", [], {}):
@@ -169,7 +186,31 @@ def summarize(context: Mapping[str, Any], labels: Labels, *, skip: set[str] | No
             continue
         facts.append((labels.label(key), labels.value(key, value)))
     scalars_first = sorted(facts, key=lambda f: f[1].endswith("Einträge") or f[1].endswith("Angaben"))
-    return Summary(gemeinde, scalars_first[:MAX_FACTS], scalars_first[MAX_FACTS:])
+    return Summary(gemeinde, scalars_first[:MAX_FACTS], scalars_first[MAX_FACTS:], stelle)
+
+
+@dataclass
+class HistoryEntry:
+    """Consecutive audit events of the same kind, title and actor, shown as one line (`count` ×)."""
+
+    first: Any
+    count: int = 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.first, name)
+
+
+def group_history(events: list[Any]) -> list[HistoryEntry]:
+    """Fold runs of equal events (e.g. eleven times 'Aufgabe bereitgestellt: Bewerbungen erfassen')."""
+    grouped: list[HistoryEntry] = []
+    for e in events:
+        last = grouped[-1] if grouped else None
+        if last is not None and last.kind == e.kind and last.actor == e.actor \
+                and last.payload.get("title") == e.payload.get("title"):
+            last.count += 1
+        else:
+            grouped.append(HistoryEntry(e))
+    return grouped
 
 
 @dataclass

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import FIXTURES, deploy_dir
+from tests.conftest import deploy_dir
 from webapp import create_app
 from workflows.db import Database
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--lang=de-DE", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-VOTE_FIXTURE = Path(__file__).resolve().parents[1] / "web" / "fixtures" / "vote"
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def live_db(sqlite_db: Database) -> Database:
-    deploy_dir(sqlite_db, FIXTURES / "mini")
-    deploy_dir(sqlite_db, VOTE_FIXTURE)
+    """The real process (bpmn/, forms/) deployed; tests drive the round to their step through the engine."""
+    deploy_dir(sqlite_db, ROOT)
     return sqlite_db
 
 

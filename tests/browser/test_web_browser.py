@@ -1,4 +1,6 @@
-"""End-to-end in headless Chromium: log in, answer, see errors, diagram, vote. Screenshots in tests/output/."""
+"""End-to-end in headless Chromium on the REAL grant round (bpmn/grant_round.bpmn): the steps before each
+part are driven through the engine (tests/web/grant_round.py), the part itself through the browser.
+Screenshots go to tests/output/."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from workflows import engine
+from tests.web import grant_round as gr
+from workflows import inbox
 from workflows.db import Database
 
 pytestmark = pytest.mark.browser
-START = {"landkreis": "ortenaukreis", "frist": "2030-01-31"}
+SUBMIT = "Absenden und Aufgabe erledigen"
 
 
 def login(page: Any, username: str, password: str = "demo") -> None:
@@ -22,67 +25,150 @@ def login(page: Any, username: str, password: str = "demo") -> None:
     page.wait_for_url("**/tasks")
 
 
-def test_gemeinde_answers_and_task_leaves_inbox(page: Any, live_db: Database, output_dir: Path) -> None:
-    engine.start_instance(live_db, "mini_round", "Ortenaukreis 2030", "sachbearbeitung", START)
+def logout(page: Any) -> None:
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url("**/login")
+
+
+def shot(page: Any, output_dir: Path, name: str) -> None:
+    page.screenshot(path=str(output_dir / f"web-{name}.png"), full_page=True)
+
+
+@pytest.mark.timeout(120)
+def test_gemeinde_opt_in_refused_then_transferred(page: Any, live_db: Database, output_dir: Path) -> None:
+    gr.open_round(live_db)
     page.goto("/login")
-    page.screenshot(path=str(output_dir / "web-01-login.png"), full_page=True)
-    login(page, "offenburg")
-    page.screenshot(path=str(output_dir / "web-02-inbox-gemeinde.png"), full_page=True)
-    rows = page.locator("table.task-table tbody tr")
-    assert rows.count() == 1
-    page.get_by_role("link", name="Rückmeldung Offenburg").click()
-    assert page.get_by_role("heading", name="Rückmeldung Offenburg").is_visible()
-    page.screenshot(path=str(output_dir / "web-03-task-form.png"), full_page=True)
+    shot(page, output_dir, "01-login")
+    login(page, gr.SMALL_GEMEINDE)  # Nordrach: 20 Geflüchtete, too few for an own application
+    shot(page, output_dir, "02-inbox-gemeinde")
+    assert page.locator("table.task-table tbody tr").count() == 1
+    page.get_by_role("link", name="Rückmeldung Nordrach").click()
+    form = page.locator("form.task-form")
+    form.get_by_label("Eigene Durchführung").check()
+    form.get_by_label("Geflüchtete in der Anschlussunterbringung").fill("20")
+    form.get_by_label("Ansprechperson").fill("Frau Roth")
+    shot(page, output_dir, "03-rueckmeldung-form")
+    form.get_by_role("button", name=SUBMIT).click()
 
-    # a validation error from the process rule is shown beside the field, the input kept
-    page.get_by_label("Entscheidung").select_option("uebertragen")
-    page.get_by_label("Anzahl Personen").fill("5000")
-    page.get_by_label("Ansprechperson").fill("Frau Sommer")
-    page.get_by_role("button", name="Absenden und Aufgabe erledigen").click()
-    error = page.locator("#f-anzahl-error")
-    assert "Höchstens 1000 Personen." in error.inner_text()
-    assert page.get_by_label("Anzahl Personen").input_value() == "5000"
-    assert page.get_by_label("Ansprechperson").input_value() == "Frau Sommer"
-    page.screenshot(path=str(output_dir / "web-04-task-validation-error.png"), full_page=True)
+    error = page.locator("#f-entscheidung-error")  # beside the field, and in the summary at the top
+    assert "51.000,00" in error.inner_text() and "15.922,20" in error.inner_text()
+    assert "Mindestbetrag" in page.locator(".error-summary").inner_text()
+    assert page.get_by_label("Ansprechperson").input_value() == "Frau Roth"
+    assert page.get_by_label("Geflüchtete in der Anschlussunterbringung").input_value() == "20"
+    shot(page, output_dir, "04-rueckmeldung-refused")
 
-    page.get_by_label("Anzahl Personen").fill("120")
-    page.get_by_role("button", name="Absenden und Aufgabe erledigen").click()
+    page.get_by_label("Übertragung an den Landkreis").check()
+    page.get_by_role("button", name=SUBMIT).click()
     page.wait_for_url("**/tasks")
-    assert "Erledigt: Rückmeldung Offenburg." in page.locator(".flashes").inner_text()
-    assert page.locator("table.task-table").count() == 0
-    assert "Keine offenen Aufgaben" in page.content()
-    page.screenshot(path=str(output_dir / "web-05-inbox-empty.png"), full_page=True)
+    assert "Erledigt:" in page.locator(".flashes").inner_text()
+    assert page.locator("table.task-table").count() == 0 and "Keine offenen Aufgaben" in page.content()
+    shot(page, output_dir, "05-inbox-empty")
+    assert inbox.list_tasks(live_db, gr.SMALL_GEMEINDE).total == 0
 
 
-def test_sachbearbeitung_sees_diagram_with_current_step(page: Any, live_db: Database, output_dir: Path) -> None:
-    iid = engine.start_instance(live_db, "mini_round", "Ortenaukreis 2030", "sachbearbeitung", START).instance_id
+@pytest.mark.timeout(150)
+def test_sachbearbeitung_sees_round_with_current_step(page: Any, live_db: Database, output_dir: Path) -> None:
+    iid = gr.drive(live_db, "bemessung")
     login(page, "sachbearbeitung")
     page.get_by_role("link", name="Vorgänge").click()
-    page.screenshot(path=str(output_dir / "web-06-instances.png"), full_page=True)
-    page.get_by_role("link", name="Ortenaukreis 2030").click()
+    shot(page, output_dir, "06-instances")
+    page.get_by_role("link", name=gr.BUSINESS_KEY).click()
     page.wait_for_url(f"**/instances/{iid}")
-    active = page.locator("svg.bpmn-diagram g.is-active[data-element-id='answer']")
-    assert active.count() == 1
-    assert page.locator("svg.bpmn-diagram g.is-done[data-element-id='load']").count() == 1
-    page.screenshot(path=str(output_dir / "web-07-instance-diagram.png"), full_page=True)
+    active = page.locator("svg.bpmn-diagram g.is-active[data-element-id='stellenbemessung_pruefen']")
+    assert active.count() == 1 and active.is_visible()
+    assert page.locator("svg.bpmn-diagram g.is-done[data-element-id='runde_eroeffnen']").count() == 1
+    assert "Aktive Schritte: Stellenbemessung prüfen" in page.content()
+    box = page.locator(".diagram-scroll").first.bounding_box()
+    step = active.bounding_box()  # the diagram is scrolled so that the current step is in view
+    assert box and step and box["x"] <= step["x"] <= box["x"] + box["width"]
+    table = page.locator("section", has=page.get_by_role("heading", name="Rückmeldungen der Gemeinden"))
+    assert table.locator("tbody tr").count() == 51
+    assert "Übertragung an den Landkreis" in table.inner_text() and "uebertragung" not in table.inner_text()
+    shot(page, output_dir, "07-instance-diagram")
+
+    page.goto("/tasks")
+    page.get_by_role("link", name="Stellenbemessung prüfen").click()
+    shares = page.locator("table.rows-table")
+    assert shares.locator("tbody tr").count() == 3 and "Summe" in shares.locator("tfoot").inner_text()
+    assert page.get_by_role("button", name="+ Zeile hinzufügen").count() == 0
+    shot(page, output_dir, "08-stellenbemessung")
 
 
+@pytest.mark.timeout(150)
 def test_committee_member_votes_and_chair_sees_tally(page: Any, live_db: Database, output_dir: Path) -> None:
-    """The vote of the test process `vote_round` (tests/web/fixtures/vote), same form as the real one."""
-    iid = engine.start_instance(live_db, "vote_round", "Sitzung des Verwaltungsausschusses", "sachbearbeitung",
-                                {"betreff": "Integrationsmanagement 2026-2027"}).instance_id
+    iid = gr.drive(live_db, "abstimmung")
     login(page, "ausschuss2")
-    page.get_by_role("link", name="Abstimmung: Integrationsmanagement 2026-2027").click()
-    page.screenshot(path=str(output_dir / "web-08-vote-form.png"), full_page=True)
-    page.get_by_label("Zustimmung").check()
-    page.get_by_role("button", name="Absenden und Aufgabe erledigen").click()
+    page.locator("a.task-link").first.click()
+    pdf = page.locator("a.doc-link", has_text="Integrationsmanagement")
+    assert pdf.count() == 1 and "beschlussvorlage" in pdf.inner_text()
+    download = page.request.get(pdf.get_attribute("href"))
+    assert download.ok and download.headers["content-type"] == "application/pdf" and download.body()[:5] == b"%PDF-"
+    shot(page, output_dir, "09-vote-form")
+    page.get_by_label("Zustimmung", exact=True).check()
+    page.get_by_role("button", name=SUBMIT).click()
     page.wait_for_url("**/tasks")
     assert "Keine offenen Aufgaben" in page.content()
-    page.get_by_role("button", name="Abmelden").click()
+    logout(page)
 
     login(page, "ausschuss1")  # the chair
     page.goto(f"/instances/{iid}")
     tally = page.locator(".tally")
     assert "1 von 5 Stimmen abgegeben" in tally.inner_text()
     assert tally.locator(".tally-ja dd").inner_text() == "1"
-    page.screenshot(path=str(output_dir / "web-09-vote-tally.png"), full_page=True)
+    assert tally.locator(".tally-open dd").inner_text() == "4"
+    shot(page, output_dir, "10-vote-tally")
+
+
+@pytest.mark.timeout(240)
+def test_forms_of_the_real_round_look_right(page: Any, live_db: Database, output_dir: Path) -> None:
+    """A tour through the later forms: long texts, read-only values, repeated rows, the Personalrat."""
+    iid = gr.drive(live_db, "vorlage")
+    login(page, "sachbearbeitung")
+    page.goto(f"/tasks/{gr.one(live_db, gr.SB, 'beschlussvorlage_entwerfen').id}")
+    assert page.get_by_label("Hinweis der Dezernatsleitung").count() == 0  # empty read-only: not shown
+    sachverhalt = page.get_by_label("Sachverhalt")
+    assert sachverhalt.evaluate("e => e.scrollHeight <= e.clientHeight + 2")  # the whole text is visible
+    shot(page, output_dir, "11-beschlussvorlage")
+    gr.draft(live_db)
+    gr.release(live_db)
+    gr.vote(live_db)
+    page.goto(f"/tasks/{gr.one(live_db, gr.SB, 'antrag_vervollstaendigen').id}")
+    assert page.locator("output#f-planungsrahmen").inner_text().endswith("€")
+    shot(page, output_dir, "12-antrag")
+    gr.apply(live_db)
+    logout(page)
+
+    login(page, "personalamt")
+    shot(page, output_dir, "13-inbox-personalamt")
+    first = gr.ready(live_db, gr.PA, "ausschreibung_entwerfen")[0]
+    page.goto(f"/tasks/{first.id}")
+    assert page.locator(".stelle-card").count() == 1
+    shot(page, output_dir, "14-stellenausschreibung")
+    gr.post(live_db)
+    page.goto(f"/tasks/{gr.ready(live_db, gr.PA, 'bewerbungen_erfassen')[0].id}")
+    assert "betrifft die Stelle" in page.content()
+    page.get_by_label("Name, Zeile 1").fill("Alexandra Beispiel")
+    page.get_by_role("button", name="+ Zeile hinzufügen").click()
+    page.get_by_label("Name, Zeile 2").fill("Samuel Muster")
+    page.get_by_label("Schwerbehindert / gleichgestellt, Zeile 2").check()
+    page.get_by_label("Qualifikation, Zeile 1").select_option(index=1)
+    page.get_by_label("Qualifikation, Zeile 2").select_option(index=2)
+    page.get_by_label("Einladen, Zeile 1").check()
+    page.get_by_role("button", name=SUBMIT).click()
+    assert "§ 165 SGB IX" in page.locator(".error-summary").inner_text()
+    assert page.get_by_label("Name, Zeile 2").input_value() == "Samuel Muster"
+    shot(page, output_dir, "15-bewerbungen-refused")
+    gr.applications(live_db)
+    gr.choose_first(live_db)
+    logout(page)
+
+    login(page, "personalrat")
+    page.locator("a.task-link").first.click()
+    assert "S 11b" in page.locator("output#f-entgeltgruppe").inner_text()
+    shot(page, output_dir, "16-personalrat")
+    logout(page)
+    login(page, "sachbearbeitung")
+    page.goto(f"/instances/{iid}")
+    shot(page, output_dir, "17-instance-late")
+    page.goto("/documents")
+    shot(page, output_dir, "18-documents")

@@ -12,4 +12,12 @@
       }
     });
   });
+  // Wide diagrams: scroll each one so that its current step is in view.
+  document.querySelectorAll(".diagram-scroll").forEach(function (box) {
+    var active = box.querySelector("g.is-active.bpmn-userTask") || box.querySelector("g.is-active");
+    if (!active || !active.getBoundingClientRect) { return; }
+    var a = active.getBoundingClientRect(), b = box.getBoundingClientRect();
+    box.scrollLeft += (a.left - b.left) - (box.clientWidth - a.width) / 2;
+    box.scrollTop += (a.top - b.top) - (box.clientHeight - a.height) / 2;
+  });
 })();

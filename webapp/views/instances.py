@@ -28,7 +28,8 @@ def index() -> str:
     items, total = inbox.list_instances(db, user, status=status or None, page=page_arg(), per_page=PER_PAGE)
     startable = inbox.startable_processes(db, user) if not inbox.is_gemeinde_only(actor()) else []
     return render_template("instances.html", items=items, total=total, status=status, status_filters=STATUS_FILTERS,
-                           page=page_arg(), pages=max(1, -(-total // PER_PAGE)), startable=startable)
+                           page=page_arg(), pages=max(1, -(-total // PER_PAGE)), startable=startable,
+                           gemeinde_view=inbox.is_gemeinde_only(actor()))
 
 
 def _render_new(values: dict[str, str], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
@@ -94,9 +95,13 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
         message_forms.append((m, formdata.build_fields(m.schema, raw, errs), errs))
     facts = presenting.summarize(detail.data, labels, skip=set(presenting.DATA_TABLES), flat_dicts=False)
     history = detail.history
-    if inbox.is_gemeinde_only(a):  # only the events of the Gemeinde's own tasks
+    gemeinde_view = inbox.is_gemeinde_only(a)
+    if gemeinde_view:  # only the events of the Gemeinde's own tasks
         own = {t.id for t in detail.tasks}
         history = [e for e in history if e.task_id in own]
+    names = _element_names(detail.sources)
+    active_names = list(dict.fromkeys(names.get(e, e) for e in detail.active_elements
+                                      if names.get(e) and not e.startswith(("Flow_", "flow_"))))
     groups: dict[str, list[inbox.TaskSummary]] = {}
     for t in detail.tasks:
         if t.status == "ready":
@@ -106,9 +111,21 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
         tables=presenting.data_tables(detail.data, labels), tallies=inbox.vote_tallies(db, instance_id, a.username),
         message_forms=message_forms, may_cancel=detail.instance.status == "running"
         and inbox.may_cancel(db, instance_id, a.username), cancel_error=cancel_error, facts=facts,
-        event_detail=presenting.event_detail, history=history, open_groups=groups,
+        event_detail=presenting.event_detail, history=presenting.group_history(history), open_groups=groups,
+        active_names=active_names, gemeinde_view=gemeinde_view,
+        own_open=[t.title for t in detail.tasks if t.status == "ready"],
         done_tasks=[t for t in detail.tasks if t.status == "completed"],
     ), status
+
+
+def _element_names(sources: dict[str, str]) -> dict[str, str]:
+    """BPMN element id -> its name, for the diagrams of the round (to name the active steps)."""
+    names: dict[str, str] = {}
+    for filename, xml in sources.items():
+        if filename.endswith(".bpmn"):
+            for d in diagram.read_diagrams(xml, filename):
+                names.update({shape.id: shape.name for shape in d.shapes if shape.name})
+    return names
 
 
 @bp.get("/instances/<int:instance_id>")

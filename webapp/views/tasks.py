@@ -51,15 +51,19 @@ def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, 
     gemeinde_view = inbox.is_gemeinde_only(a)
     summary = presenting.summarize(detail.context, labels, skip=set(schema.get("properties", {})),
                                    gemeinde_only_ags=a.gemeinde_ags, gemeinde_view=gemeinde_view)
-    fields = formdata.build_fields(schema, raw, errors)
+    given = {k: v for k, v in detail.initial.items()  # read-only values are shown from the task, not the post
+             if isinstance(schema.get("properties", {}).get(k), dict) and schema["properties"][k].get("readOnly")}
+    shown = {k: v for k, v in formdata.to_raw(schema, given).items() if k.split(".")[0] in given}
+    fields = formdata.build_fields(schema, {**raw, **shown}, errors)
     submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()] \
         if detail.task.status != "ready" else []
     tallies = []
     if not gemeinde_view and ("Vorsitz" in a.roles or a.is_admin):
         tallies = inbox.vote_tallies(database(), detail.task.instance_id, a.username)
-    history = detail.history[:12]
+    history = detail.history
     if gemeinde_view:  # a Gemeinde sees the history of its own task only
         history = [e for e in detail.history if e.task_id == detail.task.id]
+    history = presenting.group_history(history)[:12]
     field_names = _field_names(fields)
     error_list = [(name if name in field_names else "", message) for name, message in errors.items()]
     return render_template("task.html", detail=detail, task=detail.task, fields=fields, summary=summary,
@@ -95,11 +99,7 @@ def submit(task_id: int) -> Any:
     if changed is not None:
         return _render_task(detail, changed, {})
     data, conversion_errors = formdata.parse(detail.schema, raw)
-    for key, prop in detail.schema.get("properties", {}).items():  # read-only values come from the server
-        if isinstance(prop, dict) and prop.get("readOnly"):
-            data.pop(key, None)
-            if key in detail.initial:
-                data[key] = detail.initial[key]
+    data = formdata.restore_read_only(detail.schema, data, detail.initial)  # read-only values: from the server
     if conversion_errors:
         others = {k: v for k, v in formdata.errors_by_path(forms.validation_errors(detail.schema, data)).items()
                   if k not in conversion_errors and k.split(".")[0] not in conversion_errors}

@@ -383,27 +383,6 @@ def parse(schema: Mapping[str, Any], raw: Raw, prefix: str = "") -> tuple[dict[s
     return data, errors
 
 
-def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: Mapping[str, Any]) -> dict[str, Any]:
-    """Read-only values come from the task, never from the post: top-level ones, and the read-only
-    columns of rows the process gives (matched by position, as such rows cannot be added or removed)."""
-    for key, prop in _props(schema).items():
-        if not isinstance(prop, dict):
-            continue
-        if prop.get("readOnly"):
-            data.pop(key, None)
-            if key in initial:
-                data[key] = initial[key]
-            continue
-        given = initial.get(key)
-        if widget_for(prop) != "rows" or not isinstance(given, list) or not isinstance(data.get(key), list):
-            continue
-        columns = [c for c, p in _props(prop.get("items", {})).items() if isinstance(p, dict) and p.get("readOnly")]
-        for row, original in zip(data[key], given, strict=False):
-            if isinstance(row, dict) and isinstance(original, dict):
-                row.update({c: original[c] for c in columns if c in original})
-    return data
-
-
 def compact(schema: Mapping[str, Any], raw: Raw, prefix: str = "") -> Raw:
     """Drop repeated rows whose inputs are all empty, so row indices match the submitted list."""
     result = dict(raw)

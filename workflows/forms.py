@@ -96,6 +96,28 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
     return FieldError(pointer, f"{label}: {text}" if label and v != "additionalProperties" else text)
 
 
+def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: Mapping[str, Any]) -> dict[str, Any]:
+    """Read-only values come from the task (`initial`), never from the submission: top-level ones, and
+    the read-only columns of rows the process gives (matched by position, as such rows are fixed)."""
+    for key, prop in schema.get("properties", {}).items():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("readOnly"):
+            data.pop(key, None)
+            if key in initial:
+                data[key] = initial[key]
+            continue
+        given = initial.get(key)
+        if prop.get("type") != "array" or not isinstance(given, list) or not isinstance(data.get(key), list):
+            continue
+        columns = [c for c, p in prop.get("items", {}).get("properties", {}).items()
+                   if isinstance(p, dict) and p.get("readOnly")]
+        for row, original in zip(data[key], given, strict=False):
+            if isinstance(row, dict) and isinstance(original, dict):
+                row.update({c: original[c] for c in columns if c in original})
+    return data
+
+
 def validation_errors(schema: Mapping[str, Any], data: Any) -> list[FieldError]:
     validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))

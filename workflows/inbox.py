@@ -255,9 +255,11 @@ class InstanceSummary:
         }
 
 
-def _instance_summary(inst: ProcessInstance, definition: ProcessDefinition) -> InstanceSummary:
+def _instance_summary(inst: ProcessInstance, definition: ProcessDefinition, actor: authz.Actor) -> InstanceSummary:
+    """A Gemeinde gets no current steps: their titles would tell who else has not answered yet."""
+    summary = {} if is_gemeinde_only(actor) else (inst.summary or {})
     return InstanceSummary(inst.id, inst.business_key, definition.key, definition.name, definition.version,
-                           inst.status, inst.summary or {}, inst.created_at, inst.created_by, inst.updated_at,
+                           inst.status, summary, inst.created_at, inst.created_by, inst.updated_at,
                            inst.next_timer_at, inst.waiting_messages or [])
 
 
@@ -280,7 +282,7 @@ def list_instances(db: Database, actor_name: str, *, status: str | None = None, 
             select(ProcessInstance, ProcessDefinition).join(ProcessDefinition).where(*filters)
             .order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
             .offset((page - 1) * per_page).limit(per_page)).all()
-        return [_instance_summary(i, d) for i, d in rows], total
+        return [_instance_summary(i, d, actor) for i, d in rows], total
 
 
 @dataclass
@@ -313,7 +315,7 @@ def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDet
         # finished subprocesses are pruned from the state; their steps are still in the task index
         completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"})
         return InstanceDetail(
-            _instance_summary(inst, inst.definition), data if not is_gemeinde_only(actor) else {},
+            _instance_summary(inst, inst.definition, actor), data if not is_gemeinde_only(actor) else {},
             completed, active, tasks, _documents(session, inst.id, actor), _history(session, inst.id, actor),
             inst.definition.sources,
         )
@@ -543,7 +545,7 @@ def message_forms(db: Database, instance_id: int, actor_name: str) -> list[Messa
         inst = session.get(ProcessInstance, instance_id)
         if inst is None or (is_gemeinde_only(actor) and not actor.is_admin):
             return []
-        summary = _instance_summary(inst, inst.definition)
+        summary = _instance_summary(inst, inst.definition, actor)
         result = []
         for m in inst.waiting_messages or []:
             if actor.is_admin or m.get("lane") is None or m.get("lane") in actor.roles:

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import scripting
+from workflows import forms, scripting
 from workflows.formatting import TIMEZONE as LOCAL_TZ
 from workflows.models import TaskRow, utcnow
 
@@ -42,13 +42,8 @@ def prefill_values(task: Task, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_read_only_values(task: Task, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """`readOnly` fields always carry the server's values (the prefill), whatever was submitted."""
-    read_only = [k for k, p in schema.get("properties", {}).items() if isinstance(p, dict) and p.get("readOnly")]
-    if not read_only:
-        return data
-    initial = prefill_values(task, schema)
-    cleaned = {k: v for k, v in data.items() if k not in read_only}
-    return cleaned | {k: initial[k] for k in read_only if k in initial}
+    """The submission with every `readOnly` value replaced by the server's (the prefill)."""
+    return forms.restore_read_only(schema, dict(data), prefill_values(task, schema))
 
 
 def lane_of(task: Task) -> str | None:

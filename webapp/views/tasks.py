@@ -99,7 +99,7 @@ def submit(task_id: int) -> Any:
     if changed is not None:
         return _render_task(detail, changed, {})
     data, conversion_errors = formdata.parse(detail.schema, raw)
-    data = formdata.restore_read_only(detail.schema, data, detail.initial)  # read-only values: from the server
+    data = forms.restore_read_only(detail.schema, data, detail.initial)  # read-only values: from the server
     if conversion_errors:
         others = {k: v for k, v in formdata.errors_by_path(forms.validation_errors(detail.schema, data)).items()
                   if k not in conversion_errors and k.split(".")[0] not in conversion_errors}

@@ -19,10 +19,11 @@ from workflows.services.document_contexts import BUILDERS, common_context
 from workflows.taskindex import LOCAL_TZ
 
 
-def _next_version(ctx: StepContext, kind: str, gemeinde_ags: str | None) -> int:
+def _next_version(ctx: StepContext, filename: str) -> int:
+    """Versions count per file of the round: a regenerated Beschlussvorlage is version 2, the
+    eleventh different Stellenausschreibung is still version 1 of its own file."""
     latest = ctx.session.scalar(select(func.max(Document.version)).where(
-        Document.instance_id == ctx.instance.id, Document.kind == kind, Document.gemeinde_ags == gemeinde_ags
-        if gemeinde_ags else Document.gemeinde_ags.is_(None)))
+        Document.instance_id == ctx.instance.id, Document.filename == filename))
     return (latest or 0) + 1
 
 
@@ -42,7 +43,7 @@ def generate_document(ctx: StepContext, params: Mapping[str, Any], data: Mapping
         rendered = render_document(kind, job.context)
         document = Document(
             instance_id=ctx.instance.id, task_id=ctx.task_row_id, kind=kind,
-            version=_next_version(ctx, kind, job.gemeinde_ags), title=str(params.get("title") or rendered.title),
+            version=_next_version(ctx, rendered.filename), title=str(params.get("title") or rendered.title),
             filename=rendered.filename, sha256=rendered.sha256, size=rendered.size, content=rendered.pdf,
             gemeinde_ags=job.gemeinde_ags, created_by=ctx.actor,
         )

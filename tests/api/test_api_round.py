@@ -87,7 +87,7 @@ def test_whole_mini_round_through_the_api_alone(api_db: Database, client: FlaskC
 
     (draft,) = ready_tasks(client, staff, instance=instance_id, element_id="draft")
     draft_detail = client.get(draft["href"], headers=staff).get_json()
-    assert draft_detail["initial"] == {"text": "Gesamt: 260"}  # 26 of 51 transferred, 10 persons each
+    assert draft_detail["initial"] == {"text": "Gesamt: 260", "summe": 260}  # 26 of 51 transferred, 10 each
     assert client.post(draft_detail["links"]["complete"], headers=staff,
                        json=draft_detail["initial"]).status_code == 200
     assert ready_tasks(client, staff, instance=instance_id, element_id="release") == []  # not her lane

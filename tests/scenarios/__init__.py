@@ -1,0 +1,1 @@
+"""Scenarios written once and driven through more than one entry point (engine, API)."""

@@ -194,8 +194,11 @@ def run_grant_round(d: Driver) -> Round:
     bad = [dict(a) for a in rows]
     bad[2]["vza"] += 0.25  # 9,25 VZÄ: more than the Kreis may have
     assert "anteile" in r.refused(task["id"], dict(review, anteile=bad, aenderungsgrund="x"), SB)
-    d.complete(task["id"], dict(review, anteile=rows, aenderungsgrund="Fahrwege"), SB)
-    assert _completed(r.new_events(), "stellenbemessung_pruefen")[0]["payload"]["data"]["aenderungsgrund"] == "Fahrwege"
+    tampered = [dict(rows[0], planungsrahmen=1.0), *rows[1:]]  # a read-only column of the table
+    d.complete(task["id"], dict(review, anteile=tampered, aenderungsgrund="Fahrwege"), SB)
+    (reviewed,) = _completed(r.new_events(), "stellenbemessung_pruefen")
+    assert reviewed["payload"]["data"]["aenderungsgrund"] == "Fahrwege"
+    assert reviewed["payload"]["data"]["anteile"] == rows  # the server's Planungsrahmen, the reviewed VZÄ
 
     # 4. Beschlussvorlage: sent back once, four eyes; a new PDF version per draft
     task = r.one(SB, "beschlussvorlage_entwerfen")

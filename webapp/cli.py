@@ -22,6 +22,7 @@ from workflows.db import Database
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _fail(message: str) -> None:
@@ -203,6 +204,37 @@ def audit_verify() -> None:
             click.secho(f"Eintrag {problem.event_id}: {problem.message}", fg="red", err=True)
         _fail(f"Protokoll beschädigt: {len(problems)} Befund(e) in {count} Einträgen.")
     click.echo(f"Protokoll intakt: {count} Einträge geprüft.")
+
+
+@main.group()
+def landkreis() -> None:
+    """Stammdaten eines Landkreises."""
+
+
+@landkreis.command("import")
+@click.argument("key")
+@click.option("--name", required=True, help="z. B. 'Landkreis Rastatt'.")
+@click.option("--gemeinden", "gemeinden_csv", required=True, type=EXISTING_FILE,
+              help="CSV mit name, ags, type, population, population_year.")
+@click.option("--teams", "teams_json", type=EXISTING_FILE,
+              help="JSON mit 'teams' (Schlüssel -> Name) und 'zuordnung' (AGS -> Schlüssel).")
+@click.option("--behoerde", default="", help="Briefkopf, z. B. 'Landratsamt Rastatt'.")
+@click.option("--amt", default="", help="z. B. 'Amt für Migration und Integration'.")
+@click.option("--strasse", default="")
+@click.option("--plz", default="")
+@click.option("--ort", default="")
+@friendly
+def landkreis_import(key: str, name: str, gemeinden_csv: Path, teams_json: Path | None, **letterhead: str) -> None:
+    """Landkreis KEY mit seinen Gemeinden (und Regionalteams) anlegen oder aktualisieren."""
+    from workflows import masterdata
+
+    teams, zuordnung = masterdata.read_teams_json(teams_json) if teams_json else ({}, {})
+    data = masterdata.LandkreisData(key=key, name=name, gemeinden=masterdata.read_gemeinden_csv(gemeinden_csv),
+                                    teams=teams, zuordnung=zuordnung,
+                                    letterhead={k: v for k, v in letterhead.items() if v})
+    with Database().write() as session:
+        counts = masterdata.import_landkreis(session, data)
+    click.echo(f"Landkreis '{key}': {counts['gemeinden']} Gemeinden, {counts['teams']} Regionalteams.")
 
 
 @main.group()

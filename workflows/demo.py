@@ -6,17 +6,13 @@ CSV carries as verified; everything else about the Gemeinden comes from the proc
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
-from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import users
+from workflows import masterdata, users
 from workflows.config import DATA_DIR
-from workflows.models import Gemeinde, Landkreis
 
 ROLES = {
     "Sachbearbeitung": "Sachbearbeitung (Amt für Migration und Integration)",
@@ -45,25 +41,6 @@ STAFF = [
 DEMO_PASSWORD = "demo"
 
 
-@dataclass(frozen=True)
-class GemeindeRecord:
-    name: str
-    ags: str
-    typ: str
-    einwohner: int | None
-    einwohner_jahr: int | None
-
-
-def read_gemeinden_csv(path: str | None = None) -> list[GemeindeRecord]:
-    with open(path or DATA_DIR / "ortenaukreis_gemeinden.csv", encoding="utf-8") as handle:
-        return [
-            GemeindeRecord(row["name"], row["ags"], row["type"] or "Gemeinde",
-                           int(row["population"]) if row["population"] else None,
-                           int(row["population_year"]) if row["population_year"] else None)
-            for row in csv.DictReader(handle)
-        ]
-
-
 def username_for(gemeinde_name: str) -> str:
     """`Lahr/Schwarzwald` -> `lahr`, `Ottenhöfen im Schwarzwald` -> `ottenhoefen-im-schwarzwald`."""
     base = re.split(r"[/(]", gemeinde_name)[0].strip().lower()
@@ -74,25 +51,16 @@ def username_for(gemeinde_name: str) -> str:
 
 
 def load(session: Session) -> dict[str, int]:
-    kreis = session.scalars(select(Landkreis).where(Landkreis.key == "ortenaukreis")).first()
-    if kreis is None:
-        kreis = Landkreis(key="ortenaukreis", name="Ortenaukreis")
-        session.add(kreis)
-    kreis.behoerde = "Landratsamt Ortenaukreis"
-    kreis.amt = "Amt für Migration und Integration"
-    kreis.strasse, kreis.plz, kreis.ort = "Badstraße 20", "77652", "Offenburg"
-    kreis.telefon, kreis.email = "0781 805-0", "integrationsmanagement@ortenaukreis.example"
-    kreis.internet = "www.ortenaukreis.de"
-    kreis.muster = True  # refugee figures and names are demo values
-    session.flush()
-    records = read_gemeinden_csv()
-    for rec in records:
-        gemeinde = session.scalars(select(Gemeinde).where(Gemeinde.ags == rec.ags)).first()
-        if gemeinde is None:
-            gemeinde = Gemeinde(ags=rec.ags, landkreis=kreis)
-            session.add(gemeinde)
-        gemeinde.name, gemeinde.typ = rec.name, rec.typ
-        gemeinde.einwohner, gemeinde.einwohner_jahr = rec.einwohner, rec.einwohner_jahr
+    records = masterdata.read_gemeinden_csv(DATA_DIR / "ortenaukreis_gemeinden.csv")
+    teams, zuordnung = masterdata.read_teams_json(DATA_DIR / "teams_ortenaukreis.json")
+    masterdata.import_landkreis(session, masterdata.LandkreisData(
+        key="ortenaukreis", name="Ortenaukreis", gemeinden=records, teams=teams, zuordnung=zuordnung,
+        letterhead={
+            "behoerde": "Landratsamt Ortenaukreis", "amt": "Amt für Migration und Integration",
+            "strasse": "Badstraße 20", "plz": "77652", "ort": "Offenburg", "telefon": "0781 805-0",
+            "email": "integrationsmanagement@ortenaukreis.example", "internet": "www.ortenaukreis.de",
+            "muster": True,  # refugee figures and names are demo values
+        }))
     for key, label in ROLES.items():
         users.ensure_role(session, key, label)
     session.flush()

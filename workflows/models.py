@@ -87,6 +87,17 @@ class Landkreis(Base):
     gemeinden: Mapped[list[Gemeinde]] = relationship(back_populates="landkreis", order_by="Gemeinde.name")
 
 
+class Regionalteam(Base):
+    """A regional team of a Landkreis's Integrationsmanager; the shares of VZÄ go to teams."""
+
+    __tablename__ = "regionalteam"
+    __table_args__ = (UniqueConstraint("landkreis_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    landkreis_id: Mapped[int] = mapped_column(ForeignKey("landkreis.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class Gemeinde(Base):
     __tablename__ = "gemeinde"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +107,9 @@ class Gemeinde(Base):
     einwohner: Mapped[int | None]
     einwohner_jahr: Mapped[int | None]
     landkreis_id: Mapped[int] = mapped_column(ForeignKey("landkreis.id"))
+    regionalteam_id: Mapped[int | None] = mapped_column(ForeignKey("regionalteam.id"))
     landkreis: Mapped[Landkreis] = relationship(back_populates="gemeinden")
+    regionalteam: Mapped[Regionalteam | None] = relationship()
 
 
 class Role(Base):

@@ -7,14 +7,16 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from workflows.demo import read_gemeinden_csv, username_for
+from workflows.config import DATA_DIR
+from workflows.demo import username_for
+from workflows.masterdata import read_gemeinden_csv
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
 def gemeinde_users() -> dict[str, str]:
     """AGS -> demo username of that Gemeinde."""
-    return {rec.ags: username_for(rec.name) for rec in read_gemeinden_csv()}
+    return {rec.ags: username_for(rec.name) for rec in read_gemeinden_csv(DATA_DIR / "ortenaukreis_gemeinden.csv")}
 
 
 def assert_problem(response: TestResponse, status: int, path: str | None = None) -> dict[str, Any]:

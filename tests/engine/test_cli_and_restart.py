@@ -95,3 +95,25 @@ def test_users_without_rights_are_refused(sqlite_db: Database, args: list[str]) 
     run(sqlite_db, "deploy", str(FIXTURES / "mini"))
     err = run(sqlite_db, *args, ok=False).stderr
     assert "Fehler:" in err
+
+
+def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
+    csv_file = tmp_path / "rastatt.csv"
+    csv_file.write_text("name,ags,type,population,population_year\nGaggenau,08216015,Große Kreisstadt,,\n"
+                        "Rastatt,08216043,Große Kreisstadt,47500,2016\n", encoding="utf-8")
+    teams = tmp_path / "teams.json"
+    teams.write_text(json.dumps({"teams": {"murg": "Team Murgtal"}, "zuordnung": {"08216015": "murg"}}))
+    out = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "Landkreis Rastatt", "--gemeinden",
+              str(csv_file), "--teams", str(teams), "--behoerde", "Landratsamt Rastatt").stdout
+    assert "2 Gemeinden, 1 Regionalteams" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,ags\nIrgendwo,123\n", encoding="utf-8")
+    err = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "X", "--gemeinden", str(bad), ok=False).stderr
+    assert "Zeile 2" in err and "nichts importiert" in err
+    from sqlalchemy import select
+
+    from workflows.models import Gemeinde
+
+    with sqlite_db.read() as session:
+        gaggenau = session.scalars(select(Gemeinde).where(Gemeinde.ags == "08216015")).one()
+        assert gaggenau.landkreis.name == "Landkreis Rastatt" and gaggenau.regionalteam.name == "Team Murgtal"

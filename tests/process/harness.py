@@ -23,6 +23,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.config import DATA_DIR
+from workflows.masterdata import read_teams_json
 from workflows.scripting import SandboxEnvironment, make_script_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +43,12 @@ class Refused(Exception):
 def load_gemeinden_csv(landkreis: str) -> list[dict[str, Any]]:
     """What the engine's `load_gemeinden` returns, from the repository copy of the shared CSV."""
     assert landkreis == "ortenaukreis", landkreis
+    teams, zuordnung = read_teams_json(DATA_DIR / "teams_ortenaukreis.json")
     with GEMEINDEN_CSV.open(encoding="utf-8") as fh:
         return [{"ags": r["ags"], "name": r["name"], "typ": r["type"],
-                 "einwohner": int(r["population"]) if r["population"] else None} for r in csv.DictReader(fh)]
+                 "einwohner": int(r["population"]) if r["population"] else None,
+                 "team": zuordnung.get(r["ags"]), "team_name": teams.get(zuordnung.get(r["ags"], ""))}
+                for r in csv.DictReader(fh)]
 
 
 @dataclass

@@ -13,8 +13,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.config import DATA_DIR
 from workflows.formatting import NBSP, format_eur
-from workflows.rules import RULE_FUNCTIONS
+from workflows.masterdata import read_teams_json
+from workflows.rules import RULE_FUNCTIONS, teams_aus_gemeinden
 from workflows.rules.allocation import (
     allocate_shares,
     anteile_errors,
@@ -23,7 +25,7 @@ from workflows.rules.allocation import (
     stellen_aus_anteilen,
     stellenbemessung_berechnen,
 )
-from workflows.rules.data import demo_rueckmeldungen, teams
+from workflows.rules.data import demo_rueckmeldungen
 from workflows.rules.funding import bescheid_vergleich, funding_end, verwendungsnachweis_due
 from workflows.rules.hiring import bewerbungen_errors, personalrat_errors
 from workflows.rules.survey import opt_in_errors
@@ -94,8 +96,13 @@ def test_allocate_shares_property_sums_are_exact() -> None:
         assert set(shares) <= {k for k, w in weights.items() if w > 0}
 
 
+def _ortenau_teams() -> dict[str, dict[str, str]]:
+    teams, zuordnung = read_teams_json(DATA_DIR / "teams_ortenaukreis.json")
+    return {"teams": teams, "zuordnung": zuordnung}
+
+
 def test_stellenbemessung_groups_by_team_and_handles_no_transfer() -> None:
-    tz = teams("ortenaukreis")
+    tz = _ortenau_teams()
     demo = demo_rueckmeldungen("ortenaukreis")
     answers = [{"ags": ags, "name": d["name"], "entscheidung": d["entscheidung"],
                 "anzahl_gefluechtete": d["anzahl_gefluechtete"]} for ags, d in demo.items()]
@@ -115,12 +122,14 @@ def test_stellenbemessung_groups_by_team_and_handles_no_transfer() -> None:
 
 
 def test_team_data_covers_all_51_gemeinden() -> None:
-    tz = teams("ortenaukreis")
+    tz = _ortenau_teams()
     assert len(tz["zuordnung"]) == 51 and set(tz["zuordnung"].values()) == set(tz["teams"])
     csv_ags = {line.split(",")[1] for line in (ROOT / "workflows/data/ortenaukreis_gemeinden.csv")
                .read_text(encoding="utf-8").splitlines()[1:]}
     assert set(tz["zuordnung"]) == csv_ags == set(demo_rueckmeldungen("ortenaukreis"))
-    assert teams("unbekannt") == {"teams": {}, "zuordnung": {}}
+    gemeinden = [{"ags": "1", "team": "nord", "team_name": "Team Nord"}, {"ags": "2", "team": None}]
+    assert teams_aus_gemeinden(gemeinden) == {"teams": {"nord": "Team Nord"}, "zuordnung": {"1": "nord"}}
+    assert teams_aus_gemeinden([]) == {"teams": {}, "zuordnung": {}}
 
 
 def test_reviewed_shares_must_sum_exactly_and_be_explained() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workflows.rules import allocation, data, drafts, funding, hiring, survey, vote
+from workflows.rules import allocation, drafts, funding, hiring, survey, vote
 from workflows.rules.dates import frist_zeitpunkt
 from workflows.rules.money import Number, euro
 
@@ -20,9 +20,12 @@ def planungsrahmen_euro(anzahl: int | None, satz_pro_person: Number) -> float:
     return euro(allocation.planungsrahmen(anzahl, satz_pro_person))
 
 
-def team_zuordnung(landkreis: str) -> dict[str, Any]:
-    """Regional teams of a Landkreis: `{"teams": {key: name}, "zuordnung": {ags: key}}`."""
-    return data.teams(landkreis)
+def teams_aus_gemeinden(gemeinden: list[dict[str, Any]]) -> dict[str, Any]:
+    """Regional teams from the Gemeinden as `load_gemeinden` gives them (master data, not code):
+    `{"teams": {key: name}, "zuordnung": {ags: key}}`; a Gemeinde without a team is its own recipient."""
+    with_team = [g for g in gemeinden if g.get("team")]
+    return {"teams": {g["team"]: g.get("team_name") or g["team"] for g in with_team},
+            "zuordnung": {g["ags"]: g["team"] for g in with_team}}
 
 
 RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -33,7 +36,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "rueckmeldung_vervollstaendigen": survey.rueckmeldung_vervollstaendigen,
     "keine_rueckmeldung": survey.keine_rueckmeldung,
     "planungsrahmen": planungsrahmen_euro,
-    "team_zuordnung": team_zuordnung,
+    "teams_aus_gemeinden": teams_aus_gemeinden,
     "frist_zeitpunkt": frist_zeitpunkt,
     # Stellenbemessung
     "stellenbemessung_berechnen": allocation.stellenbemessung_berechnen,
@@ -73,4 +76,4 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "runde_abschluss": funding.runde_abschluss,
 }
 
-__all__ = ["RULE_FUNCTIONS", "planungsrahmen_euro", "team_zuordnung"]
+__all__ = ["RULE_FUNCTIONS", "planungsrahmen_euro", "teams_aus_gemeinden"]

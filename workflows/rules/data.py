@@ -1,7 +1,6 @@
-"""Reference data of the rules, shipped as JSON next to this module (`data/`).
+"""Demo answers of the Gemeinden (refugee counts are not public), shipped as JSON in `data/`.
 
-Loaded read-only and cached; the process calls `team_zuordnung(landkreis)` to group the
-transferring Gemeinden into regional teams.
+Used by the demo and the tests only; the round itself gets its figures from the Gemeinden.
 """
 
 from __future__ import annotations
@@ -17,15 +16,6 @@ DATA_DIR = Path(__file__).with_name("data")
 @cache
 def _load(name: str) -> dict[str, Any]:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
-
-
-def teams(landkreis: str) -> dict[str, Any]:
-    """`{"teams": {key: name}, "zuordnung": {ags: key}}` for a Landkreis, empty if none is defined."""
-    path = DATA_DIR / f"teams_{landkreis}.json"
-    if not path.exists():
-        return {"teams": {}, "zuordnung": {}}
-    data = _load(path.name)
-    return {"teams": dict(data["teams"]), "zuordnung": dict(data["zuordnung"])}
 
 
 def demo_rueckmeldungen(landkreis: str) -> dict[str, dict[str, Any]]:

@@ -29,7 +29,7 @@ def ausschreibung_vorbelegung(stelle: Mapping[str, Any], landkreis_name: str, en
         "titel": "Integrationsmanagerin / Integrationsmanager (m/w/d)",
         "dienststelle": f"Landratsamt {landkreis_name}, Amt für Migration und Integration",
         "einsatzgebiet": stelle["bezeichnung"],
-        "kennziffer": f"IM-{stelle['stelle_nr']}",
+        "kennziffer": "IM-" + stelle["stelle_nr"].upper().replace("_", "-"),
         "vza": float(vza),
         "umfang": umfang,
         "befristung_monate": int(foerderdauer_monate),

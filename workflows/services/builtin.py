@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from workflows import audit
 from workflows.models import Gemeinde, Landkreis, Notification, Role, User
@@ -14,15 +15,17 @@ from workflows.services import StepContext, service
 
 @service("load_gemeinden")
 def load_gemeinden(ctx: StepContext, params: Mapping[str, Any], _data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The Gemeinden of a Landkreis, by name: the multi-instance collection of the Abfrage."""
+    """The Gemeinden of a Landkreis, by name, with their regional team: the collection of the Abfrage."""
     key = params.get("landkreis")
     kreis = ctx.session.scalars(select(Landkreis).where(Landkreis.key == key)).first()
     if kreis is None:
         raise LookupError(f"Unbekannter Landkreis '{key}'")
     return [
-        {"ags": g.ags, "name": g.name, "typ": g.typ, "einwohner": g.einwohner}
+        {"ags": g.ags, "name": g.name, "typ": g.typ, "einwohner": g.einwohner,
+         "team": g.regionalteam.key if g.regionalteam else None,
+         "team_name": g.regionalteam.name if g.regionalteam else None}
         for g in ctx.session.scalars(select(Gemeinde).where(Gemeinde.landkreis_id == kreis.id)
-                                     .order_by(Gemeinde.name))
+                                     .options(selectinload(Gemeinde.regionalteam)).order_by(Gemeinde.name))
     ]
 
 

@@ -114,14 +114,28 @@ def antrag(data: Data, common: Data) -> list[DocumentJob]:
         "ansprechpartner": {"name": form.get("ansprechperson") or common["sachbearbeitung"]["name"],
                             "telefon": form.get("telefon"), "email": form.get("email")},
         "fordersatz": data["foerdersatz_vza_jahr"],
-        "stellen": [{"name": row.get("bezeichnung"), "vza": row["vza"], "beginn": start,
-                     "monate": data.get("foerderdauer_monate", 24)} for row in form["stellenverteilung"]],
+        "stellen": _positions(form["stellenverteilung"], data, start),
         "gemeinden": [{"name": g["name"], "ags": g["ags"], "planungsrahmen": g["planungsrahmen"]}
                       for g in bemessung["uebertragende"]],
         "bankverbindung": {"kontoinhaber": form.get("kontoinhaber"), "iban": form.get("iban")},
         "unterzeichner": {"name": form.get("unterzeichner") or "Dezernatsleitung", "funktion": "Dezernatsleitung"},
         "ort": common["landkreis"]["anschrift"]["ort"],
     })]
+
+
+def _positions(verteilung: list[Mapping[str, Any]], data: Data, start: Any) -> list[dict[str, Any]]:
+    """The posts applied for: each team's VZÄ split into posts of at most `max_vza_je_stelle`,
+    as the Stellenbesetzung will fill them (the persons are reported later)."""
+    shares = [{"empfaenger": r["bezeichnung"], "bezeichnung": r["bezeichnung"], "vza": r["vza"]} for r in verteilung]
+    posts = allocation.stellen_aus_anteilen(shares, data.get("max_vza_je_stelle", 1.0),
+                                            data.get("vza_mindestanteil", 0.25))
+    numbers: dict[str, int] = {}
+    result = []
+    for post in posts:
+        numbers[post["bezeichnung"]] = numbers.get(post["bezeichnung"], 0) + 1
+        result.append({"name": f"{post['bezeichnung']}, Stelle {numbers[post['bezeichnung']]}", "vza": post["vza"],
+                       "beginn": start, "monate": data.get("foerderdauer_monate", 24)})
+    return result
 
 
 def stellenausschreibung(data: Data, common: Data) -> list[DocumentJob]:

@@ -65,6 +65,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
+    op.create_table('regionalteam',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('landkreis_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['landkreis_id'], ['landkreis.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('landkreis_id', 'key')
+    )
     op.create_table('gemeinde',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ags', sa.String(length=8), nullable=False),
@@ -73,7 +82,9 @@ def upgrade() -> None:
     sa.Column('einwohner', sa.Integer(), nullable=True),
     sa.Column('einwohner_jahr', sa.Integer(), nullable=True),
     sa.Column('landkreis_id', sa.Integer(), nullable=False),
+    sa.Column('regionalteam_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['landkreis_id'], ['landkreis.id'], ),
+    sa.ForeignKeyConstraint(['regionalteam_id'], ['regionalteam.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('ags')
     )
@@ -259,6 +270,7 @@ def downgrade() -> None:
 
     op.drop_table('process_instance')
     op.drop_table('gemeinde')
+    op.drop_table('regionalteam')
     op.drop_table('role')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index('ix_definition_key_hash')

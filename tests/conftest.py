@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from workflows import definitions, demo, migrate
 from workflows.db import Database
@@ -92,6 +96,19 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     database = _sqlite_db(sqlite_template, tmp_path)
     yield database
     database.dispose()
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serve a WSGI app with werkzeug in a thread on a free local port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 def deploy_dir(database: Database, directory: Path) -> list[definitions.DeployOutcome]:

@@ -10,7 +10,6 @@ few examples per operation and a time budget, so it adds well under a minute.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -25,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from werkzeug.serving import make_server
 
 from tests.api.conftest import TokenFactory, make_app
+from tests.conftest import serve
 from workflows.db import Database
 from workflows.models import Document
 
@@ -38,14 +37,8 @@ TIME_BUDGET_SECONDS = 40.0
 
 @pytest.fixture
 def live_server(api_db: Database) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, make_app(api_db), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="api-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve(make_app(api_db)) as url:
+        yield url
 
 
 def _add_document(db: Database, instance_id: int) -> None:

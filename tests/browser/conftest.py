@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import deploy_dir
+from tests.conftest import deploy_dir, serve
 from webapp import create_app
 from workflows.db import Database
 
@@ -44,14 +42,8 @@ def live_db(sqlite_db: Database) -> Database:
 def live_server(live_db: Database) -> Iterator[str]:
     """The real app (CSRF on) served by werkzeug in a thread; yields its base URL."""
     app = create_app({"SECRET_KEY": "browser-test", "GRANTFLOW_DEMO_MODE": True}, database=live_db)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -194,16 +194,23 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--expect-head", default=None, help="Früher notierter Hash des letzten Eintrags (muss noch da sein).")
 @friendly
-def audit_verify() -> None:
+def audit_verify(expect_head: str | None) -> None:
     """Die Hash-Kette des Protokolls prüfen; nennt jeden veränderten oder gelöschten Eintrag."""
     with Database().read() as session:
         count, problems = audit.verify(session)
+        newest = audit.head(session)
+        if expect_head and not audit.contains(session, expect_head):
+            problems.append(audit.ChainProblem(0, f"Der notierte Eintrag {expect_head[:16]}… fehlt: "
+                                                  "Einträge am Ende wurden gelöscht."))
     if problems:
         for problem in problems:
             click.secho(f"Eintrag {problem.event_id}: {problem.message}", fg="red", err=True)
         _fail(f"Protokoll beschädigt: {len(problems)} Befund(e) in {count} Einträgen.")
     click.echo(f"Protokoll intakt: {count} Einträge geprüft.")
+    if newest:
+        click.echo(f"Letzter Eintrag: Nr. {newest[0]}, Hash {newest[1]} (notieren, um späteres Kürzen zu erkennen)")
 
 
 @main.group()

@@ -95,3 +95,14 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
             problems.append(ChainProblem(row.id, "Inhalt verändert (Prüfsumme stimmt nicht)."))
         head = row.hash
     return count, problems
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The newest row's id and hash. Record it elsewhere (a ticket, a mail): the chain alone cannot
+    show that rows were cut off its end; `contains(hash)` later can."""
+    row = session.execute(select(Event.id, Event.hash).order_by(Event.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def contains(session: Session, digest: str) -> bool:
+    return session.scalar(select(Event.id).where(Event.hash == digest)) is not None

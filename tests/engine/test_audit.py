@@ -43,3 +43,15 @@ def test_events_of_a_rolled_back_transaction_are_not_written(mini_db: Database) 
     with mini_db.read() as session:
         assert session.scalar(text("SELECT count(*) FROM event")) == before + 1
         assert audit.verify(session)[1] == []
+
+
+def test_cutting_rows_off_the_end_is_detected_against_a_recorded_head(mini_db: Database) -> None:
+    start_mini(mini_db)
+    with mini_db.read() as session:
+        recorded = audit.head(session)
+    assert recorded is not None
+    with mini_db.write() as session:
+        session.execute(delete(Event).where(Event.id >= recorded[0] - 2))
+    with mini_db.read() as session:
+        assert audit.verify(session)[1] == []  # the chain alone looks fine ...
+        assert not audit.contains(session, recorded[1])  # ... the recorded head tells

@@ -13,9 +13,10 @@ from workflows.db import Database
 from workflows.models import Document
 
 OWN = "offenburg"
-#: other Gemeinden (names, an AGS, a username) and what only the Landkreis may see
+#: other Gemeinden (names, an AGS, a username), the other regional teams, and what only the Landkreis may see
+#: (its own team, Regionalteam Kinzigtal, is Offenburg's own master data)
 FOREIGN = ("Achern", "Nordrach", "Appenweier", "Kappel-Grafenhausen", "08317001", "(achern)", "nordrach",
-           "Rückmeldungen der Gemeinden", "1.159.136,16", "Regionalteam", "Zwischenstand")
+           "Rückmeldungen der Gemeinden", "1.159.136,16", "Acher-Renchtal", "Lahr Umland", "Zwischenstand")
 
 
 @pytest.fixture

@@ -30,7 +30,10 @@ KEY_LABELS: dict[str, str] = {
     "planungsrahmen": "Planungsrahmen", "satz_pro_person": "Satz pro Person", "fordersatz": "Fördersatz",
     "stellen_vza": "Stellen (VZÄ)", "aktenzeichen": "Aktenzeichen", "betrag": "Betrag",
     "username": "Benutzer", "stimme": "Stimme", "runde": "Runde", "jahr": "Jahr",
+    "team_name": "Regionalteam",
 }
+#: technical keys that a person never needs to read (the name beside them says it)
+HIDDEN_KEYS = {"team"}
 
 EVENT_LABELS: dict[str, str] = {
     "instance_started": "Vorgang gestartet",
@@ -166,7 +169,8 @@ def summarize(context: Mapping[str, Any], labels: Labels, *, skip: set[str] | No
     gemeinde: list[tuple[str, str]] = []
     card = context.get("gemeinde")
     if _is_flat(card) and (not gemeinde_view or card.get("ags") == gemeinde_only_ags):
-        gemeinde = [(labels.label(k), labels.value(k, v)) for k, v in card.items() if v not in (None, "")]
+        gemeinde = [(labels.label(k), labels.value(k, v)) for k, v in card.items()
+                    if v not in (None, "") and k not in HIDDEN_KEYS]
     stelle: list[tuple[str, str]] = []
     if isinstance(context.get("stelle"), dict) and not gemeinde_view:
         about = context["stelle"]

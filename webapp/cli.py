@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from workflows import audit, definitions, demo, engine, inbox, migrate
 from workflows.config import PROJECT_ROOT
@@ -49,6 +50,10 @@ def friendly(fn: F) -> F:
             sys.exit(1)
         except GrantflowError as exc:
             _fail(exc.message)
+        except (OperationalError, ProgrammingError) as exc:
+            detail = str(exc.orig).split("\n")[0] if exc.orig else type(exc).__name__
+            _fail(f"Die Datenbank ist nicht erreichbar oder nicht auf dem neuesten Stand ({detail}). "
+                  "Bitte DATABASE_URL prüfen und 'grantflow db upgrade' ausführen.")
 
     return wrapper  # type: ignore[return-value]
 

@@ -117,3 +117,9 @@ def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
     with sqlite_db.read() as session:
         gaggenau = session.scalars(select(Gemeinde).where(Gemeinde.ags == "08216015")).one()
         assert gaggenau.landkreis.name == "Landkreis Rastatt" and gaggenau.regionalteam.name == "Team Murgtal"
+
+
+def test_a_database_without_schema_gets_a_hint_not_a_traceback(tmp_path: Path) -> None:
+    empty = Database(f"sqlite:///{tmp_path / 'leer.db'}")
+    err = run(empty, "demo-data", ok=False).stderr
+    assert "grantflow db upgrade" in err and "no such table" in err

@@ -223,6 +223,12 @@ class DataTable:
     title: str
     columns: list[tuple[str, str]]
     rows: list[list[str]]
+    numeric: set[int] = field(default_factory=set)  # column positions holding numbers (right-aligned)
+    totals: list[str] | None = None  # a sum row when the table has numeric columns
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def data_tables(data: Mapping[str, Any], labels: Labels) -> list[DataTable]:
@@ -235,12 +241,17 @@ def data_tables(data: Mapping[str, Any], labels: Labels) -> list[DataTable]:
         columns: list[str] = []
         for record in records:
             for column, value in record.items():
-                if column not in columns and not isinstance(value, dict | list):
+                if column not in columns and column not in HIDDEN_KEYS and not isinstance(value, dict | list):
                     columns.append(column)
         front = [c for c in ("name", "gemeinde", "ags") if c in columns]
         columns = front + [c for c in columns if c not in front]
         rows = [[labels.value(c, r.get(c)) for c in columns] for r in records]
-        tables.append(DataTable(key, title, [(c, labels.label(c)) for c in columns], rows))
+        numeric = {i for i, c in enumerate(columns)
+                   if any(_is_number(r.get(c)) for r in records)
+                   and all(_is_number(r.get(c)) or r.get(c) is None for r in records)}
+        totals = [labels.value(c, sum(r.get(c) or 0 for r in records)) if i in numeric else ""
+                  for i, c in enumerate(columns)] if numeric else None
+        tables.append(DataTable(key, title, [(c, labels.label(c)) for c in columns], rows, numeric, totals))
     return tables
 
 

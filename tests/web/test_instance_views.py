@@ -39,7 +39,8 @@ def test_answers_table_from_the_instance_data(login_as: LoginAs, mini_db: Databa
     answer_all(mini_db, anzahl=12)
     page = login_as("sachbearbeitung").get(f"/instances/{round_id}").get_data(as_text=True)
     assert "Rückmeldungen der Gemeinden" in page and "(51)" in page
-    assert "<th scope=\"col\">Anzahl Personen</th>" in page and "Entscheidung" in page
+    assert "<th scope=\"col\" class=\"cell-num\">Anzahl Personen</th>" in page and "Entscheidung" in page
+    assert "<th scope=\"row\">Summe</th>" in page  # numbers are summed
 
 
 def test_start_form_starts_a_round(login_as: LoginAs, mini_db: Database) -> None:

@@ -1,0 +1,20 @@
+"""Tables of process data: German values, numeric columns right-aligned and summed, technical keys hidden."""
+
+from __future__ import annotations
+
+from webapp.presenting import Labels, data_tables
+
+
+def test_answers_table_sums_numbers_and_hides_team_keys() -> None:
+    data = {"rueckmeldungen": [
+        {"name": "Kehl", "ags": "08317057", "anzahl_gefluechtete": 120, "team": "kinzigtal", "entscheidung": "x"},
+        {"name": "Lahr", "ags": "08317065", "anzahl_gefluechtete": 80, "team": "lahr_umland", "entscheidung": "y"},
+        {"name": "Rust", "ags": "08317114", "anzahl_gefluechtete": None, "team": None, "entscheidung": "z"},
+    ]}
+    (table,) = data_tables(data, Labels())
+    keys = [key for key, _ in table.columns]
+    assert "team" not in keys and keys[:2] == ["name", "ags"]
+    column = keys.index("anzahl_gefluechtete")
+    assert table.numeric == {column}  # the AGS is text, not a number to add up
+    assert table.totals is not None and table.totals[column] == "200"
+    assert table.totals[keys.index("name")] == ""

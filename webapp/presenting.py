@@ -32,6 +32,9 @@ KEY_LABELS: dict[str, str] = {
     "username": "Benutzer", "stimme": "Stimme", "runde": "Runde", "jahr": "Jahr",
     "team_name": "Regionalteam",
 }
+#: values the process sets itself (no form offers them), in German
+VALUE_LABELS: dict[str, str] = {"keine_rueckmeldung": "keine Rückmeldung", "nicht_teilgenommen": "nicht teilgenommen",
+                                "besetzt": "besetzt", "aufgegeben": "aufgegeben"}
 #: technical keys that a person never needs to read (the name beside them says it)
 HIDDEN_KEYS = {"team"}
 
@@ -124,6 +127,8 @@ class Labels:
         if isinstance(value, str):
             if key in self.enums and value in self.enums[key]:
                 return self.enums[key][value]
+            if value in VALUE_LABELS:
+                return VALUE_LABELS[value]
             if _ISO_DATE.match(value):
                 try:
                     return format_date(value)

@@ -18,3 +18,7 @@ def test_answers_table_sums_numbers_and_hides_team_keys() -> None:
     assert table.numeric == {column}  # the AGS is text, not a number to add up
     assert table.totals is not None and table.totals[column] == "200"
     assert table.totals[keys.index("name")] == ""
+
+
+def test_values_the_process_sets_read_in_german() -> None:
+    assert Labels().value("entscheidung", "keine_rueckmeldung") == "keine Rückmeldung"

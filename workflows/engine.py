@@ -30,6 +30,7 @@ from workflows.definitions import latest_definition
 from workflows.errors import (
     Conflict,
     FieldError,
+    Forbidden,
     GrantflowError,
     NotFound,
     ProcessStepFailed,
@@ -97,6 +98,12 @@ def _timer_due(task: Any) -> datetime | None:
     return due if due.tzinfo else due.replace(tzinfo=LOCAL_TZ)
 
 
+def _event_parts(task_spec: Any) -> list[Any]:
+    """The event definitions of a spec: one, or those of an event-based gateway's `MultipleEventDefinition`."""
+    definition = getattr(task_spec, "event_definition", None)
+    return list(definition.event_definitions) if isinstance(definition, MultipleEventDefinition) else [definition]
+
+
 def _waiting(workflow: BpmnWorkflow) -> tuple[datetime | None, list[dict[str, Any]]]:
     """Next due timer and the messages the workflow waits for (with the lane that may deliver).
 
@@ -105,9 +112,7 @@ def _waiting(workflow: BpmnWorkflow) -> tuple[datetime | None, list[dict[str, An
     next_due: datetime | None = None
     messages = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        parts = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
-        for part in parts:
+        for part in _event_parts(task.task_spec):
             if isinstance(part, TimerEventDefinition):
                 due = _timer_due(task)
                 if due is not None and (next_due is None or due < next_due):
@@ -203,6 +208,21 @@ def _require_running(instance: ProcessInstance) -> None:
     if instance.status != "running":
         labels = {"completed": "abgeschlossen", "cancelled": "abgebrochen"}
         raise Conflict(f"Der Vorgang ist {labels.get(instance.status, instance.status)}.")
+
+
+def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
+    """The lanes of the events that catch message `name` in this version (None: outside any lane).
+
+    Lets the engine refuse a person who may never record that message before saying anything
+    about the round's state.
+    """
+    spec, subprocess_specs = specs_from_json(definition.spec_json)
+    lanes: set[str | None] = set()
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if any(isinstance(p, MessageEventDefinition) and p.name == name for p in _event_parts(task_spec)):
+                lanes.add(getattr(task_spec, "lane", None))
+    return lanes
 
 
 def start_lane(definition: ProcessDefinition) -> str | None:
@@ -318,6 +338,9 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
     def work(session: Session) -> StepResult:
         actor = authz.load_actor(session, actor_name)
         instance = _instance(session, instance_id)
+        lanes = message_lanes(instance.definition, name)
+        if lanes and not actor.is_admin and None not in lanes and not lanes & actor.roles:
+            raise Forbidden(f"Das Erfassen der Nachricht '{name}' ist Ihrer Rolle nicht erlaubt.")
         _require_running(instance)
         waiting = [m for m in instance.waiting_messages if m["name"] == name]
         if not waiting:

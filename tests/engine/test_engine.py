@@ -111,6 +111,8 @@ def test_message_is_validated_and_only_accepted_when_waiting(mini_db: Database) 
     instance_id = start_mini(mini_db)
     with pytest.raises(Conflict, match="wartet derzeit nicht"):
         engine.deliver_message(mini_db, instance_id, "decision", {"aktenzeichen": "A", "betrag": 1}, "sachbearbeitung")
+    with pytest.raises(Forbidden):  # a role that may never record it learns nothing about the round's state
+        engine.deliver_message(mini_db, instance_id, "decision", {"aktenzeichen": "A", "betrag": 1}, "offenburg")
     answer_all(mini_db, instance_id)
     (draft,) = ready_rows(mini_db, instance_id, "draft")
     engine.complete_task(mini_db, draft.id, {"text": "x"}, "sachbearbeitung")

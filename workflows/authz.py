@@ -74,7 +74,12 @@ def check_may_complete(session: Session, actor: Actor, row: TaskRow) -> None:
                             "diese Freigabe muss eine andere Person erteilen.")
 
 
+def has_role(actor: Actor, role: str | None) -> bool:
+    """An administrator may do everything; `None` (no lane) asks for no particular role."""
+    return actor.is_admin or role is None or role in actor.roles
+
+
 def check_has_role(actor: Actor, role: str | None, what: str) -> None:
-    if actor.is_admin or role is None or role in actor.roles:
+    if has_role(actor, role):
         return
     raise Forbidden(f"{what} ist der Rolle '{role}' vorbehalten.")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from workflows import audit, forms, scripting
 from workflows.errors import DefinitionProblem, InvalidDefinition, NotFound
 from workflows.models import ProcessDefinition
-from workflows.state import specs_to_json
+from workflows.state import specs_from_json, specs_to_json
 from workflows.xmlsafety import UnsafeXml, parse_xml
 
 NS = {
@@ -245,3 +245,13 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition:
     if definition is None:
         raise NotFound(f"Unbekannter Prozess '{key}'. Bitte zuerst 'grantflow deploy' ausführen.")
     return definition
+
+
+def start_lane(definition: ProcessDefinition) -> str | None:
+    """The role that may start the process: the lane of its start event."""
+    spec, _ = specs_from_json(definition.spec_json)
+    for start in spec.start.outputs:
+        lane = getattr(start, "lane", None)
+        if lane:
+            return lane
+    return None

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, authz, clock, formatting, forms, scripting, services, taskindex
 from workflows.db import Database
-from workflows.definitions import latest_definition
+from workflows.definitions import latest_definition, start_lane
 from workflows.errors import (
     Conflict,
     FieldError,
@@ -225,16 +225,6 @@ def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
     return lanes
 
 
-def start_lane(definition: ProcessDefinition) -> str | None:
-    """The role that may start the process: the lane of its start event."""
-    spec, _ = specs_from_json(definition.spec_json)
-    for start in spec.start.outputs:
-        lane = getattr(start, "lane", None)
-        if lane:
-            return lane
-    return None
-
-
 # --------------------------------------------------------------------------- operations
 
 def start_instance(db: Database, process_key: str, business_key: str, actor_name: str,
@@ -339,7 +329,7 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
         actor = authz.load_actor(session, actor_name)
         instance = _instance(session, instance_id)
         lanes = message_lanes(instance.definition, name)
-        if lanes and not actor.is_admin and None not in lanes and not lanes & actor.roles:
+        if lanes and not any(authz.has_role(actor, lane) for lane in lanes):
             raise Forbidden(f"Das Erfassen der Nachricht '{name}' ist Ihrer Rolle nicht erlaubt.")
         _require_running(instance)
         waiting = [m for m in instance.waiting_messages if m["name"] == name]

@@ -9,13 +9,14 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workflows import authz, taskindex
 from workflows.db import Database
+from workflows.definitions import start_lane
 from workflows.errors import Forbidden, NotFound
-from workflows.models import Document, Event, ProcessDefinition, ProcessInstance, TaskRow, User, utcnow
+from workflows.models import Document, Event, Notification, ProcessDefinition, ProcessInstance, TaskRow, User, utcnow
 from workflows.state import load_state, specs_from_json
 
 SORTS = {
@@ -301,10 +302,7 @@ def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDet
     """One round: data, which BPMN elements are done or active (for the diagram), tasks, documents, history."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        inst = session.scalars(select(ProcessInstance).where(
-            ProcessInstance.id == instance_id, _visible_instances_clause(actor))).first()
-        if inst is None:
-            raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+        inst = _visible_instance(session, instance_id, actor)
         workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
         completed, active = _element_states(workflow)
         data = dict(workflow.data) if workflow.is_completed() else _latest_data(workflow)
@@ -499,8 +497,6 @@ class StartableProcess:
 
 def startable_processes(db: Database, actor_name: str) -> list[StartableProcess]:
     """The latest version of each process whose start lane the actor holds (admins: all)."""
-    from workflows.engine import start_lane  # engine imports this module's neighbours; keep it lazy
-
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
@@ -511,22 +507,19 @@ def startable_processes(db: Database, actor_name: str) -> list[StartableProcess]
         result = []
         for d in definitions:
             role = start_lane(d)
-            if actor.is_admin or role is None or role in actor.roles:
+            if authz.has_role(actor, role):
                 result.append(StartableProcess(d.key, d.name, d.version, role))
         return result
 
 
 def may_cancel(db: Database, instance_id: int, actor_name: str) -> bool:
     """Whether the actor holds the start role of the instance's process (or is an administrator)."""
-    from workflows.engine import start_lane
-
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         inst = session.get(ProcessInstance, instance_id)
         if inst is None or (is_gemeinde_only(actor) and not actor.is_admin):
             return False
-        role = start_lane(inst.definition)
-        return actor.is_admin or role is None or role in actor.roles
+        return authz.has_role(actor, start_lane(inst.definition))
 
 
 @dataclass
@@ -548,7 +541,7 @@ def message_forms(db: Database, instance_id: int, actor_name: str) -> list[Messa
         summary = _instance_summary(inst, inst.definition, actor)
         result = []
         for m in inst.waiting_messages or []:
-            if actor.is_admin or m.get("lane") is None or m.get("lane") in actor.roles:
+            if authz.has_role(actor, m.get("lane")):
                 schema = inst.definition.message_schemas.get(m["name"], {"type": "object", "properties": {}})
                 result.append(MessageForm(summary, m["name"], m.get("element_name") or m["name"], m.get("lane"),
                                           schema))
@@ -575,10 +568,6 @@ class NotificationInfo:
 
 def list_notifications(db: Database, actor_name: str, limit: int = 100) -> list[NotificationInfo]:
     """Notifications to the actor's roles, Gemeinde or to them personally, newest first."""
-    from sqlalchemy import or_
-
-    from workflows.models import Notification
-
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         own_gemeinde = Notification.recipient_gemeinde == (actor.gemeinde_ags or "")

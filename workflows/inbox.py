@@ -196,16 +196,35 @@ def _history(session: Session, instance_id: int, actor: authz.Actor, limit: int 
     ]
 
 
+def _visible_task(session: Session, task_id: int,
+                  actor: authz.Actor) -> tuple[TaskRow, ProcessInstance, dict[str, Any]]:
+    """A task the actor may see, its instance and its form schema; 404 for everything else."""
+    row = session.get(TaskRow, task_id)
+    if row is None or not authz.can_see_task(actor, row):
+        raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
+    instance = session.get(ProcessInstance, row.instance_id)
+    assert instance is not None
+    return row, instance, instance.definition.forms.get(row.form_key or "", {"type": "object", "properties": {}})
+
+
+@dataclass
+class TaskForm:
+    title: str
+    schema: dict[str, Any]
+
+
+def get_task_form(db: Database, task_id: int, actor_name: str) -> TaskForm:
+    """Title and form schema of a task the actor may see, without loading the workflow (for submissions)."""
+    with db.read() as session:
+        row, _, schema = _visible_task(session, task_id, authz.load_actor(session, actor_name))
+        return TaskForm(row.title, schema)
+
+
 def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
     """A task with its form, prefilled values, context data, documents and history."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        row = session.get(TaskRow, task_id)
-        if row is None or not authz.can_see_task(actor, row):
-            raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
-        instance = session.get(ProcessInstance, row.instance_id)
-        assert instance is not None
-        schema = instance.definition.forms.get(row.form_key or "", {"type": "object", "properties": {}})
+        row, instance, schema = _visible_task(session, task_id, actor)
         context: dict[str, Any] = {}
         initial: dict[str, Any] = dict(row.data or {})
         if row.status == "ready":

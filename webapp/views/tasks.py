@@ -91,28 +91,34 @@ def task(task_id: int) -> tuple[str, int]:
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def submit(task_id: int) -> Any:
-    """Add/remove a row (re-render), or convert the form and complete the task via the engine."""
+    """Add/remove a row (re-render), or convert the form and complete the task via the engine.
+
+    A successful submission loads the workflow once (in the engine); the full task view is loaded
+    only to show the form again.
+    """
     db, user = database(), actor().username
-    detail = inbox.get_task(db, task_id, user)  # 404 before anything else for tasks one may not see
+    form = inbox.get_task_form(db, task_id, user)  # 404 before anything else for tasks one may not see
     raw = formdata.raw_from_multidict(request.form)
     changed = formdata.row_action(raw, request.form.get("_action", ""))
     if changed is not None:
-        return _render_task(detail, changed, {})
-    data, conversion_errors = formdata.parse(detail.schema, raw)
-    data = forms.restore_read_only(detail.schema, data, detail.initial)  # read-only values: from the server
+        return _render_task(inbox.get_task(db, task_id, user), changed, {})
+    data, conversion_errors = formdata.parse(form.schema, raw)
     if conversion_errors:
+        detail = inbox.get_task(db, task_id, user)
+        data = forms.restore_read_only(detail.schema, data, detail.initial)  # read-only values: from the server
         others = {k: v for k, v in formdata.errors_by_path(forms.validation_errors(detail.schema, data)).items()
                   if k not in conversion_errors and k.split(".")[0] not in conversion_errors}
         return _render_task(detail, formdata.compact(detail.schema, raw), {**conversion_errors, **others}, 422)
     try:
-        result = engine.complete_task(db, task_id, data, user)
+        result = engine.complete_task(db, task_id, data, user)  # restores read-only values itself
     except ValidationFailed as exc:
-        return _render_task(detail, formdata.compact(detail.schema, raw), formdata.errors_by_path(exc.errors), 422)
+        return _render_task(inbox.get_task(db, task_id, user), formdata.compact(form.schema, raw),
+                            formdata.errors_by_path(exc.errors), 422)
     except Conflict as exc:
         return render_template("error.html", status=409, title="Bereits erledigt" if "bereits erledigt"
                                in exc.message else "Konflikt", message=exc.message,
                                back=("tasks.inbox", "Zurück zu meinen Aufgaben")), 409
-    flash(f"Erledigt: {detail.task.title}.", "success")
+    flash(f"Erledigt: {form.title}.", "success")
     if result.status == "completed":
         flash("Der Vorgang ist damit abgeschlossen.", "info")
     return see_other("tasks.inbox")

@@ -23,8 +23,11 @@ test: system-test $(STAMP)
 
 setup: system-test $(STAMP)
 
+# ruff, the import contracts (pyproject.toml [tool.importlinter]) and mypy on workflows/
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 benchmark: system-run $(STAMP)
 	$(BIN)/python benchmarks/engine_steps.py

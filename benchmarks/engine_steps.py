@@ -21,11 +21,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from workflows import definitions, demo, engine, inbox, migrate  # noqa: E402
-from workflows.db import Database  # noqa: E402
-from workflows.demo import username_for  # noqa: E402
-from workflows.models import Gemeinde, ProcessInstance, TaskRow, utcnow  # noqa: E402
-from workflows.state import SERIALIZER, dump_state, load_state, specs_from_json  # noqa: E402
+from workflows import engine, inbox  # noqa: E402
+from workflows.engine import definitions  # noqa: E402
+from workflows.engine.spiff import SERIALIZER, dump_state, load_state, specs_from_json  # noqa: E402
+from workflows.foerderung import demo  # noqa: E402
+from workflows.foerderung.demo import username_for  # noqa: E402
+from workflows.storage import migrate  # noqa: E402
+from workflows.storage.db import Database  # noqa: E402
+from workflows.storage.models import Gemeinde, ProcessInstance, TaskRow, utcnow  # noqa: E402
 
 MINI = ROOT / "tests" / "fixtures" / "mini"
 

@@ -20,15 +20,20 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from workflows import definitions, demo, migrate
-from workflows.db import Database
-from workflows.models import Base
+from workflows import wiring
+from workflows.engine import definitions
+from workflows.foerderung import demo
+from workflows.storage import migrate
+from workflows.storage.db import Database
+from workflows.storage.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_URL = os.environ.get("GRANTFLOW_TEST_DATABASE_URL")
 PG_SKIP_REASON = "GRANTFLOW_TEST_DATABASE_URL is not set: PostgreSQL tests skipped (.ci/run sets it)"
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"
+
+wiring.install()  # the engine's policy, services, rule functions and document kinds, as every entry point
 
 
 def _seed(db: Database) -> None:

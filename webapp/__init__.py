@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from workflows.config import INSTANCE_DIR
-from workflows.db import Database
+from workflows import settings, wiring
+from workflows.storage.db import Database
 
 
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else one generated once and kept in instance/."""
-    if os.environ.get("GRANTFLOW_SECRET_KEY"):
-        return os.environ["GRANTFLOW_SECRET_KEY"]
-    path = Path(INSTANCE_DIR) / "secret_key"
+    configured = settings.get()
+    if configured.secret_key:
+        return configured.secret_key
+    path = configured.instance_dir / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(secrets.token_hex(32))
@@ -27,13 +26,14 @@ def _secret_key() -> str:
 
 def create_app(config: dict[str, Any] | None = None, *, database: Database | None = None,
                start_ticker: bool = False) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    wiring.install()
+    app = Flask(__name__, instance_path=str(settings.load().instance_dir))
     app.config.update(
         SECRET_KEY=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        GRANTFLOW_DEMO_MODE=os.environ.get("GRANTFLOW_DEMO_MODE", "1") == "1",
+        GRANTFLOW_DEMO_MODE=settings.get().demo_mode,
     )
     app.config.update(config or {})
     if not app.config["SECRET_KEY"]:

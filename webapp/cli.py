@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from workflows import audit, definitions, demo, engine, inbox, migrate
-from workflows.config import PROJECT_ROOT
-from workflows.db import Database
+from workflows import audit, engine, inbox, settings, wiring
+from workflows.engine import definitions
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
+from workflows.foerderung import demo
+from workflows.storage import migrate
+from workflows.storage.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -73,6 +75,8 @@ def _json_object(text: str | None, what: str) -> dict[str, Any]:
 @click.group()
 def main() -> None:
     """grantflow: der Förderprozess Integrationsmanagement als BPMN-Workflow."""
+    settings.load()
+    wiring.install()
 
 
 @main.group()
@@ -99,7 +103,7 @@ def _safe_url(url: str) -> str:
 @friendly
 def deploy(directory: Path | None, actor: str | None) -> None:
     """bpmn/ und forms/ aus DIRECTORY (Standard: Projektordner) prüfen und neue Versionen speichern."""
-    bundle = definitions.Bundle.from_directory(directory or PROJECT_ROOT)
+    bundle = definitions.Bundle.from_directory(directory or settings.get().definitions_dir)
     with Database().write() as session:
         outcomes = definitions.deploy(session, bundle, actor)
     for outcome in outcomes:
@@ -238,7 +242,7 @@ def landkreis() -> None:
 @friendly
 def landkreis_import(key: str, name: str, gemeinden_csv: Path, teams_json: Path | None, **letterhead: str) -> None:
     """Landkreis KEY mit seinen Gemeinden (und Regionalteams) anlegen oder aktualisieren."""
-    from workflows import masterdata
+    from workflows.foerderung import masterdata
 
     teams, zuordnung = masterdata.read_teams_json(teams_json) if teams_json else ({}, {})
     data = masterdata.LandkreisData(key=key, name=name, gemeinden=masterdata.read_gemeinden_csv(gemeinden_csv),
@@ -259,7 +263,7 @@ def documents() -> None:
 @friendly
 def documents_sample(outdir: Path) -> None:
     """Jede Dokumentart mit Demodaten nach OUTDIR rendern, zur Durchsicht."""
-    from workflows.documents import render_samples
+    from workflows.foerderung.samples import render_samples
 
     for path in render_samples(outdir):
         click.echo(str(path))
@@ -288,7 +292,7 @@ def token_group() -> None:
 @friendly
 def token_create(username: str, name: str) -> None:
     """Ein API-Token für USERNAME erzeugen; es wird nur dieses eine Mal angezeigt."""
-    from workflows import tokens
+    from workflows.identity import tokens
 
     token_id, plaintext = tokens.create_token(Database(), username, name)
     click.echo(f"API-Token {token_id} für {username} erzeugt. Es wird nur jetzt angezeigt:")
@@ -300,7 +304,7 @@ def token_create(username: str, name: str) -> None:
 @friendly
 def token_list(username: str) -> None:
     """Die API-Tokens von USERNAME (ohne die Tokens selbst)."""
-    from workflows import tokens
+    from workflows.identity import tokens
 
     rows = tokens.list_tokens(Database(), username)
     if not rows:
@@ -316,7 +320,7 @@ def token_list(username: str) -> None:
 @friendly
 def token_revoke(token_id: int) -> None:
     """Das API-Token TOKEN_ID widerrufen (wirkt sofort)."""
-    from workflows import tokens
+    from workflows.identity import tokens
 
     info = tokens.revoke_token(Database(), token_id)
     click.echo(f"API-Token {info.id} von {info.username} ist widerrufen.")

@@ -12,8 +12,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from workflows import authz, formatting
+from workflows import formatting
 from workflows.errors import Forbidden, GrantflowError
+from workflows.identity import authz
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -60,7 +61,7 @@ def _fmt(fn: Any) -> Any:
 
 
 def _register_filters(app: Flask) -> None:
-    from webapp import presenting
+    from webapp.web import presenting
 
     app.jinja_env.filters["eur"] = _fmt(formatting.format_eur)
     app.jinja_env.filters["date_de"] = _fmt(formatting.format_date)
@@ -78,7 +79,7 @@ def _load_actor() -> None:
     username = session.get("user")
     if not username:
         return
-    from webapp.web import database
+    from webapp.web.helpers import database
 
     try:
         with database().read() as db_session:
@@ -143,7 +144,7 @@ def init_app(app: Flask) -> None:
         return {"current_actor": g.get("actor"), "now": datetime.now(formatting.TIMEZONE),
                 "demo_mode": app.config.get("GRANTFLOW_DEMO_MODE", False)}
 
-    from webapp.views import account, admin, auth, documents, instances, notifications, tasks
+    from webapp.web.views import account, admin, auth, documents, instances, notifications, tasks
 
     for module in (auth, tasks, instances, documents, admin, notifications, account):
         app.register_blueprint(module.bp)

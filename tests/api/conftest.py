@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from tests.conftest import FIXTURES, deploy_dir
 from webapp import create_app
 from webapp.api import register
-from workflows import engine, tokens
-from workflows.db import Database
+from workflows import engine
+from workflows.identity import tokens
+from workflows.storage.db import Database
 
 START_DATA = {"landkreis": "ortenaukreis", "frist": "2030-01-31"}
 OFFENBURG_AGS = "08317096"

@@ -7,9 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from workflows.config import DATA_DIR
-from workflows.demo import username_for
-from workflows.masterdata import read_gemeinden_csv
+from workflows.foerderung.demo import username_for
+from workflows.foerderung.masterdata import DATA_DIR, read_gemeinden_csv
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from tests.api.conftest import OFFENBURG_AGS, START_DATA, TokenFactory, make_app
 from tests.api.helpers import assert_problem, ready_tasks
-from workflows import inbox, tokens, users
-from workflows.db import Database
-from workflows.models import Document, TaskRow
+from workflows import inbox
+from workflows.identity import tokens, users
+from workflows.storage.db import Database
+from workflows.storage.models import Document, TaskRow
 
 API = "/api/v1"
 ANSWER = {"entscheidung": "uebertragen", "anzahl": 12}

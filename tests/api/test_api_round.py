@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 
 from tests.api.conftest import OFFENBURG_AGS, START_DATA, TokenFactory, make_app
 from tests.api.helpers import assert_problem, gemeinde_users, ready_tasks
-from workflows import audit, users
-from workflows.db import Database
-from workflows.models import TaskRow
+from workflows import audit
+from workflows.identity import users
+from workflows.storage.db import Database
+from workflows.storage.models import TaskRow
 
 API = "/api/v1"
 

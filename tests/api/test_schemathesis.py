@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import TokenFactory, make_app
 from tests.conftest import serve
-from workflows.db import Database
-from workflows.models import Document
+from workflows.storage.db import Database
+from workflows.storage.models import Document
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = 15

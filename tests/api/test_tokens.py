@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from webapp.cli import main
-from workflows import tokens
-from workflows.db import Database
 from workflows.errors import NotFound
-from workflows.models import ApiToken, Event, User
+from workflows.identity import tokens
+from workflows.storage.db import Database
+from workflows.storage.models import ApiToken, Event, User
 
 
 def test_create_stores_only_the_hash_and_authenticates(sqlite_db: Database) -> None:

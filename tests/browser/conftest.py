@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import deploy_dir, serve
 from webapp import create_app
-from workflows.db import Database
+from workflows.storage.db import Database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--lang=de-DE", "--disable-background-networking",

@@ -11,7 +11,7 @@ import pytest
 
 from tests.web import grant_round as gr
 from workflows import inbox
-from workflows.db import Database
+from workflows.storage.db import Database
 
 pytestmark = pytest.mark.browser
 SUBMIT = "Absenden und Aufgabe erledigen"

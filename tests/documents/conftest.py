@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.documents import DOCUMENT_KINDS, RenderedDocument, render_document, sample_context
+from workflows.documents.render import RenderedDocument, render_document
+from workflows.foerderung.document_kinds import DOCUMENT_KINDS
+from workflows.foerderung.samples import sample_context
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from _pdftext import norm, pdf_text
 
-from workflows.documents import render_document, sample_context
-from workflows.documents.render import AssetFetcher, RefusedURLError, html_to_pdf, render_html
+from workflows.documents.render import AssetFetcher, RefusedURLError, html_to_pdf, render_document, render_html
+from workflows.foerderung.samples import sample_context
 
 
 class _CountingServer(ThreadingHTTPServer):

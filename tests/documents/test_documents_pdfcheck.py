@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.documents import RenderedDocument
+from workflows.documents.render import RenderedDocument
 
 PDF_CHECK = Path(__file__).resolve().parents[2].parent / "shared" / "tools" / "pdf-check"
 

@@ -13,17 +13,11 @@ from _pdftext import norm, pdf_text
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from workflows.documents import (
-    DOCUMENT_KINDS,
-    REQUIRED_KEYS,
-    DocumentDataError,
-    RenderedDocument,
-    render_document,
-    render_samples,
-    sample_context,
-)
-from workflows.documents import samples as documents_samples
-from workflows.documents.render import TEMPLATES_DIR, render_html
+from workflows.documents.kinds import DocumentDataError
+from workflows.documents.render import RenderedDocument, render_document, render_html
+from workflows.foerderung import samples as documents_samples
+from workflows.foerderung.document_kinds import DOCUMENT_KINDS, REQUIRED_KEYS, TEMPLATES_DIR
+from workflows.foerderung.samples import render_samples, sample_context
 
 EXPECTED_TEXT = {
     "beschlussvorlage": [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from workflows import engine, inbox
-from workflows.db import Database
-from workflows.models import Gemeinde, TaskRow
+from workflows.storage.db import Database
+from workflows.storage.models import Gemeinde, TaskRow
 
 START_DATA = {"landkreis": "ortenaukreis", "frist": "2030-01-31"}
 
@@ -24,7 +24,7 @@ def ready_rows(db: Database, instance_id: int, element_id: str | None = None) ->
 
 
 def gemeinde_user(db: Database, ags: str) -> str:
-    from workflows.demo import username_for
+    from workflows.foerderung.demo import username_for
 
     with db.read() as session:
         name = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == ags)).one()

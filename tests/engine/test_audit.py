@@ -6,8 +6,8 @@ from sqlalchemy import delete, select, text, update
 
 from tests.engine.helpers import answer_all, start_mini
 from workflows import audit
-from workflows.db import Database
-from workflows.models import Event
+from workflows.storage.db import Database
+from workflows.storage.models import Event
 
 
 def test_chain_is_intact_after_a_run_and_detects_tampering(mini_db: Database) -> None:

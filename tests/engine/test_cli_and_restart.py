@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from workflows.db import Database
+from workflows.storage.db import Database
 
 GRANTFLOW = str(Path(sys.executable).parent / "grantflow")
 
@@ -112,7 +112,7 @@ def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
     assert "Zeile 2" in err and "nichts importiert" in err
     from sqlalchemy import select
 
-    from workflows.models import Gemeinde
+    from workflows.storage.models import Gemeinde
 
     with sqlite_db.read() as session:
         gaggenau = session.scalars(select(Gemeinde).where(Gemeinde.ags == "08216015")).one()

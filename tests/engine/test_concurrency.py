@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.engine.helpers import ready_rows, start_mini
 from workflows import engine
-from workflows.db import Database
 from workflows.errors import Conflict, TaskAlreadyCompleted
-from workflows.models import Event, ProcessInstance, TaskRow
+from workflows.storage.db import Database
+from workflows.storage.models import Event, ProcessInstance, TaskRow
 
 ROUNDS = 12
 

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import FIXTURES, deploy_dir
 from tests.engine.helpers import start_mini
-from workflows import definitions, engine
-from workflows.db import Database
+from workflows import engine
+from workflows.engine import definitions
 from workflows.errors import InvalidDefinition
-from workflows.models import ProcessDefinition, ProcessInstance
+from workflows.storage.db import Database
+from workflows.storage.models import ProcessDefinition, ProcessInstance
 
 MINI = FIXTURES / "mini"
 BPMN = "bpmn/mini_round.bpmn"

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from tests.engine.helpers import START_DATA, answer_all, gemeinde_user, inbox_titles, ready_rows, run_to_end, start_mini
 from workflows import engine, inbox
-from workflows.db import Database
 from workflows.errors import Conflict, Forbidden, NotFound, ProcessStepFailed, TaskAlreadyCompleted, ValidationFailed
-from workflows.models import Event, Notification, ProcessInstance, TaskRow
+from workflows.storage.db import Database
+from workflows.storage.models import Event, Notification, ProcessInstance, TaskRow
 
 
 def test_start_creates_one_task_per_gemeinde_visible_only_to_it(mini_db: Database) -> None:
@@ -85,7 +85,7 @@ def test_completing_twice_says_who_and_when(mini_db: Database) -> None:
 
 
 def test_four_eyes_release(mini_db: Database) -> None:
-    from workflows import users
+    from workflows.identity import users
 
     with mini_db.write() as session:  # one person holding both roles
         users.upsert_user(session, "doppelrolle", "Doppelrolle", ["Sachbearbeitung", "Dezernatsleitung"],

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from workflows import migrate
-from workflows.db import Database
-from workflows.models import Base
+from workflows.storage import migrate
+from workflows.storage.db import Database
+from workflows.storage.models import Base
 
 
 def test_migrations_match_the_models_and_upgrade_twice_is_harmless(db: Database) -> None:

@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import FIXTURES
 from tests.engine.helpers import START_DATA, ready_rows
-from workflows import definitions, engine, scripting, users
-from workflows.db import Database
+from workflows import engine
+from workflows.engine import definitions, scripting
+from workflows.engine.spiff import dump_state, load_state, new_workflow, specs_from_json
 from workflows.errors import ProcessStepFailed
-from workflows.models import Gemeinde, Landkreis, ProcessInstance
-from workflows.state import dump_state, load_state, new_workflow, specs_from_json
+from workflows.identity import users
+from workflows.storage.db import Database
+from workflows.storage.models import Gemeinde, Landkreis, ProcessInstance
 
 ATTACKS = [
     "__import__('os').system('id')",

@@ -23,13 +23,12 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.config import DATA_DIR
-from workflows.masterdata import read_teams_json
-from workflows.scripting import SandboxEnvironment, make_script_engine
+from workflows.engine.scripting import SandboxEnvironment, make_script_engine
+from workflows.foerderung.masterdata import DATA_DIR, read_teams_json
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "bpmn"
-GEMEINDEN_CSV = ROOT / "workflows" / "data" / "ortenaukreis_gemeinden.csv"
+GEMEINDEN_CSV = DATA_DIR / "ortenaukreis_gemeinden.csv"
 
 
 class Refused(Exception):

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, deploy_dir
 from tests.scenarios.drivers import EngineDriver
 from tests.scenarios.grant_round import run_grant_round
 from tests.scenarios.pdf_layouts import reuse_pdf_layouts
-from workflows.db import Database
+from workflows.storage.db import Database
 
 
 @pytest.mark.timeout(240)

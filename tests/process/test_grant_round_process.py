@@ -19,9 +19,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from tests.process.conftest import TOOLS
 from tests.process.harness import BPMN_DIR, ROOT, Refused, Round
-from workflows.rules.allocation import planungsrahmen
-from workflows.rules.data import demo_rueckmeldungen
-from workflows.rules.funding import foerdersumme
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.foerderung.rules.allocation import planungsrahmen
+from workflows.foerderung.rules.funding import foerdersumme
 
 MEMBERS = [{"username": f"kr{i}", "name": f"Kreisrat {i}"} for i in range(1, 8)]
 DEMO = demo_rueckmeldungen("ortenaukreis")
@@ -306,7 +306,7 @@ def test_deadline_on_a_multi_instance_task_loses_its_output() -> None:
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-    from workflows.scripting import make_script_engine
+    from workflows.engine.scripting import make_script_engine
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_files([str(example / "grant_process.bpmn"), str(example / "submit_to_rp.bpmn")])

@@ -13,11 +13,11 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.config import DATA_DIR
-from workflows.formatting import NBSP, format_eur
-from workflows.masterdata import read_teams_json
-from workflows.rules import RULE_FUNCTIONS, teams_aus_gemeinden
-from workflows.rules.allocation import (
+from workflows.engine.scripting import make_script_engine
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.foerderung.masterdata import DATA_DIR, read_teams_json
+from workflows.foerderung.rules import RULE_FUNCTIONS, teams_aus_gemeinden
+from workflows.foerderung.rules.allocation import (
     allocate_shares,
     anteile_errors,
     planungsrahmen,
@@ -25,12 +25,11 @@ from workflows.rules.allocation import (
     stellen_aus_anteilen,
     stellenbemessung_berechnen,
 )
-from workflows.rules.data import demo_rueckmeldungen
-from workflows.rules.funding import bescheid_vergleich, funding_end, verwendungsnachweis_due
-from workflows.rules.hiring import bewerbungen_errors, personalrat_errors
-from workflows.rules.survey import opt_in_errors
-from workflows.rules.vote import vote_result
-from workflows.scripting import make_script_engine
+from workflows.foerderung.rules.funding import bescheid_vergleich, funding_end, verwendungsnachweis_due
+from workflows.foerderung.rules.hiring import bewerbungen_errors, personalrat_errors
+from workflows.foerderung.rules.survey import opt_in_errors
+from workflows.foerderung.rules.vote import vote_result
+from workflows.formatting import NBSP, format_eur
 
 ROOT = Path(__file__).resolve().parents[2]
 G = {"ags": "08317085", "name": "Nordrach"}
@@ -124,7 +123,7 @@ def test_stellenbemessung_groups_by_team_and_handles_no_transfer() -> None:
 def test_team_data_covers_all_51_gemeinden() -> None:
     tz = _ortenau_teams()
     assert len(tz["zuordnung"]) == 51 and set(tz["zuordnung"].values()) == set(tz["teams"])
-    csv_ags = {line.split(",")[1] for line in (ROOT / "workflows/data/ortenaukreis_gemeinden.csv")
+    csv_ags = {line.split(",")[1] for line in (ROOT / "workflows/foerderung/data/ortenaukreis_gemeinden.csv")
                .read_text(encoding="utf-8").splitlines()[1:]}
     assert set(tz["zuordnung"]) == csv_ags == set(demo_rueckmeldungen("ortenaukreis"))
     gemeinden = [{"ags": "1", "team": "nord", "team_name": "Team Nord"}, {"ags": "2", "team": None}]

@@ -18,9 +18,10 @@ from flask.testing import FlaskClient
 
 from tests.api.helpers import assert_problem
 from tests.scenarios.grant_round import Refusal
-from workflows import engine, inbox, tokens
-from workflows.db import Database
+from workflows import engine, inbox
 from workflows.errors import Forbidden, GrantflowError, NotFound, ValidationFailed
+from workflows.identity import tokens
+from workflows.storage.db import Database
 
 API = "/api/v1"
 PER_PAGE = 200

@@ -22,10 +22,10 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tests.documents._pdftext import norm, pdf_text
-from workflows.demo import username_for
+from workflows.foerderung.demo import username_for
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.foerderung.rules.funding import foerdersumme
 from workflows.formatting import format_date, format_eur, format_vza
-from workflows.rules.data import demo_rueckmeldungen
-from workflows.rules.funding import foerdersumme
 
 DEMO = demo_rueckmeldungen("ortenaukreis")
 SB, DZ, PA, PR = "sachbearbeitung", "dezernat", "personalamt", "personalrat"

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from tests.conftest import deploy_dir
 from webapp import create_app
 from workflows import engine
-from workflows.db import Database
+from workflows.storage.db import Database
 
 HERE = Path(__file__).resolve().parent
 VOTE_FIXTURE = HERE / "fixtures" / "vote"
@@ -64,7 +64,7 @@ def answer_all(db: Database, anzahl: int = 10) -> None:
     """Every Gemeinde of the mini round answers (as its own user)."""
     from sqlalchemy import select
 
-    from workflows.models import Gemeinde, TaskRow, User
+    from workflows.storage.models import Gemeinde, TaskRow, User
 
     with db.read() as session:
         user_of = dict(session.execute(select(Gemeinde.ags, User.username).join(User.gemeinde)).all())

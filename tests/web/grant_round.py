@@ -12,9 +12,9 @@ from typing import Any
 
 from tests.conftest import deploy_dir
 from workflows import engine, inbox
-from workflows.db import Database
-from workflows.demo import username_for
-from workflows.rules.data import demo_rueckmeldungen
+from workflows.foerderung.demo import username_for
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = demo_rueckmeldungen("ortenaukreis")

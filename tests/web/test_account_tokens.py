@@ -7,8 +7,8 @@ import re
 from flask import Flask
 
 from tests.web.conftest import LoginAs, make_app
-from workflows import tokens
-from workflows.db import Database
+from workflows.identity import tokens
+from workflows.storage.db import Database
 
 
 def test_create_shows_the_token_once_and_it_works(login_as: LoginAs, mini_db: Database) -> None:

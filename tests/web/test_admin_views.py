@@ -7,8 +7,9 @@ from pathlib import Path
 
 from tests.conftest import FIXTURES
 from tests.web.conftest import LoginAs
-from workflows import accounts, deployment
-from workflows.db import Database
+from workflows.engine import deployment
+from workflows.identity import accounts
+from workflows.storage.db import Database
 
 MINI_BPMN = FIXTURES / "mini" / "bpmn" / "mini_round.bpmn"
 

@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from tests.web.conftest import LoginAs, make_app
-from workflows import accounts
-from workflows.db import Database
-from workflows.models import LoginThrottle, utcnow
+from workflows.identity import accounts
+from workflows.storage.db import Database
+from workflows.storage.models import LoginThrottle, utcnow
 
 WRONG = "Benutzername oder Passwort ist falsch."
 

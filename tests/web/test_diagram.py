@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from webapp import diagram
+from webapp.web import diagram
 
 ROOT = Path(__file__).resolve().parents[2]
 VOTE = Path(__file__).resolve().parent / "fixtures" / "vote" / "bpmn" / "vote_round.bpmn"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp import formdata
+from webapp.web import formdata
 from workflows.errors import FieldError
 
 SCHEMA: dict[str, Any] = {

@@ -6,8 +6,8 @@ import hashlib
 
 from tests.web.conftest import OFFENBURG_AGS, LoginAs, answer_all, to_decision
 from workflows import engine, inbox
-from workflows.db import Database
-from workflows.models import Document
+from workflows.storage.db import Database
+from workflows.storage.models import Document
 
 
 def test_list_shows_status_and_current_step(login_as: LoginAs, round_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.presenting import Labels, data_tables
+from webapp.web.presenting import Labels, data_tables
 
 
 def test_answers_table_sums_numbers_and_hides_team_keys() -> None:

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from tests.web import grant_round as gr
 from tests.web.conftest import make_app
 from workflows import inbox
-from workflows.db import Database
-from workflows.models import Document
+from workflows.storage.db import Database
+from workflows.storage.models import Document
 
 OWN = "offenburg"
 #: other Gemeinden (names, an AGS, a username), the other regional teams, and what only the Landkreis may see

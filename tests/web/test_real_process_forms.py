@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from tests.web import grant_round as gr
 from tests.web.conftest import make_app
-from webapp import formdata
+from webapp.web import formdata
 from workflows import engine, inbox
-from workflows.db import Database
+from workflows.storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = sorted((ROOT / "forms").glob("*.schema.json"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import OFFENBURG_AGS, LoginAs, answer_all
-from webapp.views import tasks as tasks_view
-from workflows import accounts, engine, inbox
-from workflows.db import Database
+from webapp.web.views import tasks as tasks_view
+from workflows import engine, inbox
+from workflows.identity import accounts
+from workflows.storage.db import Database
 
 
 def own_task(db: Database, user: str) -> int:
@@ -123,7 +124,7 @@ def test_four_eyes_refusal_is_shown_and_post_is_403(login_as: LoginAs, mini_db: 
 
 def test_rows_add_and_remove_without_javascript(login_as: LoginAs, mini_db: Database, round_id: int) -> None:
     """Row buttons re-render the form (200) with one row more or less, nothing is submitted."""
-    from webapp import formdata
+    from webapp.web import formdata
 
     schema = {"type": "object", "properties": {"posten": {"type": "array", "title": "Posten", "items": {
         "type": "object", "properties": {"name": {"type": "string", "title": "Name"}}}}}}

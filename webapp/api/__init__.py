@@ -1,6 +1,6 @@
 """The JSON API under `/api/v1`, described by the OpenAPI 3.1 document it serves itself.
 
-Thin like the web views: each endpoint authenticates the bearer token (`workflows.tokens`),
+Thin like the web views: each endpoint authenticates the bearer token (`workflows.identity.tokens`),
 calls one `workflows` function as that user and renders JSON. Every error, including unknown
 routes and wrong methods under `/api/v1`, is an RFC 9457 `application/problem+json` body.
 The web app registers `bp` in `webapp.extensions.init_app` (CSRF-exempt: no cookies are used).

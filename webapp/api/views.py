@@ -18,10 +18,12 @@ from werkzeug.routing import Map, Rule
 
 from webapp.api import bp, openapi
 from webapp.api.problems import ApiProblem
-from workflows import engine, forms, inbox, tokens
-from workflows.db import Database
+from workflows import engine, inbox
+from workflows.engine import forms
 from workflows.errors import Conflict, Forbidden, ValidationFailed
 from workflows.errors import NotFound as DomainNotFound
+from workflows.identity import tokens
+from workflows.storage.db import Database
 
 MAX_ID = 2**31 - 1
 ID = "int"  # range checked in `_check_ids` (a converter's min/max would bypass the 404 catch-all)

@@ -1,26 +1,5 @@
-"""PDF documents of the Integrationsmanagement process (Jinja2 + WeasyPrint, PDF/A-3u).
+"""PDF documents (Jinja2 + WeasyPrint, PDF/A-3u): the renderer, the kind registry, the service task.
 
-No Flask, no database: :func:`render_document` turns a plain-dict context into a
-:class:`RenderedDocument`; the engine stores it. See :mod:`workflows.documents.kinds` for the
-context keys of each kind and :data:`REQUIRED_KEYS`.
+No programme lives here: the kinds, their templates and contexts are registered by a programme
+(`workflows.foerderung.document_kinds`) through `workflows.wiring`.
 """
-
-from workflows.documents.kinds import (
-    DOCUMENT_KINDS,
-    REQUIRED_KEYS,
-    DocumentDataError,
-    DocumentKind,
-)
-from workflows.documents.render import RenderedDocument, render_document
-from workflows.documents.samples import render_samples, sample_context
-
-__all__ = [
-    "DOCUMENT_KINDS",
-    "REQUIRED_KEYS",
-    "DocumentDataError",
-    "DocumentKind",
-    "RenderedDocument",
-    "render_document",
-    "render_samples",
-    "sample_context",
-]

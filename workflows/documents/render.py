@@ -14,6 +14,7 @@ import logging
 import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,19 +24,12 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from workflows import formatting
-from workflows.documents.kinds import (
-    DERIVE,
-    DOCUMENT_KINDS,
-    filename_and_title,
-    sender,
-    validate,
-)
+from workflows.documents import kinds
 
 LOGGER = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS_DIR = PACKAGE_DIR / "assets"
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
 ASSET_SCHEME = "grantflow-asset"
 PDF_VARIANT = "pdf/a-3u"
 DASH = "—"
@@ -98,9 +92,11 @@ def _dash(value: Any) -> Any:
     return DASH if _missing(value) else value
 
 
-def _make_environment() -> Environment:
+@cache
+def _environment(template_dirs: tuple[Path, ...]) -> Environment:
+    """One Jinja environment per set of registered template folders (they are fixed after start-up)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader(list(template_dirs)),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -120,8 +116,6 @@ def _make_environment() -> Environment:
     return env
 
 
-ENVIRONMENT = _make_environment()
-
 
 @dataclass(frozen=True)
 class RenderedDocument:
@@ -137,20 +131,15 @@ class RenderedDocument:
 
 def render_html(kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """Validate ``context`` and return (html, filename, title); raises DocumentDataError."""
-    if kind not in DOCUMENT_KINDS:
-        raise ValueError(f"unknown document kind {kind!r}; known: {', '.join(DOCUMENT_KINDS)}")
+    if kind not in kinds.KINDS:  # a programming error, not a user's: the service task checks kinds first
+        raise ValueError(f"unknown document kind {kind!r}; known: {', '.join(kinds.KINDS)}")
+    document_kind = kinds.KINDS[kind]
     ctx = dict(context)
-    validate(kind, ctx)
-    filename, title = filename_and_title(kind, ctx)
-    template = ENVIRONMENT.get_template(DOCUMENT_KINDS[kind].template)
-    html = template.render(
-        **ctx,
-        berechnet=DERIVE[kind](ctx),
-        absender=sender(ctx),
-        dokument_titel=title,
-        dokument_art=DOCUMENT_KINDS[kind].label,
-    )
-    return html, filename, title
+    prepared = document_kind.prepare(ctx)
+    template = _environment(tuple(kinds.TEMPLATE_DIRS)).get_template(document_kind.template)
+    html = template.render(**ctx, **prepared.variables, dokument_titel=prepared.title,
+                           dokument_art=document_kind.label)
+    return html, prepared.filename, prepared.title
 
 
 def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> bytes:
@@ -163,7 +152,7 @@ def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> bytes:
 
 
 def render_document(kind: str, context: Mapping[str, Any]) -> RenderedDocument:
-    """Render one document of ``kind`` (a key of DOCUMENT_KINDS) from a plain-dict context."""
+    """Render one document of a registered ``kind`` from a plain-dict context."""
     html, filename, title = render_html(kind, context)
     pdf = html_to_pdf(html)
     return RenderedDocument(

@@ -1,0 +1,126 @@
+"""The inbox ("Meine Aufgaben") and the task page with its form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, flash, render_template, request
+
+from webapp.web import formdata, presenting
+from webapp.web.helpers import actor, database, login_required, page_arg, see_other
+from workflows import engine, inbox
+from workflows.engine import forms
+from workflows.errors import Conflict, ValidationFailed
+from workflows.identity import authz
+from workflows.storage.models import utcnow
+
+bp = Blueprint("tasks", __name__)
+
+SORT_LABELS = {"due": "Fälligkeit", "newest": "Neueste zuerst", "oldest": "Älteste zuerst"}
+NEW_FOR = timedelta(days=2)
+PER_PAGE = 25
+
+
+@bp.get("/tasks", endpoint="inbox")
+@login_required
+def inbox_view() -> str:
+    """The actor's open tasks: filter by round and task type, sort, paginate."""
+    sort = request.args.get("sort", "due")
+    sort = sort if sort in SORT_LABELS else "due"
+    try:
+        instance_id = int(request.args["vorgang"]) if request.args.get("vorgang") else None
+    except ValueError:
+        instance_id = None
+    element_id = request.args.get("typ") or None
+    db, user = database(), actor().username
+    page = inbox.list_tasks(db, user, instance_id=instance_id, element_id=element_id, sort=sort,
+                            page=page_arg(), per_page=PER_PAGE)
+    types = inbox.element_ids_by_name(db, user)
+    type_options = [(types[name], name, count) for name, count in page.by_type.items() if name in types]
+    total_open = sum(count for _, count in page.by_instance.values())
+    return render_template("inbox.html", page=page, sort=sort, sort_labels=SORT_LABELS, instance_id=instance_id,
+                           element_id=element_id, type_options=type_options, total_open=total_open,
+                           new_since=utcnow() - NEW_FOR)
+
+
+
+def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, str],
+                 status: int = 200) -> tuple[str, int]:
+    schema = detail.schema
+    labels = presenting.Labels.from_forms(schema, *inbox.instance_forms(database(), detail.task.instance_id))
+    a = actor()
+    gemeinde_view = authz.is_gemeinde_only(a)
+    summary = presenting.summarize(detail.context, labels, skip=set(schema.get("properties", {})),
+                                   gemeinde_only_ags=a.gemeinde_ags, gemeinde_view=gemeinde_view)
+    given = {k: v for k, v in detail.initial.items()  # read-only values are shown from the task, not the post
+             if isinstance(schema.get("properties", {}).get(k), dict) and schema["properties"][k].get("readOnly")}
+    shown = {k: v for k, v in formdata.to_raw(schema, given).items() if k.split(".")[0] in given}
+    fields = formdata.build_fields(schema, {**raw, **shown}, errors)
+    submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()] \
+        if detail.task.status != "ready" else []
+    tallies = []
+    if not gemeinde_view and ("Vorsitz" in a.roles or a.is_admin):
+        tallies = inbox.vote_tallies(database(), detail.task.instance_id, a.username)
+    history = detail.history
+    if gemeinde_view:  # a Gemeinde sees the history of its own task only
+        history = [e for e in detail.history if e.task_id == detail.task.id]
+    history = presenting.group_history(history)[:12]
+    field_names = _field_names(fields)
+    error_list = [(name if name in field_names else "", message) for name, message in errors.items()]
+    return render_template("task.html", detail=detail, task=detail.task, fields=fields, summary=summary,
+                           errors=error_list, submitted=submitted, tallies=tallies, labels=labels, history=history,
+                           schema=schema), status
+
+
+def _field_names(fields: list[formdata.Field]) -> set[str]:
+    names: set[str] = set()
+    for f in fields:
+        names.add(f.name)
+        names |= _field_names(f.children)
+        for row in f.rows:
+            names |= _field_names(row)
+    return names
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int) -> tuple[str, int]:
+    detail = inbox.get_task(database(), task_id, actor().username)
+    return _render_task(detail, formdata.to_raw(detail.schema, detail.initial), {})
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def submit(task_id: int) -> Any:
+    """Add/remove a row (re-render), or convert the form and complete the task via the engine.
+
+    A successful submission loads the workflow once (in the engine); the full task view is loaded
+    only to show the form again.
+    """
+    db, user = database(), actor().username
+    form = inbox.get_task_form(db, task_id, user)  # 404 before anything else for tasks one may not see
+    raw = formdata.raw_from_multidict(request.form)
+    changed = formdata.row_action(raw, request.form.get("_action", ""))
+    if changed is not None:
+        return _render_task(inbox.get_task(db, task_id, user), changed, {})
+    data, conversion_errors = formdata.parse(form.schema, raw)
+    if conversion_errors:
+        detail = inbox.get_task(db, task_id, user)
+        data = forms.restore_read_only(detail.schema, data, detail.initial)  # read-only values: from the server
+        others = {k: v for k, v in formdata.errors_by_path(forms.validation_errors(detail.schema, data)).items()
+                  if k not in conversion_errors and k.split(".")[0] not in conversion_errors}
+        return _render_task(detail, formdata.compact(detail.schema, raw), {**conversion_errors, **others}, 422)
+    try:
+        result = engine.complete_task(db, task_id, data, user)  # restores read-only values itself
+    except ValidationFailed as exc:
+        return _render_task(inbox.get_task(db, task_id, user), formdata.compact(form.schema, raw),
+                            formdata.errors_by_path(exc.errors), 422)
+    except Conflict as exc:
+        return render_template("error.html", status=409, title="Bereits erledigt" if "bereits erledigt"
+                               in exc.message else "Konflikt", message=exc.message,
+                               back=("tasks.inbox", "Zurück zu meinen Aufgaben")), 409
+    flash(f"Erledigt: {form.title}.", "success")
+    if result.status == "completed":
+        flash("Der Vorgang ist damit abgeschlossen.", "info")
+    return see_other("tasks.inbox")

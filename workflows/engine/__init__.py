@@ -1,0 +1,24 @@
+"""The generic BPM engine around SpiffWorkflow: it knows no programme, no users table, no web.
+
+The operations below are its public face; every one is a single database transaction.
+"""
+
+from workflows.engine.runtime import (
+    StepResult,
+    cancel_instance,
+    complete_task,
+    deliver_message,
+    fire_due_timers,
+    message_lanes,
+    start_instance,
+)
+
+__all__ = [
+    "StepResult",
+    "cancel_instance",
+    "complete_task",
+    "deliver_message",
+    "fire_due_timers",
+    "message_lanes",
+    "start_instance",
+]

@@ -1,0 +1,258 @@
+"""Process definitions: read `bpmn/` + `forms/`, validate everything, store versions.
+
+A bundle is refused as a whole with every problem found (file, line or element id, what is
+wrong) and nothing is stored. A process key gets a new version only when a file it depends on
+changed; running instances keep the version they started on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import audit
+from workflows.engine import forms, scripting
+from workflows.engine.spiff import specs_from_json, specs_to_json
+from workflows.engine.xmlsafety import UnsafeXml, parse_xml
+from workflows.errors import DefinitionProblem, InvalidDefinition, NotFound
+from workflows.storage.models import ProcessDefinition
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+#: user task properties whose values are sandboxed expressions
+EXPRESSION_PROPERTIES = ("title", "assigneeGemeinde", "assigneeUser", "dueDate", "validation", "prefill")
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class Bundle:
+    """The files of one deployment, by name: `bpmn/x.bpmn`, `forms/y.schema.json`, ..."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def from_directory(cls, root: Path) -> Bundle:
+        bpmn_dir, forms_dir = root / "bpmn", root / "forms"
+        if not bpmn_dir.is_dir():
+            raise InvalidDefinition([DefinitionProblem(str(root), "Ordner 'bpmn/' nicht gefunden.")])
+        files: dict[str, bytes] = {}
+        for path in sorted(bpmn_dir.rglob("*")):
+            if path.suffix in (".bpmn", ".dmn") and path.is_file():
+                files[f"bpmn/{path.relative_to(bpmn_dir).as_posix()}"] = path.read_bytes()
+        if forms_dir.is_dir():
+            for path in sorted(forms_dir.rglob("*.schema.json")):
+                files[f"forms/{path.relative_to(forms_dir).as_posix()}"] = path.read_bytes()
+        return cls(files)
+
+    def with_file(self, name: str, content: bytes) -> Bundle:
+        """A copy with one file added or replaced (an upload in the admin area)."""
+        return Bundle({**self.files, name: content})
+
+
+@dataclass
+class CompiledProcess:
+    key: str
+    name: str
+    content_hash: str
+    sources: dict[str, str]
+    forms: dict[str, Any]
+    message_schemas: dict[str, Any]
+    spec_json: str
+
+
+@dataclass
+class DeployOutcome:
+    key: str
+    version: int
+    created: bool
+
+
+def _form_key(name: str) -> str:
+    return name.removeprefix("forms/").removesuffix(".schema.json")
+
+
+def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[str],
+                       problems: list[DefinitionProblem]) -> set[str]:
+    """Compile-check every expression and script; check form references. Returns the forms used."""
+    used: set[str] = set()
+    referenced = set(tree.xpath("//bpmn:*/@sourceRef|//bpmn:*/@targetRef|//bpmn:*/@attachedToRef"
+                                "|//bpmn:*/@default|//bpmn:flowNodeRef/text()", namespaces=NS))
+    for node in tree.xpath("//spiffworkflow:*[@id]", namespaces=NS):
+        if node.get("id") in referenced:  # SpiffWorkflow would resolve the reference to this element
+            problems.append(DefinitionProblem(
+                filename, "Ein Dienst-Operator oder Parameter trägt dieselbe id wie ein verbundenes BPMN-Element; "
+                "bitte das BPMN-Element umbenennen.", line=node.sourceline, element_id=node.get("id")))
+
+    def check(node: etree._Element, source: str | None, mode: Literal["exec", "eval"], what: str) -> None:
+        if not source or not source.strip():
+            return
+        reason = scripting.check_expression(source.strip(), mode)
+        if reason:
+            owner: etree._Element | None = node
+            while owner is not None and owner.get("id") is None:
+                owner = owner.getparent()
+            problems.append(DefinitionProblem(filename, f"{what} abgelehnt: {reason}", line=node.sourceline,
+                                              element_id=owner.get("id") if owner is not None else None))
+
+    for node in tree.xpath("//bpmn:conditionExpression", namespaces=NS):
+        check(node, node.text, "eval", "Bedingung")
+    for node in tree.xpath("//bpmn:timeDate|//bpmn:timeDuration|//bpmn:timeCycle", namespaces=NS):
+        check(node, node.text, "eval", "Timer-Ausdruck")
+    for node in tree.xpath("//bpmn:scriptTask/bpmn:script|//spiffworkflow:preScript|//spiffworkflow:postScript",
+                           namespaces=NS):
+        check(node, node.text, "exec", "Skript")
+    for node in tree.xpath("//spiffworkflow:parameter", namespaces=NS):
+        check(node, node.get("value"), "eval", "Parameter")
+    for task in tree.xpath("//bpmn:userTask|//bpmn:manualTask", namespaces=NS):
+        props = {p.get("name"): p for p in task.xpath(".//spiffworkflow:property", namespaces=NS)}
+        for name in EXPRESSION_PROPERTIES:
+            if name in props:
+                check(props[name], props[name].get("value"), "eval", f"Eigenschaft '{name}'")
+        if task.tag.endswith("userTask"):
+            key = props["formKey"].get("value") if "formKey" in props else None
+            if not key:
+                problems.append(DefinitionProblem(filename, "Benutzeraufgabe ohne 'formKey'-Eigenschaft.",
+                                                  line=task.sourceline, element_id=task.get("id")))
+            elif key not in form_keys:
+                problems.append(DefinitionProblem(filename, f"Formular 'forms/{key}.schema.json' fehlt.",
+                                                  line=task.sourceline, element_id=task.get("id")))
+            else:
+                used.add(key)
+    return used
+
+
+def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
+    """Validate a bundle completely; raise `InvalidDefinition` listing every problem."""
+    problems: list[DefinitionProblem] = []
+    form_schemas: dict[str, Any] = {}
+    message_schemas: dict[str, Any] = {}
+    for name, content in bundle.files.items():
+        if len(content) > MAX_FILE_BYTES:
+            problems.append(DefinitionProblem(name, "Datei ist größer als 2 MB."))
+            continue
+        if not name.startswith("forms/"):
+            continue
+        try:
+            schema = forms.load_schema(content)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            line = getattr(exc, "lineno", None)
+            problems.append(DefinitionProblem(name, f"Kein gültiges JSON: {exc}", line=line))
+            continue
+        reason = forms.check_schema(schema)
+        if reason:
+            problems.append(DefinitionProblem(name, reason))
+        elif name.startswith("forms/messages/"):
+            message_schemas[_form_key(name).removeprefix("messages/")] = schema
+        else:
+            form_schemas[_form_key(name)] = schema
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    file_of_process: dict[str, str] = {}
+    forms_used_by_file: dict[str, set[str]] = {}
+    dmn_files = [n for n in bundle.files if n.endswith(".dmn")]
+    for name, content in bundle.files.items():
+        if not name.endswith((".bpmn", ".dmn")) or len(content) > MAX_FILE_BYTES:
+            continue
+        try:
+            tree = parse_xml(content, name)
+            if name.endswith(".bpmn"):
+                forms_used_by_file[name] = _check_expressions(tree, name, set(form_schemas), problems)
+                before = set(parser.process_parsers)
+                parser.add_bpmn_xml(tree, filename=name)
+                for pid in set(parser.process_parsers) - before:
+                    file_of_process[pid] = name
+            else:
+                parser.add_dmn_xml(tree.getroot(), filename=name)
+        except UnsafeXml as exc:
+            problems.append(exc.problem)
+        except ValidationException as exc:
+            problems.append(_problem_from(exc, name))
+    if problems:
+        raise InvalidDefinition(problems)
+
+    compiled: list[CompiledProcess] = []
+    called = parser.get_process_dependencies()
+    top_level = [pid for pid in parser.get_process_ids() if pid not in called]
+    if not top_level:
+        raise InvalidDefinition([DefinitionProblem("bpmn/", "Kein ausführbarer Prozess gefunden.")])
+    for pid in top_level:
+        try:
+            spec = parser.get_spec(pid)
+            subprocess_specs = parser.get_subprocess_specs(pid)
+        except ValidationException as exc:
+            problems.append(_problem_from(exc, file_of_process.get(pid, "bpmn/")))
+            continue
+        files = {file_of_process[p] for p in [pid, *subprocess_specs] if p in file_of_process}
+        used_forms = set().union(*(forms_used_by_file.get(f, set()) for f in files))
+        sources = {n: bundle.files[n].decode("utf-8") for n in sorted(files | set(dmn_files))}
+        form_subset = {k: form_schemas[k] for k in sorted(used_forms)}
+        digest = hashlib.sha256(json.dumps(
+            [sources, form_subset, message_schemas], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        compiled.append(CompiledProcess(
+            key=pid, name=spec.description or pid, content_hash=digest, sources=sources, forms=form_subset,
+            message_schemas=message_schemas, spec_json=specs_to_json(spec, subprocess_specs),
+        ))
+    if problems:
+        raise InvalidDefinition(problems)
+    return compiled
+
+
+def _problem_from(exc: ValidationException, filename: str) -> DefinitionProblem:
+    line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
+    message = str(exc).split("\n")[0]
+    return DefinitionProblem(exc.file_name or filename, message, line=line, element_id=exc.id or None)
+
+
+def deploy(session: Session, bundle: Bundle, actor: str | None) -> list[DeployOutcome]:
+    """Store a new version for every process whose content changed; leave the others alone."""
+    outcomes = []
+    for proc in compile_bundle(bundle):
+        latest = session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == proc.key)
+            .order_by(ProcessDefinition.version.desc()).limit(1)
+        ).first()
+        if latest is not None and latest.content_hash == proc.content_hash:
+            outcomes.append(DeployOutcome(proc.key, latest.version, created=False))
+            continue
+        version = (latest.version + 1) if latest else 1
+        session.add(ProcessDefinition(
+            key=proc.key, version=version, name=proc.name, content_hash=proc.content_hash,
+            sources=proc.sources, forms=proc.forms, message_schemas=proc.message_schemas,
+            spec_json=proc.spec_json, deployed_by=actor,
+        ))
+        session.flush()
+        audit.record(session, "definition_deployed", actor, None,
+                     {"key": proc.key, "version": version, "content_hash": proc.content_hash})
+        outcomes.append(DeployOutcome(proc.key, version, created=True))
+    return outcomes
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition:
+    definition = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc()).limit(1)
+    ).first()
+    if definition is None:
+        raise NotFound(f"Unbekannter Prozess '{key}'. Bitte zuerst 'grantflow deploy' ausführen.")
+    return definition
+
+
+def start_lane(definition: ProcessDefinition) -> str | None:
+    """The role that may start the process: the lane of its start event."""
+    spec, _ = specs_from_json(definition.spec_json)
+    for start in spec.start.outputs:
+        lane = getattr(start, "lane", None)
+        if lane:
+            return lane
+    return None

@@ -1,0 +1,131 @@
+"""JSON Schema forms: checking the schemas at deploy time, validating submissions with German messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import ValidationError as SchemaValidationError
+
+from workflows.errors import FieldError, ValidationFailed
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+_FORMAT_CHECKER = FormatChecker()
+
+
+def check_schema(schema: Any) -> str | None:
+    """Why a form schema is unusable (German), or None if it is a valid draft 2020-12 object schema."""
+    if not isinstance(schema, dict):
+        return "Das Formular muss ein JSON-Objekt sein."
+    if schema.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
+        return f"'$schema' muss {DRAFT_2020_12} sein."
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        path = "/".join(str(p) for p in exc.path)
+        return f"Ungültiges JSON Schema bei '{path or '/'}': {exc.message}"
+    if schema.get("type") != "object":
+        return "Ein Formular muss 'type': 'object' haben."
+    return None
+
+
+def load_schema(content: bytes) -> Any:
+    return json.loads(content.decode("utf-8"))
+
+
+def _label(schema: Mapping[str, Any], path: list[Any]) -> str:
+    node: Any = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {}) if isinstance(node, dict) else {}
+        else:
+            node = node.get("properties", {}).get(part, {}) if isinstance(node, dict) else {}
+    return str(node.get("title", path[-1] if path else "Formular")) if isinstance(node, dict) else ""
+
+
+def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldError:
+    path = list(error.absolute_path)
+    v, value = error.validator, error.validator_value
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        path = [*path, missing]
+        text = "Bitte ausfüllen."
+    elif v == "type":
+        names = {"string": "Text", "number": "eine Zahl", "integer": "eine ganze Zahl", "boolean": "ja/nein",
+                 "array": "eine Liste", "object": "ein Objekt", "null": "leer"}
+        wanted = value if isinstance(value, list) else [value]
+        text = "Erwartet wird " + " oder ".join(names.get(str(t), str(t)) for t in wanted) + "."
+    elif v == "enum":
+        text = "Bitte einen der vorgegebenen Werte wählen."
+    elif v == "const":
+        text = f"Der Wert muss {value!r} sein."
+    elif v == "minimum":
+        text = f"Der Wert muss mindestens {value} sein."
+    elif v == "maximum":
+        text = f"Der Wert darf höchstens {value} sein."
+    elif v == "exclusiveMinimum":
+        text = f"Der Wert muss größer als {value} sein."
+    elif v == "exclusiveMaximum":
+        text = f"Der Wert muss kleiner als {value} sein."
+    elif v == "multipleOf":
+        text = f"Der Wert muss ein Vielfaches von {value} sein."
+    elif v == "minLength":
+        text = "Bitte ausfüllen." if value == 1 else f"Mindestens {value} Zeichen."
+    elif v == "maxLength":
+        text = f"Höchstens {value} Zeichen."
+    elif v == "pattern":
+        text = "Das Format stimmt nicht."
+    elif v == "format":
+        text = {"date": "Bitte ein Datum angeben (TT.MM.JJJJ).", "email": "Bitte eine E-Mail-Adresse angeben.",
+                "date-time": "Bitte Datum und Uhrzeit angeben."}.get(value, "Das Format stimmt nicht.")
+    elif v == "minItems":
+        text = f"Mindestens {value} Einträge."
+    elif v == "maxItems":
+        text = f"Höchstens {value} Einträge."
+    elif v == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - known) if isinstance(error.instance, dict) else []
+        text = "Unbekannte Felder: " + ", ".join(extra)
+    else:
+        text = "Ungültiger Wert."
+    pointer = "/" + "/".join(str(p) for p in path) if path else ""
+    label = _label(schema, path)
+    return FieldError(pointer, f"{label}: {text}" if label and v != "additionalProperties" else text)
+
+
+def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: Mapping[str, Any]) -> dict[str, Any]:
+    """Read-only values come from the task (`initial`), never from the submission: top-level ones, and
+    the read-only columns of rows the process gives (matched by position, as such rows are fixed)."""
+    for key, prop in schema.get("properties", {}).items():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("readOnly"):
+            data.pop(key, None)
+            if key in initial:
+                data[key] = initial[key]
+            continue
+        given = initial.get(key)
+        if prop.get("type") != "array" or not isinstance(given, list) or not isinstance(data.get(key), list):
+            continue
+        columns = [c for c, p in prop.get("items", {}).get("properties", {}).items()
+                   if isinstance(p, dict) and p.get("readOnly")]
+        for row, original in zip(data[key], given, strict=False):
+            if isinstance(row, dict) and isinstance(original, dict):
+                row.update({c: original[c] for c in columns if c in original})
+    return data
+
+
+def validation_errors(schema: Mapping[str, Any], data: Any) -> list[FieldError]:
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    return [_message(e, schema) for e in errors]
+
+
+def validate_submission(schema: Mapping[str, Any], data: Any) -> None:
+    """Raise `ValidationFailed` with one German message per invalid field."""
+    errors = validation_errors(schema, data)
+    if errors:
+        raise ValidationFailed(errors)

@@ -1,0 +1,412 @@
+"""The engine's operations: start, complete, deliver a message, fire timers, cancel.
+
+Each operation is one database transaction: the workflow state, the task index, the audit
+events and whatever service tasks produced (documents, notifications) are committed together
+or not at all. Writes to an instance use optimistic locking (`UPDATE ... WHERE version =
+:seen`): if someone else got there first, nothing is applied and the caller learns who.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from workflows import audit, formatting
+from workflows.engine import access, forms, scripting, services, spiff, taskindex
+from workflows.engine.definitions import latest_definition, start_lane
+from workflows.engine.spiff import dump_state, load_state, new_workflow, prune_finished_subprocesses, specs_from_json
+from workflows.engine.taskindex import LOCAL_TZ
+from workflows.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    GrantflowError,
+    NotFound,
+    ProcessStepFailed,
+    TaskAlreadyCompleted,
+    ValidationFailed,
+)
+from workflows.storage.db import Database
+from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow, User, utcnow
+
+SYSTEM = None  # the actor of timer-driven steps
+
+
+class _Stale(Exception):
+    """The instance changed since we read it: someone else acted first."""
+
+
+@dataclass
+class StepResult:
+    instance_id: int
+    status: str
+    new_task_ids: list[int]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
+    return load_state(instance.state, specs_from_json(instance.definition.spec_json), services.call_service)
+
+
+def _step_error(exc: Exception) -> ProcessStepFailed:
+    where = ""
+    task = getattr(exc, "task", None)
+    if task is not None:
+        where = f" (Schritt '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}')"
+    detail = str(exc).split("\n")[0]
+    return ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen{where}: {detail}. "
+                             "Es wurde nichts gespeichert.")
+
+
+def _run(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
+         mutate: Callable[[BpmnWorkflow], None], task_row_id: int | None = None,
+         now: datetime | None = None) -> None:
+    """Apply `mutate` and run engine steps with the service context of this transaction."""
+    token = services.set_context(services.StepContext(session, instance, actor, task_row_id))
+    try:
+        with spiff.frozen_at(now):
+            mutate(workflow)
+            workflow.do_engine_steps()
+    except GrantflowError:
+        raise
+    except SpiffWorkflowException as exc:
+        raise _step_error(exc) from exc
+    finally:
+        services.reset_context(token)
+
+
+def _timer_due(task: Any) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):  # cycle timers keep {'cycles', 'next', 'duration'}
+        value = value.get("next")
+    if not value:
+        return None
+    due = TimerEventDefinition.get_datetime(value)
+    return due if due.tzinfo else due.replace(tzinfo=LOCAL_TZ)
+
+
+def _event_parts(task_spec: Any) -> list[Any]:
+    """The event definitions of a spec: one, or those of an event-based gateway's `MultipleEventDefinition`."""
+    definition = getattr(task_spec, "event_definition", None)
+    return list(definition.event_definitions) if isinstance(definition, MultipleEventDefinition) else [definition]
+
+
+def _waiting(workflow: BpmnWorkflow) -> tuple[datetime | None, list[dict[str, Any]]]:
+    """Next due timer and the messages the workflow waits for (with the lane that may deliver).
+
+    An event-based gateway waits with a `MultipleEventDefinition` holding its message and timer.
+    """
+    next_due: datetime | None = None
+    messages = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        for part in _event_parts(task.task_spec):
+            if isinstance(part, TimerEventDefinition):
+                due = _timer_due(task)
+                if due is not None and (next_due is None or due < next_due):
+                    next_due = due
+            elif isinstance(part, MessageEventDefinition):
+                messages.append({"name": part.name, "element_id": task.task_spec.bpmn_id,
+                                 "element_name": task.task_spec.bpmn_name or part.name,
+                                 "lane": taskindex.lane_of(task)})
+    return next_due, messages
+
+
+def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
+          insert: bool = False) -> taskindex.IndexChange:
+    """Write state with the version check, then the task index and the audit events."""
+    thrown = workflow.get_events()  # taken out before serializing, so they are recorded once
+    prune_finished_subprocesses(workflow)
+    next_due, messages = _waiting(workflow)
+    status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
+    values = {
+        "state": dump_state(workflow), "status": status, "next_timer_at": next_due,
+        "waiting_messages": messages, "updated_at": utcnow(), "updated_by": actor,
+    }
+    if insert:
+        for key, value in values.items():
+            setattr(instance, key, value)
+        session.flush()
+    else:
+        seen = instance.version
+        result = session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance.id, ProcessInstance.version == seen)
+            .values(version=seen + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            raise _Stale()
+        session.expire(instance)
+    for event in thrown:
+        audit.record(session, "message_sent", actor, instance.id,
+                     {"message": event.event_definition.name, "payload": event.payload})
+    change = taskindex.sync(session, instance.id, workflow)
+    ready = session.scalars(select(TaskRow.title).where(TaskRow.instance_id == instance.id,
+                                                        TaskRow.status == "ready")).all()
+    instance.summary = {
+        "current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
+        "waiting_for": [m["element_name"] for m in messages],
+    }
+    for row in change.created:
+        audit.record(session, "task_ready", actor, instance.id,
+                     {"title": row.title, "element_id": row.element_id, "lane": row.lane}, task_id=row.id)
+    if status == "completed":
+        audit.record(session, "instance_completed", actor, instance.id, {})
+    return change
+
+
+def _write(db: Database, work: Callable[[Session], StepResult], task_id: int | None = None) -> StepResult:
+    """Run one unit of work; map a lost race to a clear conflict."""
+    try:
+        with db.write() as session:
+            return work(session)
+    except (_Stale, IntegrityError) as exc:
+        raise _conflict(db, task_id) from exc
+    except DBAPIError as exc:
+        if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
+            raise _conflict(db, task_id) from exc
+        raise
+
+
+def _conflict(db: Database, task_id: int | None) -> Conflict:
+    if task_id is not None:
+        with db.read() as session:
+            row = session.get(TaskRow, task_id)
+            if row is not None and row.status == "completed":
+                return _already_completed(session, row)
+    return Conflict("Der Vorgang wurde soeben von jemand anderem geändert; es wurde nichts gespeichert. "
+                    "Bitte laden Sie die Seite neu und versuchen Sie es erneut.")
+
+
+def _already_completed(session: Session, row: TaskRow) -> TaskAlreadyCompleted:
+    name = session.scalars(select(User.display_name).where(User.username == row.completed_by)).first()
+    when = formatting.format_datetime(row.completed_at) if row.completed_at else None
+    return TaskAlreadyCompleted(name or row.completed_by, when)
+
+
+def _instance(session: Session, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+    return instance
+
+
+def _require_running(instance: ProcessInstance) -> None:
+    if instance.status != "running":
+        labels = {"completed": "abgeschlossen", "cancelled": "abgebrochen"}
+        raise Conflict(f"Der Vorgang ist {labels.get(instance.status, instance.status)}.")
+
+
+def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
+    """The lanes of the events that catch message `name` in this version (None: outside any lane).
+
+    Lets the engine refuse a person who may never record that message before saying anything
+    about the round's state.
+    """
+    spec, subprocess_specs = specs_from_json(definition.spec_json)
+    lanes: set[str | None] = set()
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if any(isinstance(p, MessageEventDefinition) and p.name == name for p in _event_parts(task_spec)):
+                lanes.add(getattr(task_spec, "lane", None))
+    return lanes
+
+
+# --------------------------------------------------------------------------- operations
+
+def start_instance(db: Database, process_key: str, business_key: str, actor_name: str,
+                   data: Mapping[str, Any] | None = None) -> StepResult:
+    """Start the latest version of a process. `data` becomes the initial task data."""
+    business_key = (business_key or "").strip()
+    if not business_key:
+        raise ValidationFailed([FieldError("/business_key", "Bitte eine Bezeichnung angeben.")])
+    if data is not None and not isinstance(data, Mapping):
+        raise ValidationFailed([FieldError("", "Startdaten müssen ein JSON-Objekt sein.")])
+
+    def work(session: Session) -> StepResult:
+        actor = access.policy().load_actor(session, actor_name)
+        definition = latest_definition(session, process_key)
+        access.policy().check_has_role(actor, start_lane(definition), "Das Starten dieses Prozesses")
+        duplicate = session.scalars(select(ProcessInstance.id).join(ProcessDefinition).where(
+            ProcessDefinition.key == process_key, ProcessInstance.business_key == business_key,
+            ProcessInstance.status == "running")).first()
+        if duplicate:
+            raise Conflict(f"Es läuft bereits ein Vorgang '{business_key}' (Nr. {duplicate}).")
+        instance = ProcessInstance(definition_id=definition.id, business_key=business_key, state="",
+                                   created_by=actor.username, updated_by=actor.username, definition=definition)
+        session.add(instance)
+        session.flush()
+        workflow = new_workflow(specs_from_json(definition.spec_json), services.call_service)
+
+        def seed(wf: BpmnWorkflow) -> None:
+            for task in wf.get_tasks(state=TaskState.READY):
+                task.data.update(dict(data or {}))
+
+        audit.record(session, "instance_started", actor.username, instance.id,
+                     {"process": process_key, "version": definition.version, "business_key": business_key,
+                      "data": dict(data or {})})
+        _run(session, instance, actor.username, workflow, seed)
+        change = _save(session, instance, workflow, actor.username, insert=True)
+        return StepResult(instance.id, instance.status, [r.id for r in change.created])
+
+    return _write(db, work)
+
+
+def _validate_custom(task: Any, data: Mapping[str, Any]) -> None:
+    source = taskindex.properties(task).get("validation")
+    if not source:
+        return
+    try:
+        problems = scripting.evaluate(source, {**task.data, "form": dict(data)}) or {}
+    except Exception as exc:  # a broken rule must not let data through
+        raise ProcessStepFailed(f"Die Prüfregel der Aufgabe ist fehlgeschlagen: {exc}") from exc
+    if problems:
+        raise ValidationFailed([FieldError(f"/{field}", str(msg)) for field, msg in dict(problems).items()])
+
+
+def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_name: str) -> StepResult:
+    """Validate `data` against the task's form and complete it as `actor_name`."""
+
+    def work(session: Session) -> StepResult:
+        row = session.get(TaskRow, task_id)
+        if row is None:
+            raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
+        actor = access.policy().load_actor(session, actor_name)
+        access.policy().check_may_complete(session, actor, row)  # first: only those entitled learn who was first
+        if row.status == "completed":
+            raise _already_completed(session, row)
+        if row.status != "ready":
+            raise Conflict("Diese Aufgabe entfällt: der Vorgang ist weitergegangen.")
+        instance = _instance(session, row.instance_id)
+        _require_running(instance)
+        schema = instance.definition.forms.get(row.form_key or "", {"type": "object"})
+        if not isinstance(data, Mapping):
+            raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
+        workflow = _load_workflow(instance)
+        task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        if task is None or task.state != TaskState.READY:
+            raise _Stale()
+        values = taskindex.with_read_only_values(task, schema, dict(data))
+        forms.validate_submission(schema, values)
+        _validate_custom(task, values)
+
+        def submit(wf: BpmnWorkflow) -> None:
+            variable = taskindex.properties(task).get("resultVariable")
+            if variable:
+                task.data[variable] = values
+            else:
+                task.set_data(**values)
+            task.run()
+
+        _run(session, instance, actor.username, workflow, submit, task_row_id=row.id)
+        row.status, row.completed_by, row.completed_at, row.data = "completed", actor.username, utcnow(), values
+        audit.record(session, "task_completed", actor.username, instance.id,
+                     {"title": row.title, "element_id": row.element_id, "data": values}, task_id=row.id)
+        change = _save(session, instance, workflow, actor.username)
+        return StepResult(instance.id, instance.status, [r.id for r in change.created])
+
+    return _write(db, work, task_id=task_id)
+
+
+def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[str, Any],
+                    actor_name: str) -> StepResult:
+    """Deliver a message the instance waits for (e.g. the Bewilligungsbescheid)."""
+
+    def work(session: Session) -> StepResult:
+        actor = access.policy().load_actor(session, actor_name)
+        instance = _instance(session, instance_id)
+        lanes = message_lanes(instance.definition, name)
+        if lanes and not any(access.policy().has_role(actor, lane) for lane in lanes):
+            raise Forbidden(f"Das Erfassen der Nachricht '{name}' ist Ihrer Rolle nicht erlaubt.")
+        _require_running(instance)
+        waiting = [m for m in instance.waiting_messages if m["name"] == name]
+        if not waiting:
+            raise Conflict(f"Der Vorgang wartet derzeit nicht auf die Nachricht '{name}'.")
+        access.policy().check_has_role(actor, waiting[0]["lane"], f"Das Erfassen der Nachricht '{name}'")
+        if not isinstance(payload, Mapping):
+            raise ValidationFailed([FieldError("", "Die Nachricht muss ein JSON-Objekt sein.")])
+        forms.validate_submission(instance.definition.message_schemas.get(name, {"type": "object"}), dict(payload))
+        workflow = _load_workflow(instance)
+
+        def send(wf: BpmnWorkflow) -> None:
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=dict(payload)))
+
+        _run(session, instance, actor.username, workflow, send)
+        audit.record(session, "message_received", actor.username, instance.id,
+                     {"message": name, "payload": dict(payload)})
+        change = _save(session, instance, workflow, actor.username)
+        return StepResult(instance.id, instance.status, [r.id for r in change.created])
+
+    return _write(db, work)
+
+
+def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100) -> int:
+    """Fire every due timer; safe to run in several processes at once. Returns instances advanced."""
+    moment = now or utcnow()
+    with db.read() as session:
+        due_ids = session.scalars(
+            select(ProcessInstance.id).where(ProcessInstance.status == "running",
+                                             ProcessInstance.next_timer_at <= moment)
+            .order_by(ProcessInstance.next_timer_at).limit(limit)
+        ).all()
+    fired = 0
+    for instance_id in due_ids:
+
+        def work(session: Session, instance_id: int = instance_id) -> StepResult:
+            query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                                  ProcessInstance.status == "running",
+                                                  ProcessInstance.next_timer_at <= moment)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            instance = session.scalars(query).first()
+            if instance is None:  # another ticker took it, or it moved on
+                return StepResult(instance_id, "skipped", [])
+            workflow = _load_workflow(instance)
+            before = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
+            _run(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
+            after = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
+            audit.record(session, "timer_fired", SYSTEM, instance.id,
+                         {"at": moment.isoformat(), "released": len(before - after)})
+            change = _save(session, instance, workflow, SYSTEM)
+            return StepResult(instance.id, instance.status, [r.id for r in change.created])
+
+        try:
+            if _write(db, work).status != "skipped":
+                fired += 1
+        except Conflict:
+            continue  # a user step won the race; the timer is still due and fires next tick
+    return fired
+
+
+def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str) -> StepResult:
+    """Stop a running instance; its open tasks are cancelled. Needs the start role or Administration."""
+    if not (reason or "").strip():
+        raise ValidationFailed([FieldError("/reason", "Bitte einen Grund angeben.")])
+
+    def work(session: Session) -> StepResult:
+        actor = access.policy().load_actor(session, actor_name)
+        instance = _instance(session, instance_id)
+        _require_running(instance)
+        access.policy().check_has_role(actor, start_lane(instance.definition), "Das Abbrechen eines Vorgangs")
+        workflow = _load_workflow(instance)
+        workflow.cancel()
+        instance.status = "cancelled"
+        audit.record(session, "instance_cancelled", actor.username, instance.id, {"reason": reason.strip()})
+        _save(session, instance, workflow, actor.username)
+        return StepResult(instance.id, "cancelled", [])
+
+    return _write(db, work)

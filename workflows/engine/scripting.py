@@ -1,0 +1,183 @@
+"""The script engine BPMN runs in: RestrictedPython with whitelisted names only.
+
+SpiffWorkflow's default engine `eval`s/`exec`s with the real builtins, so a diagram could
+import `os` or open files. Here every expression and script is compiled with
+`compile_restricted` (which rejects imports, dunder attributes, `exec` and friends at compile
+time) and runs with guarded attribute/item access and a small set of builtins plus the
+programme's rule functions. SpiffWorkflow does not serialize the engine: `make_script_engine()`
+must be attached again after every deserialization (`workflows.engine.spiff` does that).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import operator
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+from RestrictedPython import compile_restricted, limited_builtins, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from workflows import formatting
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "|=": operator.ior, "&=": operator.iand,
+}
+
+
+def _inplacevar(op: str, target: Any, value: Any) -> Any:
+    try:
+        return _INPLACE[op](target, value)
+    except KeyError:
+        raise SyntaxError(f"Operator {op} ist in Skripten nicht erlaubt") from None
+
+
+def _write_guard(obj: Any) -> Any:
+    """Allow item/attribute writes only on plain data containers (task data)."""
+    if isinstance(obj, dict | list):
+        return obj
+    raise TypeError(f"Schreiben auf {type(obj).__name__} ist in Skripten nicht erlaubt")
+
+
+def date_add(value: str, days: int = 0, months: int = 0) -> str:
+    """ISO date (or datetime) plus months (day clamped to the month's end) and days, as ISO again."""
+    if len(value) == 10:
+        return (formatting.add_months(value, months) + timedelta(days=days)).isoformat()
+    moment = datetime.fromisoformat(value)
+    shifted = formatting.add_months(moment.date(), months) + timedelta(days=days)
+    return datetime.combine(shifted, moment.timetz()).isoformat()
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def register_functions(functions: Mapping[str, Callable[..., Any]]) -> None:
+    """Make a programme's pure functions callable from BPMN scripts and expressions.
+
+    The engine knows no programme: `workflows.wiring` registers the Förderprogramm's rule
+    functions here once at start-up.
+    """
+    _FUNCTIONS.update(functions)
+
+
+def sandbox_globals() -> dict[str, Any]:
+    builtins = dict(safe_builtins)
+    builtins.update(limited_builtins)
+    builtins.update({
+        "sorted": sorted, "min": min, "max": max, "sum": sum, "any": any, "all": all,
+        "enumerate": enumerate, "dict": dict, "list": list, "set": set, "reversed": reversed,
+        "map": map, "filter": filter,
+    })
+    env: dict[str, Any] = {
+        "__builtins__": builtins,
+        "_getattr_": safer_getattr,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": default_guarded_getiter,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_write_": _write_guard,
+        "_inplacevar_": _inplacevar,
+        "date_add": date_add,
+        "today": today,
+        "now": now,
+        "date": date,
+    }
+    env.update(_FUNCTIONS)
+    return env
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str, mode: Literal["exec", "eval"]) -> Any:
+    """Compiling with RestrictedPython costs about a millisecond; BPMN sources repeat on every step."""
+    return compile_restricted(source, f"<bpmn-{mode}>" if mode == "eval" else "<string>", mode)
+
+
+def check_expression(source: str, mode: Literal["exec", "eval"] = "eval") -> str | None:
+    """Compile-check an expression/script; the German reason if the sandbox refuses it.
+
+    RestrictedPython compiles `import x` (it fails only at run time); refusing it here tells
+    the author at deploy time instead.
+    """
+    try:
+        compile_restricted(source, "<bpmn>", mode)
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as exc:
+        return f"{exc.msg}" if exc.msg else str(exc)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            return f"Zeile {node.lineno}: import ist in Skripten nicht erlaubt."
+    return None
+
+
+ServiceCaller = Callable[[str, dict[str, Any], Mapping[str, Any]], Any]
+
+
+class SandboxEnvironment(TaskDataEnvironment):
+    """Task-data environment that compiles with RestrictedPython and dispatches service tasks."""
+
+    def __init__(self, call_service: ServiceCaller | None = None) -> None:
+        super().__init__(sandbox_globals())
+        self._call_service = call_service
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        code = _compiled(expression, "eval")
+        scope = copy.copy(self.globals)
+        scope.update(external_context or {})
+        scope.update(context)
+        return eval(code, scope)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        code = _compiled(script, "exec")
+        self.check_for_overwrite(context, external_context or {})
+        context.update(copy.copy(self.globals))
+        context.update(external_context or {})
+        try:
+            exec(code, context)
+        finally:
+            self._remove_globals_and_functions_from_context(context, external_context)
+            context.pop("date", None)
+        return True
+
+    def call_service(self, context: dict[str, Any], operation_name: str | None = None,
+                     operation_params: dict[str, Any] | None = None, **_: Any) -> str:
+        if self._call_service is None or operation_name is None:
+            raise WorkflowTaskException(f"Kein Dienst für die Service-Aufgabe '{operation_name}'")
+        params = {k: v["value"] for k, v in (operation_params or {}).items()}
+        return json.dumps(self._call_service(operation_name, params, context))
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """Fixes SpiffWorkflow 3.2's service error path (it raises NameError on `script`)."""
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except WorkflowTaskException:
+            raise
+        except Exception as err:
+            raise WorkflowTaskException(f"{type(err).__name__}: {err}", task=task, exception=err) from err
+
+
+def make_script_engine(call_service: ServiceCaller | None = None) -> SandboxScriptEngine:
+    return SandboxScriptEngine(environment=SandboxEnvironment(call_service))
+
+
+def evaluate(expression: str, data: Mapping[str, Any]) -> Any:
+    """Evaluate a property expression (title, dueDate, ...) against task data in the sandbox."""
+    return SandboxEnvironment().evaluate(expression, dict(data))

@@ -1,0 +1,126 @@
+"""The adapter around SpiffWorkflow 3.2: every use of its private internals lives here.
+
+- State without the spec, the spec once per definition version. SpiffWorkflow's JSON embeds the
+  whole process spec in every instance (about 42% of it). grantflow stores the spec once on the
+  `process_definition` row, keeps the parsed spec objects in a per-process cache, and rebuilds a
+  workflow from (cached spec, instance state): the same steps as SpiffWorkflow's
+  `BpmnWorkflowConverter.from_dict`, minus re-parsing the spec. That uses the converter's private
+  helpers (`mapping_from_dict`, `set_default_attributes`, `subprocesses_from_dict`).
+- A movable clock for timers: SpiffWorkflow reads `datetime.now()` inside its timer module;
+  `frozen_at(when)` replaces that name for the duration of a step (`grantflow tick --now`, tests).
+
+`tests/engine/test_spiff_contract.py` pins these internals: an upgrade that changes them fails
+there first, not in a round.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from workflows.engine.scripting import ServiceCaller, make_script_engine
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_REGISTRY = SERIALIZER.registry
+_WORKFLOW_CONVERTER = _REGISTRY.convert_from_dict[_REGISTRY.typenames[BpmnWorkflow]].args[0].__self__
+
+Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+
+
+def specs_to_json(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> str:
+    return json.dumps({
+        "spec": _REGISTRY.convert(spec),
+        "subprocess_specs": {name: _REGISTRY.convert(s) for name, s in subprocess_specs.items()},
+    })
+
+
+@lru_cache(maxsize=64)
+def specs_from_json(spec_json: str) -> Specs:
+    """Parsed spec objects, cached: specs are shared read-only by every instance of a version."""
+    dct = json.loads(spec_json)
+    spec = _REGISTRY.restore(dct["spec"])
+    subprocess_specs = {name: _REGISTRY.restore(s) for name, s in dct["subprocess_specs"].items()}
+    return spec, subprocess_specs
+
+
+def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:
+    spec, subprocess_specs = specs
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(call_service))
+
+
+def prune_finished_subprocesses(workflow: BpmnWorkflow) -> int:
+    """Drop the runtime of subprocesses whose activity has completed; returns how many were dropped.
+
+    SpiffWorkflow keeps every finished subprocess (each Gemeinde's Abfrage, each vote, each
+    Stellenbesetzung) with its own task tree and data copies in the state, so every later step
+    would deserialize all of them again. Their results were merged into the parent when they
+    finished, and the parent activity's task stays in the tree as COMPLETED. Only subprocesses
+    whose parent task is COMPLETED are dropped: a parent that is READY again would start a new one.
+    """
+    finished = [
+        task_id for task_id, sub in workflow.subprocesses.items()
+        if sub.is_completed() and (parent := workflow.get_task_from_id(task_id)) is not None
+        and parent.state == TaskState.COMPLETED
+    ]
+    dropped = 0
+    for task_id in finished:
+        if task_id in workflow.subprocesses:  # a nested one may have gone with its parent already
+            workflow.delete_subprocess(workflow.get_task_from_id(task_id))
+            dropped += 1
+    return dropped
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    dct: dict[str, Any] = _WORKFLOW_CONVERTER.to_dict(workflow)
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    return json.dumps(dct, separators=(",", ":"))
+
+
+def load_state(state_json: str, specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:
+    """Rebuild a workflow and attach the sandboxed script engine (SpiffWorkflow drops it)."""
+    dct = json.loads(state_json)
+    dct.pop(SERIALIZER.VERSION_KEY, None)
+    spec, subprocess_specs = specs
+    conv = _WORKFLOW_CONVERTER
+    workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
+    workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+    workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+    conv.set_default_attributes(workflow, dct)
+    conv.subprocesses_from_dict(dct["subprocesses"], workflow)
+    workflow.bpmn_events = _REGISTRY.restore(dct.pop("bpmn_events", []))
+    workflow.script_engine = make_script_engine(call_service)  # subworkflows use the top workflow's engine
+    return workflow
+
+
+@contextmanager
+def frozen_at(when: datetime | None) -> Iterator[None]:
+    if when is None:
+        yield
+        return
+    real = spiff_timer.datetime
+    moment = when
+
+    class _Frozen(real):  # type: ignore[misc,valid-type]
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    spiff_timer.datetime = _Frozen
+    try:
+        yield
+    finally:
+        spiff_timer.datetime = real

@@ -1,0 +1,80 @@
+"""Pure rule functions of the Pakt-für-Integration grant round (no Flask, no database).
+
+`RULE_FUNCTIONS` is what BPMN scripts, conditions and task properties may call in the sandbox
+(`workflows/engine/scripting.py`; `workflows/wiring.py` registers them). Every function there takes
+and returns plain JSON data (numbers, strings, lists, dicts), because its results are stored in
+task data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from workflows.foerderung.rules import allocation, drafts, funding, hiring, survey, vote
+from workflows.foerderung.rules.dates import frist_zeitpunkt
+from workflows.foerderung.rules.money import Number, euro
+
+
+def planungsrahmen_euro(anzahl: int | None, satz_pro_person: Number) -> float:
+    """Sandbox variant of `allocation.planungsrahmen`: the amount as a float of whole cents."""
+    return euro(allocation.planungsrahmen(anzahl, satz_pro_person))
+
+
+def teams_aus_gemeinden(gemeinden: list[dict[str, Any]]) -> dict[str, Any]:
+    """Regional teams from the Gemeinden as `load_gemeinden` gives them (master data, not code):
+    `{"teams": {key: name}, "zuordnung": {ags: key}}`; a Gemeinde without a team is its own recipient."""
+    with_team = [g for g in gemeinden if g.get("team")]
+    return {"teams": {g["team"]: g.get("team_name") or g["team"] for g in with_team},
+            "zuordnung": {g["ags"]: g["team"] for g in with_team}}
+
+
+RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    # survey of the Gemeinden
+    "runde_vorbelegung": survey.runde_vorbelegung,
+    "abfrage_vorbereiten": survey.abfrage_vorbereiten,
+    "opt_in_errors": survey.opt_in_errors,
+    "rueckmeldung_vervollstaendigen": survey.rueckmeldung_vervollstaendigen,
+    "keine_rueckmeldung": survey.keine_rueckmeldung,
+    "planungsrahmen": planungsrahmen_euro,
+    "teams_aus_gemeinden": teams_aus_gemeinden,
+    "frist_zeitpunkt": frist_zeitpunkt,
+    # Stellenbemessung
+    "stellenbemessung_berechnen": allocation.stellenbemessung_berechnen,
+    "anteile_errors": allocation.anteile_errors,
+    "anteile_uebernehmen": allocation.anteile_uebernehmen,
+    "stellen_aus_anteilen": allocation.stellen_aus_anteilen,
+    # drafts and releases
+    "beschlussvorlage_vorbelegung": drafts.beschlussvorlage_vorbelegung,
+    "antrag_vorbelegung": drafts.antrag_vorbelegung,
+    "mitteilungen_gemeinden": drafts.mitteilungen_gemeinden,
+    "freigabe_errors": hiring.freigabe_errors,
+    # committee vote
+    "stimmen_zaehlen": vote.stimmen_zaehlen,
+    "vote_result": vote.vote_result,
+    "nicht_teilgenommen": vote.nicht_teilgenommen,
+    "stimme_vervollstaendigen": vote.stimme_vervollstaendigen,
+    # hiring
+    "ausschreibung_vorbelegung": hiring.ausschreibung_vorbelegung,
+    "ausschreibung_errors": hiring.ausschreibung_errors,
+    "veroeffentlichung_errors": hiring.veroeffentlichung_errors,
+    "bewerbungen_errors": hiring.bewerbungen_errors,
+    "eingeladene": hiring.eingeladene,
+    "gespraeche_vorbelegung": hiring.gespraeche_vorbelegung,
+    "auswahl_vorbelegung": hiring.auswahl_vorbelegung,
+    "auswahl_errors": hiring.auswahl_errors,
+    "personalrat_errors": hiring.personalrat_errors,
+    "weiteres_vorgehen_errors": hiring.weiteres_vorgehen_errors,
+    "besetzung_ergebnis": hiring.besetzung_ergebnis,
+    "besetzung_aufgegeben": hiring.besetzung_aufgegeben,
+    "besetzte": hiring.besetzte,
+    # funding
+    "funding_end": funding.funding_end,
+    "verwendungsnachweis_due": funding.verwendungsnachweis_due,
+    "personalmeldung": funding.personalmeldung,
+    "bescheid_vergleich": funding.bescheid_vergleich,
+    "kuerzung_errors": funding.kuerzung_errors,
+    "runde_abschluss": funding.runde_abschluss,
+}
+
+__all__ = ["RULE_FUNCTIONS", "planungsrahmen_euro", "teams_aus_gemeinden"]

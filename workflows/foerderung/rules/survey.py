@@ -1,0 +1,88 @@
+"""Abfrage der Gemeinden: defaults of a round, the 51.000 € rule, answers and non-answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from workflows.foerderung.rules.allocation import planungsrahmen
+from workflows.foerderung.rules.dates import DateLike, frist_zeitpunkt, iso, to_date
+from workflows.foerderung.rules.money import dec, euro
+from workflows.formatting import Number, format_eur
+
+#: demo defaults of a round (domain.md): 64.000 € per VZÄ and year [V], 24 months [V],
+#: 796,11 € per person = Mannheim 531.800 € / 668 persons [V figures, derived rate],
+#: 51.000 € minimum [V], Stichtag 15.09.2017 [V]. Everything else is [NV] and editable.
+RUNDE_STANDARD: dict[str, Any] = {
+    "landkreis": "ortenaukreis",
+    "landkreis_name": "Ortenaukreis",
+    "foerderzeitraum_beginn": "2017-01-01",
+    "foerderzeitraum_ende": "2018-12-31",
+    "foerdersatz_vza_jahr": 64000,
+    "foerderdauer_monate": 24,
+    "planungsrahmen_satz_person": 796.11,
+    "mindestbetrag": 51000,
+    "stichtag": "2017-09-15",
+    "erinnerung_tage_vorher": 7,
+    "vza_schritt": 0.25,
+    "vza_mindestanteil": 0.25,
+    "vza_rundung": "abrunden",
+    "max_vza_je_stelle": 1.0,
+    "entgeltgruppe": "S 11b",
+    "bescheid_nachfrage_tage": 42,
+    "verwendungsnachweis_monate": 3,
+}
+
+
+def runde_vorbelegung(heute: DateLike) -> dict[str, Any]:
+    """Initial values of the form `runde_eroeffnen`: the defaults plus an answer deadline in 4 weeks."""
+    return dict(RUNDE_STANDARD, rueckmeldefrist=iso(to_date(heute) + timedelta(days=28)))
+
+
+def abfrage_vorbereiten(rueckmeldefrist: DateLike, erinnerung_tage_vorher: int) -> dict[str, str]:
+    """Timer moments of the survey: the deadline (end of day) and the reminder before it."""
+    return {"frist": frist_zeitpunkt(rueckmeldefrist),
+            "erinnerung": frist_zeitpunkt(rueckmeldefrist, tage_vorher=erinnerung_tage_vorher, uhrzeit="08:00:00")}
+
+
+def opt_in_errors(form: Mapping[str, Any], gemeinde: Mapping[str, Any], satz_pro_person: Number,
+                  mindestbetrag: Number) -> dict[str, str]:
+    """Validation of a Gemeinde's answer (`validation` of `rueckmeldung_abgeben`).
+
+    The 51.000 € rule (domain.md §1.3): a Gemeinde whose own Planungsrahmen is below the
+    minimum cannot apply alone, so "eigene Durchführung" is refused with the amounts named.
+    Also requires the Träger for "freier Träger" and the partners for a Zusammenschluss.
+    """
+    errors: dict[str, str] = {}
+    entscheidung = form.get("entscheidung")
+    anzahl = form.get("anzahl_gefluechtete")
+    if entscheidung != "pruefung" and anzahl is None:
+        errors["anzahl_gefluechtete"] = "Bitte geben Sie die Zahl der Geflüchteten in der Anschlussunterbringung an."
+    if entscheidung == "eigene_durchfuehrung":
+        eigener = planungsrahmen(anzahl, satz_pro_person)
+        if eigener < dec(mindestbetrag):
+            errors["entscheidung"] = (
+                f"{gemeinde.get('name', 'Die Gemeinde')} kann keinen eigenen Antrag stellen: Ihr "
+                f"Planungsrahmen beträgt {format_eur(eigener)} ({int(anzahl or 0)} Personen × "
+                f"{format_eur(satz_pro_person)}) und liegt unter dem Mindestbetrag von "
+                f"{format_eur(mindestbetrag)}. Bitte übertragen Sie die Aufgabe an den Landkreis "
+                f"oder schließen Sie sich mit anderen Gemeinden zusammen.")
+    if entscheidung == "freier_traeger" and not str(form.get("traeger") or "").strip():
+        errors["traeger"] = "Bitte nennen Sie den beauftragten freien Träger."
+    if entscheidung == "zusammenschluss" and not str(form.get("zusammenschluss_partner") or "").strip():
+        errors["zusammenschluss_partner"] = "Bitte nennen Sie die Gemeinden des Zusammenschlusses."
+    return errors
+
+
+def rueckmeldung_vervollstaendigen(rueckmeldung: Mapping[str, Any], gemeinde: Mapping[str, Any],
+                                   satz_pro_person: Number) -> dict[str, Any]:
+    """Tag an answer with its Gemeinde, since the multi-instance output list is in completion order."""
+    return dict(rueckmeldung, ags=gemeinde["ags"], name=gemeinde["name"], status="beantwortet",
+                planungsrahmen=euro(planungsrahmen(rueckmeldung.get("anzahl_gefluechtete"), satz_pro_person)))
+
+
+def keine_rueckmeldung(gemeinde: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer recorded when the deadline passed: "keine Rückmeldung" (no figures, no transfer)."""
+    return {"ags": gemeinde["ags"], "name": gemeinde["name"], "entscheidung": "keine_rueckmeldung",
+            "status": "keine_rueckmeldung", "anzahl_gefluechtete": None, "planungsrahmen": 0.0}

@@ -1,0 +1,53 @@
+"""Read models: one module per question the web pages and the API ask; no writes here."""
+
+from workflows.inbox.documents import DocumentFile, get_document, list_all_documents, list_documents
+from workflows.inbox.history import list_events
+from workflows.inbox.instances import (
+    InstanceDetail,
+    MessageForm,
+    StartableProcess,
+    get_instance,
+    instance_forms,
+    list_instances,
+    may_cancel,
+    message_forms,
+    startable_processes,
+)
+from workflows.inbox.notifications import NotificationInfo, list_notifications
+from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskPage, TaskSummary
+from workflows.inbox.tasks import SORTS, TaskDetail, TaskForm, element_ids_by_name, get_task, get_task_form, list_tasks
+from workflows.inbox.votes import VoteTally, tally_field, vote_tallies
+
+__all__ = [
+    "SORTS",
+    "DocumentFile",
+    "DocumentInfo",
+    "EventInfo",
+    "InstanceDetail",
+    "InstanceSummary",
+    "MessageForm",
+    "NotificationInfo",
+    "StartableProcess",
+    "TaskDetail",
+    "TaskForm",
+    "TaskPage",
+    "TaskSummary",
+    "VoteTally",
+    "element_ids_by_name",
+    "get_document",
+    "get_instance",
+    "get_task",
+    "get_task_form",
+    "instance_forms",
+    "list_all_documents",
+    "list_documents",
+    "list_events",
+    "list_instances",
+    "list_notifications",
+    "list_tasks",
+    "may_cancel",
+    "message_forms",
+    "startable_processes",
+    "tally_field",
+    "vote_tallies",
+]

@@ -1,0 +1,1 @@
+"""Notifications to people and Gemeinden: queued in the step's transaction, shown in the web app."""

@@ -1,0 +1,1 @@
+"""The database: typed SQLAlchemy models, the session factory, Alembic migrations."""

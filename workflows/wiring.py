@@ -1,0 +1,27 @@
+"""Connects the generic engine to what it must not import: the authorization rules, the service
+tasks of identity, notifications and documents, and the programme (its rule functions and
+document kinds).
+
+Every entry point calls `install()` once before it uses the engine: the web app factory, the
+CLI, the tests and the benchmark. Calling it again changes nothing. Importing a service module
+registers its service tasks with the engine.
+"""
+
+from __future__ import annotations
+
+from workflows.documents import kinds
+from workflows.documents import service as _document_service  # noqa: F401
+from workflows.engine import access, scripting
+from workflows.foerderung import services as _programme_services  # noqa: F401
+from workflows.foerderung.document_kinds import DOCUMENT_KINDS, TEMPLATES_DIR
+from workflows.foerderung.rules import RULE_FUNCTIONS
+from workflows.identity import authz
+from workflows.identity import services as _identity_services  # noqa: F401
+from workflows.notifications import service as _notification_service  # noqa: F401
+
+
+def install() -> None:
+    access.install(authz)
+    scripting.register_functions(RULE_FUNCTIONS)
+    for kind in DOCUMENT_KINDS.values():
+        kinds.register(kind, TEMPLATES_DIR)

@@ -109,6 +109,8 @@ def deploy(directory: Path | None, actor: str | None) -> None:
     for outcome in outcomes:
         state = "neue Version" if outcome.created else "unverändert"
         click.echo(f"{outcome.key}: Version {outcome.version} ({state})")
+        for note in outcome.notes:
+            click.echo(f"  Hinweis: {note}")
 
 
 @main.command("demo-data")

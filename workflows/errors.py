@@ -69,20 +69,29 @@ class ValidationFailed(GrantflowError):
 
 @dataclass
 class DefinitionProblem:
-    """A defect in a deployed file: where it is and what is wrong."""
+    """A defect in a deployed file: where it is, what is wrong (German, one line) and, folded away,
+    the technical detail the parser gave."""
 
     file: str
     message: str
     line: int | None = None
     element_id: str | None = None
+    element_name: str | None = None
+    detail: str | None = None
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
         where = self.file
         if self.line:
             where += f", Zeile {self.line}"
         if self.element_id:
             where += f", Element '{self.element_id}'"
-        return f"{where}: {self.message}"
+        if self.element_name:
+            where += f" („{' '.join(self.element_name.split())}“)"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
 
 
 @dataclass

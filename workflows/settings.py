@@ -28,6 +28,7 @@ class Settings:
     secret_key: str | None
     demo_mode: bool
     definitions_dir: Path
+    default_role: str
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -38,6 +39,7 @@ class Settings:
             secret_key=env.get("GRANTFLOW_SECRET_KEY") or None,
             demo_mode=_flag(env.get("GRANTFLOW_DEMO_MODE"), True),
             definitions_dir=Path(env.get("GRANTFLOW_DEFINITIONS_DIR") or PROJECT_ROOT),
+            default_role=(env.get("GRANTFLOW_DEFAULT_ROLE") or "Administration").strip(),
         )
 
     @property

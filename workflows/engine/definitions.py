@@ -15,12 +15,14 @@ from typing import Any, Literal
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import audit
-from workflows.engine import forms, scripting
+from workflows import audit, settings
+from workflows.engine import deploy_messages, forms, scripting
 from workflows.engine.spiff import specs_from_json, specs_to_json
 from workflows.engine.xmlsafety import UnsafeXml, parse_xml
 from workflows.errors import DefinitionProblem, InvalidDefinition, NotFound
@@ -69,6 +71,7 @@ class CompiledProcess:
     forms: dict[str, Any]
     message_schemas: dict[str, Any]
     spec_json: str
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +79,7 @@ class DeployOutcome:
     key: str
     version: int
     created: bool
+    notes: list[str] = field(default_factory=list)
 
 
 def _form_key(name: str) -> str:
@@ -102,8 +106,10 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
             owner: etree._Element | None = node
             while owner is not None and owner.get("id") is None:
                 owner = owner.getparent()
-            problems.append(DefinitionProblem(filename, f"{what} abgelehnt: {reason}", line=node.sourceline,
-                                              element_id=owner.get("id") if owner is not None else None))
+            problems.append(DefinitionProblem(
+                filename, deploy_messages.sentence(f"{what} abgelehnt: {reason}"), line=node.sourceline,
+                element_id=owner.get("id") if owner is not None else None,
+                element_name=owner.get("name") if owner is not None else None, detail=source.strip()))
 
     for node in tree.xpath("//bpmn:conditionExpression", namespaces=NS):
         check(node, node.text, "eval", "Bedingung")
@@ -130,6 +136,39 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
             else:
                 used.add(key)
     return used
+
+
+def _process_roles(tree: etree._ElementTree) -> dict[str, str]:
+    """The `defaultRole` property of each process in a file (for its tasks outside lanes)."""
+    roles = {}
+    for process in tree.xpath("//bpmn:process[@id]", namespaces=NS):
+        for prop in process.xpath("./bpmn:extensionElements//spiffworkflow:property[@name='defaultRole']",
+                                  namespaces=NS):
+            if (prop.get("value") or "").strip():
+                roles[process.get("id")] = prop.get("value").strip()
+    return roles
+
+
+def _assign_lanes(spec: BpmnProcessSpec, declared_role: str | None) -> str | None:
+    """Give the tasks outside every lane a role, so that no task exists that nobody may complete.
+
+    The rule, in order: the lane of the process's start event; the process's `defaultRole`
+    property; the installation's default role (setting `GRANTFLOW_DEFAULT_ROLE`). Tasks inside a
+    called or embedded process keep inheriting the lane of the activity that calls them.
+    Returns the German note that says which rule applied, or None when every task has a lane.
+    """
+    outside = [s for s in spec.task_specs.values()
+               if hasattr(s, "lane") and s.lane is None and (s.manual or isinstance(s, SubWorkflowTask))]
+    if not outside:
+        return None
+    start_lane = next((s.lane for s in spec.start.outputs if getattr(s, "lane", None)), None)
+    role, rule = ((start_lane, "die Lane des Startereignisses") if start_lane else
+                  (declared_role, "die Eigenschaft 'defaultRole' des Prozesses") if declared_role else
+                  (settings.get().default_role, "die Standardrolle der Installation (GRANTFLOW_DEFAULT_ROLE)"))
+    for task_spec in outside:
+        task_spec.lane = role
+    names = ", ".join(sorted(f"'{s.bpmn_name or s.bpmn_id}'" for s in outside))
+    return f"Aufgaben außerhalb von Lanes ({names}) gehören zur Rolle '{role}' ({rule})."
 
 
 def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
@@ -159,6 +198,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
     file_of_process: dict[str, str] = {}
+    process_roles: dict[str, str] = {}
     forms_used_by_file: dict[str, set[str]] = {}
     dmn_files = [n for n in bundle.files if n.endswith(".dmn")]
     for name, content in bundle.files.items():
@@ -168,6 +208,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
             tree = parse_xml(content, name)
             if name.endswith(".bpmn"):
                 forms_used_by_file[name] = _check_expressions(tree, name, set(form_schemas), problems)
+                process_roles.update(_process_roles(tree))
                 before = set(parser.process_parsers)
                 parser.add_bpmn_xml(tree, filename=name)
                 for pid in set(parser.process_parsers) - before:
@@ -193,6 +234,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
         except ValidationException as exc:
             problems.append(_problem_from(exc, file_of_process.get(pid, "bpmn/")))
             continue
+        lane_note = _assign_lanes(spec, process_roles.get(pid))
         files = {file_of_process[p] for p in [pid, *subprocess_specs] if p in file_of_process}
         used_forms = set().union(*(forms_used_by_file.get(f, set()) for f in files))
         sources = {n: bundle.files[n].decode("utf-8") for n in sorted(files | set(dmn_files))}
@@ -202,6 +244,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
         compiled.append(CompiledProcess(
             key=pid, name=spec.description or pid, content_hash=digest, sources=sources, forms=form_subset,
             message_schemas=message_schemas, spec_json=specs_to_json(spec, subprocess_specs),
+            notes=[lane_note] if lane_note else [],
         ))
     if problems:
         raise InvalidDefinition(problems)
@@ -210,8 +253,9 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
 
 def _problem_from(exc: ValidationException, filename: str) -> DefinitionProblem:
     line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
-    message = str(exc).split("\n")[0]
-    return DefinitionProblem(exc.file_name or filename, message, line=line, element_id=exc.id or None)
+    message, detail = deploy_messages.german(str(exc.args[0]) if exc.args else str(exc))
+    return DefinitionProblem(exc.file_name or filename, message, line=line, element_id=exc.id or None,
+                             element_name=exc.name or None, detail=detail)
 
 
 def deploy(session: Session, bundle: Bundle, actor: str | None) -> list[DeployOutcome]:
@@ -223,7 +267,7 @@ def deploy(session: Session, bundle: Bundle, actor: str | None) -> list[DeployOu
             .order_by(ProcessDefinition.version.desc()).limit(1)
         ).first()
         if latest is not None and latest.content_hash == proc.content_hash:
-            outcomes.append(DeployOutcome(proc.key, latest.version, created=False))
+            outcomes.append(DeployOutcome(proc.key, latest.version, created=False, notes=proc.notes))
             continue
         version = (latest.version + 1) if latest else 1
         session.add(ProcessDefinition(
@@ -234,7 +278,7 @@ def deploy(session: Session, bundle: Bundle, actor: str | None) -> list[DeployOu
         session.flush()
         audit.record(session, "definition_deployed", actor, None,
                      {"key": proc.key, "version": version, "content_hash": proc.content_hash})
-        outcomes.append(DeployOutcome(proc.key, version, created=True))
+        outcomes.append(DeployOutcome(proc.key, version, created=True, notes=proc.notes))
     return outcomes
 
 

@@ -13,19 +13,26 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import logging
 import operator
+import re
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted, limited_builtins, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from workflows import formatting
+
+SCRIPT_LOG = logging.getLogger("grantflow.scripts")
 
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -45,6 +52,14 @@ def _write_guard(obj: Any) -> Any:
     if isinstance(obj, dict | list):
         return obj
     raise TypeError(f"Schreiben auf {type(obj).__name__} ist in Skripten nicht erlaubt")
+
+
+class StepLog(PrintCollector):
+    """`print()` in a script writes to the log `grantflow.scripts`, never to the server's stdout."""
+
+    def _call_print(self, *objects: Any, **kwargs: Any) -> None:
+        separator = kwargs.get("sep")
+        SCRIPT_LOG.info("%s", (" " if separator is None else str(separator)).join(str(o) for o in objects))
 
 
 def date_add(value: str, days: int = 0, months: int = 0) -> str:
@@ -96,7 +111,11 @@ def sandbox_globals() -> dict[str, Any]:
         "date_add": date_add,
         "today": today,
         "now": now,
+        "_print_": StepLog,
         "date": date,
+        "datetime": datetime,
+        "timedelta": timedelta,
+        "Decimal": Decimal,
     }
     env.update(_FUNCTIONS)
     return env
@@ -105,7 +124,32 @@ def sandbox_globals() -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: Literal["exec", "eval"]) -> Any:
     """Compiling with RestrictedPython costs about a millisecond; BPMN sources repeat on every step."""
-    return compile_restricted(source, f"<bpmn-{mode}>" if mode == "eval" else "<string>", mode)
+    with warnings.catch_warnings():  # RestrictedPython warns about `print` without `printed`: not an error here
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return compile_restricted(source, f"<bpmn-{mode}>" if mode == "eval" else "<string>", mode)
+
+
+def _syntax_reason(exc: SyntaxError) -> str:
+    """RestrictedPython reports its refusals as a tuple of "Line N: ..." strings; say them in German."""
+    parts = exc.msg if isinstance(exc.msg, tuple | list) else [exc.msg or str(exc)]
+    reasons = []
+    for part in parts:
+        text = str(part).replace("SyntaxError: ", "").strip()
+        text = re.sub(r"^Line (\d+): ", r"Zeile \1: ", text)
+        text = text.replace("invalid syntax", "ungültige Syntax")
+        text = re.sub(r" at statement: '(.*)'$", r" (in: \1)", text)
+        text = re.sub(r"'(.)' was never closed", r"'\1' wird nicht geschlossen", text)
+        text = re.sub(r"(\w+) calls are not allowed",
+                      lambda m: f"Aufrufe von {m.group(1).lower()} sind in Skripten nicht erlaubt", text)
+        text = re.sub(r'"([^"]+)" is an invalid variable name because it starts with "_"',
+                      r"der Name \1 beginnt mit '_' und ist in Skripten nicht erlaubt", text)
+        text = re.sub(r'"([^"]+)" is an invalid attribute name because it starts with "_"',
+                      r"das Attribut \1 beginnt mit '_' und ist in Skripten nicht erlaubt", text)
+        text = re.sub(r"(\w+) statements are not allowed", r"\1-Anweisungen sind in Skripten nicht erlaubt", text)
+        reasons.append(text.rstrip(". "))
+    if exc.lineno and not any(r.startswith("Zeile") for r in reasons):
+        reasons = [f"Zeile {exc.lineno}: {r}" for r in reasons]
+    return "; ".join(reasons)
 
 
 def check_expression(source: str, mode: Literal["exec", "eval"] = "eval") -> str | None:
@@ -115,10 +159,12 @@ def check_expression(source: str, mode: Literal["exec", "eval"] = "eval") -> str
     the author at deploy time instead.
     """
     try:
-        compile_restricted(source, "<bpmn>", mode)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            compile_restricted(source, "<bpmn>", mode)
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        return f"{exc.msg}" if exc.msg else str(exc)
+        return _syntax_reason(exc)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             return f"Zeile {node.lineno}: import ist in Skripten nicht erlaubt."

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from webapp.web import diagram
 from webapp.web.helpers import actor, database, login_required, page_arg, see_other
 from workflows.engine import deployment
-from workflows.errors import InvalidDefinition, ValidationFailed
+from workflows.errors import DefinitionProblem, InvalidDefinition, ValidationFailed
 from workflows.identity import accounts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,7 +23,7 @@ def index() -> Response:
     return see_other("admin.definitions")
 
 
-def _render_definitions(status: int = 200, problems: list[str] | None = None,
+def _render_definitions(status: int = 200, problems: list[DefinitionProblem] | None = None,
                         upload_error: str | None = None) -> tuple[str, int]:
     versions = deployment.list_definitions(database(), actor().username)
     by_key: dict[str, list[deployment.DefinitionVersion]] = {}
@@ -58,7 +58,7 @@ def upload() -> Any:
         outcomes = deployment.deploy_upload(database(), actor().username, uploads,
                                             message_schema=request.form.get("kind") == "message")
     except InvalidDefinition as exc:
-        return _render_definitions(422, problems=[str(p) for p in exc.problems])
+        return _render_definitions(422, problems=exc.problems)
     except ValidationFailed as exc:
         return _render_definitions(422, upload_error=" ".join(e.message for e in exc.errors))
     created = [o for o in outcomes if o.created]
@@ -67,6 +67,8 @@ def upload() -> Any:
     else:
         flash("Geprüft und gültig, aber keine Änderung an einem Prozess: es wurde keine neue Version angelegt.",
               "info")
+    for note in dict.fromkeys(n for o in outcomes for n in o.notes):
+        flash(f"Hinweis: {note}", "info")
     return see_other("admin.definitions")
 
 

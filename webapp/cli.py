@@ -173,10 +173,19 @@ def complete(task_id: int, actor: str, data_json: str) -> None:
 @click.argument("name")
 @click.option("--user", "actor", required=True)
 @click.option("--data", "data_json", required=True, help="Inhalt der Nachricht als JSON-Objekt.")
+@click.option("--key", "keys", multiple=True, metavar="NAME=WERT",
+              help="Korrelationsschlüssel der Nachricht (mehrfach möglich); sonst aus dem Inhalt berechnet.")
 @friendly
-def message(instance_id: int, name: str, actor: str, data_json: str) -> None:
+def message(instance_id: int, name: str, actor: str, data_json: str, keys: tuple[str, ...]) -> None:
     """Eine Nachricht (z. B. 'bewilligungsbescheid') an Vorgang INSTANCE_ID zustellen."""
-    result = engine.deliver_message(Database(), instance_id, name, _json_object(data_json, "--data"), actor)
+    correlation = {}
+    for key in keys:
+        prop, separator, value = key.partition("=")
+        if not separator or not prop.strip():
+            _fail(f"--key erwartet NAME=WERT, nicht '{key}'.")
+        correlation[prop.strip()] = value
+    result = engine.deliver_message(Database(), instance_id, name, _json_object(data_json, "--data"), actor,
+                                    correlation or None)
     click.echo(f"Nachricht '{name}' zugestellt; Vorgang {result.instance_id}: {result.status}.")
 
 

@@ -15,17 +15,16 @@ from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows import audit, formatting
-from workflows.engine import access, forms, scripting, services, spiff, taskindex
+from workflows.engine import access, forms, messages, scripting, services, spiff, taskindex
 from workflows.engine.definitions import latest_definition, start_lane
 from workflows.engine.spiff import dump_state, load_state, new_workflow, prune_finished_subprocesses, specs_from_json
 from workflows.engine.taskindex import LOCAL_TZ
@@ -99,42 +98,37 @@ def _timer_due(task: Any) -> datetime | None:
     return due if due.tzinfo else due.replace(tzinfo=LOCAL_TZ)
 
 
-def _event_parts(task_spec: Any) -> list[Any]:
-    """The event definitions of a spec: one, or those of an event-based gateway's `MultipleEventDefinition`."""
-    definition = getattr(task_spec, "event_definition", None)
-    return list(definition.event_definitions) if isinstance(definition, MultipleEventDefinition) else [definition]
-
-
 def _waiting(workflow: BpmnWorkflow) -> tuple[datetime | None, list[dict[str, Any]]]:
     """Next due timer and the messages the workflow waits for (with the lane that may deliver).
 
     An event-based gateway waits with a `MultipleEventDefinition` holding its message and timer.
     """
     next_due: datetime | None = None
-    messages = []
+    waiting = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        for part in _event_parts(task.task_spec):
+        for part in messages.event_parts(task.task_spec):
             if isinstance(part, TimerEventDefinition):
                 due = _timer_due(task)
                 if due is not None and (next_due is None or due < next_due):
                     next_due = due
             elif isinstance(part, MessageEventDefinition):
-                messages.append({"name": part.name, "element_id": task.task_spec.bpmn_id,
-                                 "element_name": task.task_spec.bpmn_name or part.name,
-                                 "lane": taskindex.lane_of(task)})
-    return next_due, messages
+                waiting.append({"name": part.name, "element_id": task.task_spec.bpmn_id,
+                                "element_name": task.task_spec.bpmn_name or part.name,
+                                "lane": taskindex.lane_of(task), "correlation": messages.property_names(part),
+                                "correlations": dict(workflow.correlations)})
+    return next_due, waiting
 
 
 def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
-          insert: bool = False) -> taskindex.IndexChange:
+          insert: bool = False, depth: int = 0) -> taskindex.IndexChange:
     """Write state with the version check, then the task index and the audit events."""
     thrown = workflow.get_events()  # taken out before serializing, so they are recorded once
     prune_finished_subprocesses(workflow)
-    next_due, messages = _waiting(workflow)
+    next_due, waiting = _waiting(workflow)
     status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
     values = {
         "state": dump_state(workflow), "status": status, "next_timer_at": next_due,
-        "waiting_messages": messages, "updated_at": utcnow(), "updated_by": actor,
+        "waiting_messages": waiting, "updated_at": utcnow(), "updated_by": actor,
     }
     if insert:
         for key, value in values.items():
@@ -159,14 +153,98 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
                                                         TaskRow.status == "ready")).all()
     instance.summary = {
         "current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
-        "waiting_for": [m["element_name"] for m in messages],
+        "waiting_for": [m["element_name"] for m in waiting],
     }
     for row in change.created:
         audit.record(session, "task_ready", actor, instance.id,
                      {"title": row.title, "element_id": row.element_id, "lane": row.lane}, task_id=row.id)
     if status == "completed":
         audit.record(session, "instance_completed", actor, instance.id, {})
+    for event in thrown:
+        _route(session, instance, event, actor, depth)
     return change
+
+
+MAX_MESSAGE_HOPS = 10
+
+
+def _partners(session: Session, sender: ProcessInstance) -> list[ProcessDefinition]:
+    """The latest versions of the other processes deployed from the same diagram (a collaboration's pools)."""
+    files = {name for name in sender.definition.sources if name.endswith(".bpmn")}
+    latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
+        .group_by(ProcessDefinition.key).subquery()
+    candidates = session.scalars(select(ProcessDefinition).join(
+        latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.v))
+        .where(ProcessDefinition.key != sender.definition.key)).all()
+    return [d for d in candidates if files & {n for n in d.sources if n.endswith(".bpmn")}]
+
+
+def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: str | None, depth: int) -> None:
+    """Deliver a message one process threw to the partner instance that waits for it, in this transaction.
+
+    A running partner instance waiting for the message (with a matching correlation) gets it;
+    else a partner process whose start event catches it is started with it; else the message
+    stays what it was before: an audit entry. Two candidates are refused as ambiguous.
+    """
+    name = event.event_definition.name
+    partners = {d.key for d in _partners(session, sender)}
+    if not partners:
+        return
+    if depth >= MAX_MESSAGE_HOPS:
+        raise ProcessStepFailed(f"Die Nachricht '{name}' wird zwischen den Prozessen im Kreis weitergereicht; "
+                                "es wurde nichts gespeichert.")
+    rows = session.execute(
+        select(ProcessInstance.id, ProcessInstance.waiting_messages).join(ProcessDefinition)
+        .where(ProcessInstance.status == "running", ProcessInstance.id != sender.id,
+               ProcessDefinition.key.in_(sorted(partners)))).all()
+    waiting = sorted(iid for iid, entries in rows for m in entries or []
+                     if m["name"] == name and messages.matches(event.correlations, m.get("correlations") or {}))
+    if len(waiting) > 1:
+        raise ProcessStepFailed(f"Die Nachricht '{name}' ist nicht eindeutig zuzuordnen: die Vorgänge "
+                                f"{', '.join(map(str, waiting))} warten darauf. Bitte im Prozess einen "
+                                "Korrelationsschlüssel festlegen; es wurde nichts gespeichert.")
+    if waiting:
+        target = _instance(session, waiting[0])
+        workflow = _load_workflow(target)
+        _run(session, target, actor, workflow, lambda wf: wf.send_event(event))
+    else:
+        starter = next((d for d in _partners(session, sender) if name in start_messages(d)), None)
+        if starter is None:
+            return
+        target = ProcessInstance(definition_id=starter.id, business_key=_free_business_key(
+            session, starter, sender.business_key), state="", created_by=actor, updated_by=actor, definition=starter)
+        session.add(target)
+        session.flush()
+        workflow = new_workflow(specs_from_json(starter.spec_json), services.call_service)
+        audit.record(session, "instance_started", actor, target.id,
+                     {"process": starter.key, "version": starter.version, "business_key": target.business_key,
+                      "message": name, "from_instance": sender.id})
+
+        def start_with(wf: BpmnWorkflow) -> None:
+            wf.do_engine_steps()
+            wf.send_event(event)
+
+        _run(session, target, actor, workflow, start_with)
+    audit.record(session, "message_received", actor, target.id,
+                 {"message": name, "payload": event.payload, "from_instance": sender.id})
+    _save(session, target, workflow, actor, insert=target.state == "", depth=depth + 1)
+
+
+def start_messages(definition: ProcessDefinition) -> set[str]:
+    """The messages whose arrival starts this process (its message start events)."""
+    spec, _ = specs_from_json(definition.spec_json)
+    return {part.name for start in spec.start.outputs for part in messages.event_parts(start)
+            if isinstance(part, MessageEventDefinition)}
+
+
+def _free_business_key(session: Session, definition: ProcessDefinition, wanted: str) -> str:
+    taken = set(session.scalars(select(ProcessInstance.business_key).where(
+        ProcessInstance.definition_id == definition.id, ProcessInstance.status == "running")))
+    key, number = wanted, 1
+    while key in taken:
+        number += 1
+        key = f"{wanted} ({number})"
+    return key
 
 
 def _write(db: Database, work: Callable[[Session], StepResult], task_id: int | None = None) -> StepResult:
@@ -221,7 +299,7 @@ def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
     lanes: set[str | None] = set()
     for process in [spec, *subprocess_specs.values()]:
         for task_spec in process.task_specs.values():
-            if any(isinstance(p, MessageEventDefinition) and p.name == name for p in _event_parts(task_spec)):
+            if any(isinstance(p, MessageEventDefinition) and p.name == name for p in messages.event_parts(task_spec)):
                 lanes.add(getattr(task_spec, "lane", None))
     return lanes
 
@@ -323,8 +401,12 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
 
 
 def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[str, Any],
-                    actor_name: str) -> StepResult:
-    """Deliver a message the instance waits for (e.g. the Bewilligungsbescheid)."""
+                    actor_name: str, correlation: Mapping[str, Any] | None = None) -> StepResult:
+    """Deliver a message the instance waits for (e.g. the Bewilligungsbescheid).
+
+    `correlation` gives the values of the catch event's correlation properties; without it they
+    are computed from the payload, as the sending process would.
+    """
 
     def work(session: Session) -> StepResult:
         actor = access.policy().load_actor(session, actor_name)
@@ -341,9 +423,14 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
             raise ValidationFailed([FieldError("", "Die Nachricht muss ein JSON-Objekt sein.")])
         forms.validate_submission(instance.definition.message_schemas.get(name, {"type": "object"}), dict(payload))
         workflow = _load_workflow(instance)
+        catcher = messages.catching_definition(workflow, name)
+        content = messages.with_explicit_values(catcher, payload, correlation) if catcher else dict(payload)
+        correlations = messages.correlations_for(catcher, content, workflow.script_engine) if catcher else {}
+        if not messages.matches(correlations, workflow.correlations):
+            raise messages.refuse_uncorrelated(name, correlations, workflow.correlations)
 
         def send(wf: BpmnWorkflow) -> None:
-            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=dict(payload)))
+            wf.send_event(messages.event(name, content, catcher, correlations))
 
         _run(session, instance, actor.username, workflow, send)
         audit.record(session, "message_received", actor.username, instance.id,
@@ -352,6 +439,42 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 
     return _write(db, work)
+
+
+def deliver_correlated(db: Database, name: str, payload: Mapping[str, Any], actor_name: str,
+                       correlation: Mapping[str, Any] | None = None, process_key: str | None = None) -> StepResult:
+    """Deliver a message to the one running instance that waits for it with a matching correlation.
+
+    For clients that know a message's business key (an Aktenzeichen) but not grantflow's instance
+    number. None or several candidates are refused with the reason; nothing is applied then.
+    """
+    if not isinstance(payload, Mapping):
+        raise ValidationFailed([FieldError("", "Die Nachricht muss ein JSON-Objekt sein.")])
+    with db.read() as session:
+        query = (select(ProcessInstance.id, ProcessInstance.waiting_messages, ProcessDefinition.spec_json)
+                 .join(ProcessDefinition).where(ProcessInstance.status == "running"))
+        if process_key:
+            query = query.where(ProcessDefinition.key == process_key)
+        rows = session.execute(query).all()
+    script_engine = scripting.make_script_engine()
+    candidates = []
+    for instance_id, waiting, spec_json in rows:
+        for entry in waiting or []:
+            if entry["name"] != name:
+                continue
+            catcher = spiff.message_definition(specs_from_json(spec_json), entry["element_id"], name)
+            content = messages.with_explicit_values(catcher, payload, correlation) if catcher else dict(payload)
+            found = messages.correlations_for(catcher, content, script_engine) if catcher else {}
+            if messages.matches(found, entry.get("correlations") or {}):
+                candidates.append(instance_id)
+                break
+    if not candidates:
+        raise Conflict(f"Kein laufender Vorgang wartet auf die Nachricht '{name}' mit diesem Korrelationsschlüssel; "
+                       "es wurde nichts gespeichert.")
+    if len(candidates) > 1:
+        raise Conflict(f"Die Nachricht '{name}' passt zu mehreren Vorgängen ({', '.join(map(str, candidates))}); "
+                       "bitte den Korrelationsschlüssel angeben oder an einen Vorgang direkt senden.")
+    return deliver_message(db, candidates[0], name, payload, actor_name, correlation)
 
 
 def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100) -> int:

@@ -55,6 +55,20 @@ def specs_from_json(spec_json: str) -> Specs:
     return spec, subprocess_specs
 
 
+def message_definition(specs: Specs, element_id: str, name: str) -> Any:
+    """The message event definition of element `element_id` (in the process or a subprocess) for `name`."""
+    spec, subprocess_specs = specs
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) != element_id:
+                continue
+            definition = getattr(task_spec, "event_definition", None)
+            for part in getattr(definition, "event_definitions", None) or [definition]:
+                if getattr(part, "name", None) == name and hasattr(part, "correlation_properties"):
+                    return part
+    return None
+
+
 def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:
     spec, subprocess_specs = specs
     return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(call_service))

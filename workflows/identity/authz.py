@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
+from workflows.identity import data_classes
+from workflows.identity.data_classes import DataClass
 from workflows.storage.models import Document, Event, ProcessInstance, TaskRow, User
 
 ADMIN_ROLE = "Administration"
@@ -163,20 +165,21 @@ def event_clause(instance_id: int, actor: Actor) -> list[Any]:
     return filters
 
 
-def may_see_history_payload(actor: Actor, *, is_vote: bool) -> bool:
-    """What was submitted in an event; a vote's submission is an individual vote (`may_see_votes_by_name`)."""
-    return not is_vote or may_see_votes_by_name(actor)
+def may_see_history_payload(actor: Actor, *, data_class: DataClass | None) -> bool:
+    """What was submitted in an event, unless it is of a data class the actor may not see."""
+    return data_class is None or may_see_data_class(actor, data_class)
 
 
-# --------------------------------------------------------------------------- votes
+# --------------------------------------------------------------------------- data classes and votes
 
-#: who sees the individual votes (name and vote) and the running tally of a vote
-VOTE_ROLES = frozenset({"Vorsitz", "Schriftführung"})
+def may_see_data_class(actor: ActorLike, cls: DataClass) -> bool:
+    """The roles written down for each class in `data_classes` (an administrator is not among them)."""
+    return data_classes.may_see(actor, cls)
 
 
 def may_see_votes_by_name(actor: Actor) -> bool:
-    """Individual votes only to the chair and the minute-taker; not even an administrator sees them."""
-    return bool(actor.roles & VOTE_ROLES)
+    """Individual votes (who voted how) only to the chair and the minute-taker."""
+    return may_see_data_class(actor, data_classes.EINZELSTIMMEN)
 
 
 def may_see_tally(actor: Actor, *, closed: bool) -> bool:

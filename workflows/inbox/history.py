@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.identity import authz
+from workflows.inbox.classified import classified_tasks
 from workflows.inbox.shapes import EventInfo
-from workflows.inbox.votes import vote_task_ids
 from workflows.storage.db import Database
 from workflows.storage.models import Event, ProcessInstance
 
@@ -17,11 +17,11 @@ class _Redactor:
 
     def __init__(self, session: Session, inst: ProcessInstance, actor: authz.Actor) -> None:
         self.actor = actor
-        self.votes = vote_task_ids(session, inst) if not authz.may_see_votes_by_name(actor) else set()
+        self.classes = classified_tasks(session, inst)
 
     def info(self, e: Event) -> EventInfo:
         payload = e.payload
-        if not authz.may_see_history_payload(self.actor, is_vote=e.task_id in self.votes):
+        if not authz.may_see_history_payload(self.actor, data_class=self.classes.get(e.task_id or 0)):
             payload = {k: v for k, v in payload.items() if k != "data"}
         return EventInfo(e.id, e.kind, e.actor, e.created_at, payload, e.task_id)
 

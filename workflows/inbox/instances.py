@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from workflows.engine.definitions import start_lane
 from workflows.engine.spiff import load_state, specs_from_json
 from workflows.identity import authz
+from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskSummary, instance_summary, task_summary
-from workflows.inbox.votes import VoteTally, visible_tallies, vote_variables, without_votes
+from workflows.inbox.votes import VoteTally, visible_tallies
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow
 
@@ -67,8 +68,7 @@ def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> Inst
     data: dict[str, Any] = {}
     if authz.may_see_whole_round(actor):
         data = dict(workflow.data) if workflow.is_completed() else _latest_data(workflow)
-        if not authz.may_see_votes_by_name(actor):
-            data = without_votes(data, vote_variables(inst.definition))
+        data = visible_data(data, inst.definition, actor)
     task_rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id)
                                 .order_by(TaskRow.id)).all()
     tasks = [task_summary(r, inst.business_key) for r in task_rows if authz.may_see_task_of_round(actor, r)]

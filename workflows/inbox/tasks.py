@@ -13,10 +13,11 @@ from workflows.engine import taskindex
 from workflows.engine.spiff import load_state, specs_from_json
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
+from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
 from workflows.inbox.shapes import DocumentInfo, EventInfo, TaskPage, TaskSummary, task_summary
-from workflows.inbox.votes import VoteTally, visible_tallies, vote_variables, without_votes
+from workflows.inbox.votes import VoteTally, visible_tallies
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskRow
 
@@ -129,8 +130,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             if task is not None:
                 context = dict(task.data)
                 initial = taskindex.prefill_values(task, schema)
-        if not authz.may_see_votes_by_name(actor):
-            context = without_votes(context, vote_variables(instance.definition))
+        context = visible_data(context, instance.definition, actor)
         refusal = None
         try:
             if row.status != "ready":

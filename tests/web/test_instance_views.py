@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
 from tests.web.conftest import OFFENBURG_AGS, LoginAs, answer_all, to_decision
 from workflows import engine, inbox
 from workflows.storage.db import Database
@@ -156,3 +159,31 @@ def test_engine_errors_keep_their_status(login_as: LoginAs, mini_db: Database, r
     (task,) = inbox.list_tasks(mini_db, "offenburg", status="cancelled").items
     response = login_as("offenburg").post(f"/tasks/{task.id}", data={"entscheidung": "selbst", "anzahl": "1"})
     assert response.status_code == 409 and "Diese Aufgabe entfällt" in response.get_data(as_text=True)
+
+
+def _reads(client: FlaskClient, db: Database, path: str) -> dict[str, int]:
+    """Sessions opened and actor loads (a user selected by name) while the page is served."""
+    seen = {"sessions": 0, "actor_loads": 0}
+
+    def on_checkout(*_: object) -> None:
+        seen["sessions"] += 1
+
+    def on_execute(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen["actor_loads"] += "FROM app_user" in statement and "app_user.username =" in statement
+
+    event.listen(db.engine, "checkout", on_checkout)
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "checkout", on_checkout)
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    return seen
+
+
+def test_round_and_task_page_read_in_one_session_each(login_as: LoginAs, mini_db: Database, vote_id: int) -> None:
+    """Besides the request's login: one session per page, and the actor loaded once in it."""
+    (task,) = inbox.list_tasks(mini_db, "ausschuss1").items
+    client = login_as("ausschuss1")  # the chair: with the tally and its voters' names
+    for path in (f"/instances/{vote_id}", f"/tasks/{task.id}"):
+        assert _reads(client, mini_db, path) == {"sessions": 2, "actor_loads": 2}, path

@@ -255,7 +255,7 @@ def complete_task(task_id: int) -> Any:
     try:
         result = engine.complete_task(_db(), task_id, data, _user())
     except (Forbidden, Conflict):
-        inbox.get_task(_db(), task_id, _user())  # a task you may not see is not found, not forbidden
+        inbox.check_task_visible(_db(), task_id, _user())  # a task you may not see is not found, not forbidden
         raise
     return _step_json(result)
 
@@ -342,7 +342,7 @@ def deliver_message(instance_id: int, name: str) -> Any:
     try:
         result = engine.deliver_message(_db(), instance_id, name, payload, _user())
     except (Forbidden, Conflict):
-        inbox.list_documents(_db(), instance_id, _user())  # raises NotFound for an instance you may not see
+        inbox.check_instance_visible(_db(), instance_id, _user())  # not found, not forbidden, if not visible
         raise
     return _step_json(result)
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
-from workflows.storage.models import Event, ProcessInstance, TaskRow, User
+from workflows.identity import data_classes
+from workflows.identity.data_classes import DataClass
+from workflows.storage.models import Document, Event, ProcessInstance, TaskRow, User
 
 ADMIN_ROLE = "Administration"
 
@@ -48,7 +50,8 @@ def visible_tasks_clause(actor: Actor) -> ColumnElement[bool]:
     )
 
 
-def can_see_task(actor: Actor, row: TaskRow) -> bool:
+def may_see_task(actor: Actor, row: TaskRow) -> bool:
+    """The same rule as `visible_tasks_clause`, for one row already loaded."""
     return (
         row.lane in actor.roles
         and (row.assignee_gemeinde is None or row.assignee_gemeinde == actor.gemeinde_ags)
@@ -93,14 +96,64 @@ def check_has_role(actor: ActorLike, role: str | None, what: str) -> None:
 
 
 def is_gemeinde_only(actor: Actor) -> bool:
+    """A Gemeinde user sees only its own part of a round (its tasks, its letters, its events)."""
     return actor.roles <= {"Gemeinde"}
 
+
+# --------------------------------------------------------------------------- rounds
+
+def visible_instances_clause(actor: Actor) -> Any:
+    """SQL condition: the rounds this actor may see (staff: all; a Gemeinde: those with a task of its own)."""
+    if not is_gemeinde_only(actor):
+        return True
+    return ProcessInstance.id.in_(select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags))
+
+
+def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
+    """The round if the actor may see it (`visible_instances_clause`), else `NotFound`: one indexed query."""
+    inst = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id == instance_id, visible_instances_clause(actor))).first()
+    if inst is None:
+        raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+    return inst
+
+
+def may_see_whole_round(actor: Actor) -> bool:
+    """The round's data, all of its tasks and its current steps; a Gemeinde sees only its own part."""
+    return not is_gemeinde_only(actor)
+
+
+def may_see_task_of_round(actor: Actor, row: TaskRow) -> bool:
+    """Which of a round's tasks are listed on its page (a Gemeinde: its own)."""
+    return may_see_whole_round(actor) or row.assignee_gemeinde == actor.gemeinde_ags
+
+
+def may_start(actor: Actor, start_lane: str | None) -> bool:
+    return has_role(actor, start_lane)
+
+
+def may_cancel(actor: Actor, start_lane: str | None, status: str) -> bool:
+    """Whoever may start the process may cancel a running round of it (a Gemeinde never)."""
+    return status == "running" and may_see_whole_round(actor) and has_role(actor, start_lane)
+
+
+def may_record_message(actor: Actor, lane: str | None) -> bool:
+    """A message the round waits for is recorded by its lane's role (a Gemeinde never)."""
+    return may_see_whole_round(actor) and has_role(actor, lane)
+
+
+# --------------------------------------------------------------------------- documents and history
 
 def may_see_document(actor: Actor, gemeinde_ags: str | None) -> bool:
     """Staff see every document; a Gemeinde sees only what is addressed to it."""
     if not is_gemeinde_only(actor):
         return True
     return gemeinde_ags is not None and gemeinde_ags == actor.gemeinde_ags
+
+
+def documents_clause(actor: Actor) -> list[Any]:
+    """SQL filters: the same rule as `may_see_document`, for the documents list across rounds."""
+    return [] if not is_gemeinde_only(actor) else [Document.gemeinde_ags == (actor.gemeinde_ags or "")]
 
 
 def event_clause(instance_id: int, actor: Actor) -> list[Any]:
@@ -112,15 +165,23 @@ def event_clause(instance_id: int, actor: Actor) -> list[Any]:
     return filters
 
 
-def visible_instances_clause(actor: Actor) -> Any:
-    if not is_gemeinde_only(actor):
-        return True
-    return ProcessInstance.id.in_(select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags))
+def may_see_history_payload(actor: Actor, *, data_class: DataClass | None) -> bool:
+    """What was submitted in an event, unless it is of a data class the actor may not see."""
+    return data_class is None or may_see_data_class(actor, data_class)
 
 
-def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
-    inst = session.scalars(select(ProcessInstance).where(
-        ProcessInstance.id == instance_id, visible_instances_clause(actor))).first()
-    if inst is None:
-        raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
-    return inst
+# --------------------------------------------------------------------------- data classes and votes
+
+def may_see_data_class(actor: ActorLike, cls: DataClass) -> bool:
+    """The roles written down for each class in `data_classes` (an administrator is not among them)."""
+    return data_classes.may_see(actor, cls)
+
+
+def may_see_votes_by_name(actor: Actor) -> bool:
+    """Individual votes (who voted how) only to the chair and the minute-taker."""
+    return may_see_data_class(actor, data_classes.EINZELSTIMMEN)
+
+
+def may_see_tally(actor: Actor, *, closed: bool) -> bool:
+    """The counts: to the chair while the vote runs; once the result is determined, to all who see the round."""
+    return may_see_votes_by_name(actor) or (closed and may_see_whole_round(actor))

@@ -4,19 +4,29 @@ from workflows.inbox.documents import DocumentFile, get_document, list_all_docum
 from workflows.inbox.history import list_events
 from workflows.inbox.instances import (
     InstanceDetail,
+    InstancePage,
     MessageForm,
     StartableProcess,
+    check_instance_visible,
     get_instance,
-    instance_forms,
+    instance_page,
     list_instances,
-    may_cancel,
     message_forms,
     startable_processes,
 )
 from workflows.inbox.notifications import NotificationInfo, list_notifications
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskPage, TaskSummary
-from workflows.inbox.tasks import SORTS, TaskDetail, TaskForm, element_ids_by_name, get_task, get_task_form, list_tasks
-from workflows.inbox.votes import VoteTally, tally_field, vote_tallies
+from workflows.inbox.tasks import (
+    SORTS,
+    TaskDetail,
+    TaskForm,
+    check_task_visible,
+    element_ids_by_name,
+    get_task,
+    get_task_form,
+    list_tasks,
+)
+from workflows.inbox.votes import VoteTally, tally_field
 
 __all__ = [
     "SORTS",
@@ -24,6 +34,7 @@ __all__ = [
     "DocumentInfo",
     "EventInfo",
     "InstanceDetail",
+    "InstancePage",
     "InstanceSummary",
     "MessageForm",
     "NotificationInfo",
@@ -33,21 +44,21 @@ __all__ = [
     "TaskPage",
     "TaskSummary",
     "VoteTally",
+    "check_instance_visible",
+    "check_task_visible",
     "element_ids_by_name",
     "get_document",
     "get_instance",
     "get_task",
     "get_task_form",
-    "instance_forms",
+    "instance_page",
     "list_all_documents",
     "list_documents",
     "list_events",
     "list_instances",
     "list_notifications",
     "list_tasks",
-    "may_cancel",
     "message_forms",
     "startable_processes",
     "tally_field",
-    "vote_tallies",
 ]

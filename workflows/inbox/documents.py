@@ -59,9 +59,7 @@ def list_all_documents(db: Database, actor_name: str, *, page: int = 1,
     page, per_page = max(1, page), min(max(1, per_page), 200)
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        filters = []
-        if authz.is_gemeinde_only(actor):
-            filters.append(Document.gemeinde_ags == (actor.gemeinde_ags or ""))
+        filters = authz.documents_clause(actor)
         total = session.scalar(select(func.count()).select_from(Document).where(*filters)) or 0
         rows = session.execute(
             select(Document.id, Document.kind, Document.title, Document.filename, Document.version, Document.size,

@@ -7,13 +7,16 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from workflows.engine.definitions import start_lane
 from workflows.engine.spiff import load_state, specs_from_json
 from workflows.identity import authz
+from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskSummary, instance_summary, task_summary
+from workflows.inbox.votes import VoteTally, visible_tallies
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow
 
@@ -50,21 +53,56 @@ def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDet
     """One round: data, which BPMN elements are done or active (for the diagram), tasks, documents, history."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        inst = authz.visible_instance(session, instance_id, actor)
-        workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
-        completed, active = _element_states(workflow)
+        return _detail(session, authz.visible_instance(session, instance_id, actor), actor)
+
+
+def check_instance_visible(db: Database, instance_id: int, actor_name: str) -> None:
+    """`NotFound` unless the actor may see the round: one indexed query, no workflow loaded."""
+    with db.read() as session:
+        authz.visible_instance(session, instance_id, authz.load_actor(session, actor_name))
+
+
+def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> InstanceDetail:
+    workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
+    completed, active = _element_states(workflow)
+    data: dict[str, Any] = {}
+    if authz.may_see_whole_round(actor):
         data = dict(workflow.data) if workflow.is_completed() else _latest_data(workflow)
-        task_rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id)
-                                    .order_by(TaskRow.id)).all()
-        tasks = [task_summary(r, inst.business_key) for r in task_rows if not authz.is_gemeinde_only(actor)
-                 or r.assignee_gemeinde == actor.gemeinde_ags]
-        # finished subprocesses are pruned from the state; their steps are still in the task index
-        completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"})
-        return InstanceDetail(
-            instance_summary(inst, inst.definition, actor), data if not authz.is_gemeinde_only(actor) else {},
-            completed, active, tasks, visible_documents(session, inst.id, actor),
-            recent_history(session, inst.id, actor),
-            inst.definition.sources,
+        data = visible_data(data, inst.definition, actor)
+    task_rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id)
+                                .order_by(TaskRow.id)).all()
+    tasks = [task_summary(r, inst.business_key) for r in task_rows if authz.may_see_task_of_round(actor, r)]
+    # finished subprocesses are pruned from the state; their steps are still in the task index
+    completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"})
+    return InstanceDetail(
+        instance_summary(inst, inst.definition, actor), data, completed, active, tasks,
+        visible_documents(session, inst.id, actor), recent_history(session, inst, actor), inst.definition.sources,
+    )
+
+
+@dataclass
+class InstancePage:
+    """Everything the round's page shows, read in one session for one actor."""
+
+    detail: InstanceDetail
+    tallies: list[VoteTally]
+    may_cancel: bool
+    message_forms: list[MessageForm]
+    forms: list[dict[str, Any]]
+    whole_round: bool
+
+
+def instance_page(db: Database, instance_id: int, actor_name: str) -> InstancePage:
+    """The round's page: its detail, the tallies, whether it may be cancelled, the message forms, the
+    form schemas (for labels); `whole_round` is false for a Gemeinde, which sees only its own part."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        inst = authz.visible_instance(session, instance_id, actor)
+        return InstancePage(
+            _detail(session, inst, actor), visible_tallies(session, inst, actor),
+            authz.may_cancel(actor, start_lane(inst.definition), inst.status), _message_forms(inst, actor),
+            [*inst.definition.forms.values(), *inst.definition.message_schemas.values()],
+            authz.may_see_whole_round(actor),
         )
 
 
@@ -111,19 +149,9 @@ def startable_processes(db: Database, actor_name: str) -> list[StartableProcess]
         result = []
         for d in definitions:
             role = start_lane(d)
-            if authz.has_role(actor, role):
+            if authz.may_start(actor, role):
                 result.append(StartableProcess(d.key, d.name, d.version, role))
         return result
-
-
-def may_cancel(db: Database, instance_id: int, actor_name: str) -> bool:
-    """Whether the actor holds the start role of the instance's process (or is an administrator)."""
-    with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        inst = session.get(ProcessInstance, instance_id)
-        if inst is None or (authz.is_gemeinde_only(actor) and not actor.is_admin):
-            return False
-        return authz.has_role(actor, start_lane(inst.definition))
 
 
 @dataclass
@@ -136,26 +164,17 @@ class MessageForm:
 
 
 def message_forms(db: Database, instance_id: int, actor_name: str) -> list[MessageForm]:
-    """The messages the instance waits for that the actor may record, with their schemas."""
+    """The messages the round waits for that the actor may record, with their schemas (`NotFound` for a
+    round the actor may not see)."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        inst = session.get(ProcessInstance, instance_id)
-        if inst is None or (authz.is_gemeinde_only(actor) and not actor.is_admin):
-            return []
-        summary = instance_summary(inst, inst.definition, actor)
-        result = []
-        for m in inst.waiting_messages or []:
-            if authz.has_role(actor, m.get("lane")):
-                schema = inst.definition.message_schemas.get(m["name"], {"type": "object", "properties": {}})
-                result.append(MessageForm(summary, m["name"], m.get("element_name") or m["name"], m.get("lane"),
-                                          schema))
-        return result
+        return _message_forms(authz.visible_instance(session, instance_id, actor), actor)
 
 
-def instance_forms(db: Database, instance_id: int) -> list[dict[str, Any]]:
-    """The form and message schemas of an instance's definition (for labels of its data)."""
-    with db.read() as session:
-        inst = session.get(ProcessInstance, instance_id)
-        if inst is None:
-            return []
-        return [*inst.definition.forms.values(), *inst.definition.message_schemas.values()]
+def _message_forms(inst: ProcessInstance, actor: authz.Actor) -> list[MessageForm]:
+    summary = instance_summary(inst, inst.definition, actor)
+    return [
+        MessageForm(summary, m["name"], m.get("element_name") or m["name"], m.get("lane"),
+                    inst.definition.message_schemas.get(m["name"], {"type": "object", "properties": {}}))
+        for m in inst.waiting_messages or [] if authz.may_record_message(actor, m.get("lane"))
+    ]

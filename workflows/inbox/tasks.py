@@ -13,9 +13,11 @@ from workflows.engine import taskindex
 from workflows.engine.spiff import load_state, specs_from_json
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
+from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
 from workflows.inbox.shapes import DocumentInfo, EventInfo, TaskPage, TaskSummary, task_summary
+from workflows.inbox.votes import VoteTally, visible_tallies
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskRow
 
@@ -69,6 +71,9 @@ def element_ids_by_name(db: Database, actor_name: str) -> dict[str, str]:
 
 @dataclass
 class TaskDetail:
+    """A task's page: its form, prefill and context, the round's documents, history and tallies the
+    actor may see, the form schemas of its definition (for labels)."""
+
     task: TaskSummary
     schema: dict[str, Any]
     initial: dict[str, Any]
@@ -77,17 +82,26 @@ class TaskDetail:
     history: list[EventInfo]
     may_complete: bool
     refusal: str | None
+    tallies: list[VoteTally]
+    forms: list[dict[str, Any]]
+    whole_round: bool
 
 
 def visible_task(session: Session, task_id: int,
-                  actor: authz.Actor) -> tuple[TaskRow, ProcessInstance, dict[str, Any]]:
+                 actor: authz.Actor) -> tuple[TaskRow, ProcessInstance, dict[str, Any]]:
     """A task the actor may see, its instance and its form schema; 404 for everything else."""
     row = session.get(TaskRow, task_id)
-    if row is None or not authz.can_see_task(actor, row):
+    if row is None or not authz.may_see_task(actor, row):
         raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
     instance = session.get(ProcessInstance, row.instance_id)
     assert instance is not None
     return row, instance, instance.definition.forms.get(row.form_key or "", {"type": "object", "properties": {}})
+
+
+def check_task_visible(db: Database, task_id: int, actor_name: str) -> None:
+    """`NotFound` unless the actor may see the task: a primary-key lookup, no workflow loaded."""
+    with db.read() as session:
+        visible_task(session, task_id, authz.load_actor(session, actor_name))
 
 
 @dataclass
@@ -104,7 +118,7 @@ def get_task_form(db: Database, task_id: int, actor_name: str) -> TaskForm:
 
 
 def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
-    """A task with its form, prefilled values, context data, documents and history."""
+    """A task with its form, prefilled values, context data, documents, history and tallies, in one session."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         row, instance, schema = visible_task(session, task_id, actor)
@@ -116,6 +130,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             if task is not None:
                 context = dict(task.data)
                 initial = taskindex.prefill_values(task, schema)
+        context = visible_data(context, instance.definition, actor)
         refusal = None
         try:
             if row.status != "ready":
@@ -124,8 +139,11 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
                 authz.check_may_complete(session, actor, row)
         except Forbidden as exc:
             refusal = exc.message
+        whole_round = authz.may_see_whole_round(actor)
         return TaskDetail(
             task_summary(row, instance.business_key), schema, initial, context,
-            visible_documents(session, instance.id, actor), recent_history(session, instance.id, actor, 50),
-            refusal is None, refusal,
+            visible_documents(session, instance.id, actor),
+            recent_history(session, instance, actor, 50, task_id=None if whole_round else row.id),
+            refusal is None, refusal, visible_tallies(session, instance, actor),
+            [*instance.definition.forms.values(), *instance.definition.message_schemas.values()], whole_round,
         )

@@ -1,4 +1,9 @@
-"""Votes cast so far on a round's vote elements, counted from the task rows."""
+"""The tally of a round's votes, counted from the task rows.
+
+A vote element is a user task whose form has a vote field (`"x-tally": true`, or an enum named like
+`stimme`). Its individual votes are a data class of their own (`einzelstimmen`, kept out of the
+round's data and history by `workflows.inbox.classified`); the tally counts them from the task rows.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from workflows.errors import NotFound
 from workflows.identity import authz
-from workflows.storage.db import Database
-from workflows.storage.models import ProcessInstance, TaskRow, User
+from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow, User
 
 #: form properties counted as votes when their schema does not say `"x-tally": true`
 TALLY_FIELD_NAMES = ("stimme", "votum", "vote")
@@ -18,7 +22,7 @@ TALLY_FIELD_NAMES = ("stimme", "votum", "vote")
 
 @dataclass
 class VoteTally:
-    """Votes cast so far on one vote element of an instance."""
+    """Votes on one vote element of an instance, as far as the actor may see them."""
 
     element_id: str
     element_name: str
@@ -27,6 +31,7 @@ class VoteTally:
     labels: dict[str, str]
     open: int
     voters: list[tuple[str, str]]
+    closed: bool
 
     @property
     def cast(self) -> int:
@@ -45,40 +50,44 @@ def tally_field(schema: dict[str, Any]) -> str | None:
     return None
 
 
-def vote_tallies(db: Database, instance_id: int, actor_name: str) -> list[VoteTally]:
-    """Counts of the votes cast so far, from the task rows of vote elements (staff only)."""
-    with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        if authz.is_gemeinde_only(actor):
-            return []
-        inst = session.get(ProcessInstance, instance_id)
-        if inst is None:
-            raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
-        fields = {key: f for key, schema in inst.definition.forms.items() if (f := tally_field(schema))}
-        if not fields:
-            return []
-        rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id,
-                                                     TaskRow.form_key.in_(sorted(fields)),
-                                                     TaskRow.status.in_(("ready", "completed")))
-                               .order_by(TaskRow.id)).all()
+def vote_fields(definition: ProcessDefinition) -> dict[str, str]:
+    """Form key -> its vote field, for the forms of a definition that are votes."""
+    return {key: f for key, schema in definition.forms.items() if (f := tally_field(schema))}
+
+
+def visible_tallies(session: Session, inst: ProcessInstance, actor: authz.Actor) -> list[VoteTally]:
+    """The tallies of an instance the actor may see (`authz.may_see_tally`), with voters only for
+    those who may see votes by name. A vote is closed when none of its tasks is open any more."""
+    fields = vote_fields(inst.definition)
+    if not fields or not authz.may_see_whole_round(actor):
+        return []
+    rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id,
+                                                 TaskRow.form_key.in_(sorted(fields)),
+                                                 TaskRow.status.in_(("ready", "completed")))
+                           .order_by(TaskRow.id)).all()
+    by_name = authz.may_see_votes_by_name(actor)
+    names: dict[str, str] = {}
+    if by_name:
         names = dict(session.execute(select(User.username, User.display_name).where(
             User.username.in_({r.completed_by for r in rows if r.completed_by}))).all())
-        tallies: dict[str, VoteTally] = {}
-        for row in rows:
-            key = row.form_key or ""
-            field_name = fields[key]
+    tallies: dict[str, VoteTally] = {}
+    for row in rows:
+        key = row.form_key or ""
+        field_name = fields[key]
+        tally = tallies.get(row.element_id)
+        if tally is None:
             prop = inst.definition.forms[key]["properties"][field_name]
-            tally = tallies.get(row.element_id)
-            if tally is None:
-                options = [str(v) for v in prop.get("enum", [])]
-                labels = dict(zip(options, prop.get("x-enumLabels", options), strict=False))
-                tally = tallies[row.element_id] = VoteTally(row.element_id, row.element_name, field_name,
-                                                            {o: 0 for o in options}, labels, 0, [])
-            if row.status == "ready":
-                tally.open += 1
-                continue
-            value = str((row.data or {}).get(field_name, ""))
-            tally.counts[value] = tally.counts.get(value, 0) + 1
+            options = [str(v) for v in prop.get("enum", [])]
+            labels = dict(zip(options, prop.get("x-enumLabels", options), strict=False))
+            tally = tallies[row.element_id] = VoteTally(row.element_id, row.element_name, field_name,
+                                                        {o: 0 for o in options}, labels, 0, [], True)
+        if row.status == "ready":
+            tally.open += 1
+            tally.closed = False
+            continue
+        value = str((row.data or {}).get(field_name, ""))
+        tally.counts[value] = tally.counts.get(value, 0) + 1
+        if by_name:
             who = row.completed_by or ""
             tally.voters.append((names.get(who, who), tally.labels.get(value, value)))
-        return list(tallies.values())
+    return [t for t in tallies.values() if authz.may_see_tally(actor, closed=t.closed)]

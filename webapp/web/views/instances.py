@@ -28,10 +28,11 @@ def index() -> str:
     status = status if status in STATUS_FILTERS else ""
     db, user = database(), actor().username
     items, total = inbox.list_instances(db, user, status=status or None, page=page_arg(), per_page=PER_PAGE)
-    startable = inbox.startable_processes(db, user) if not authz.is_gemeinde_only(actor()) else []
+    whole = authz.may_see_whole_round(actor())
+    startable = inbox.startable_processes(db, user) if whole else []
     return render_template("instances.html", items=items, total=total, status=status, status_filters=STATUS_FILTERS,
                            page=page_arg(), pages=max(1, -(-total // PER_PAGE)), startable=startable,
-                           gemeinde_view=authz.is_gemeinde_only(actor()))
+                           gemeinde_view=not whole)
 
 
 def _render_new(values: dict[str, str], errors: dict[str, str], status: int = 200) -> tuple[str, int]:
@@ -86,21 +87,16 @@ def start() -> Any:
 def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | None = None,
                    message_name: str | None = None, message_raw: formdata.Raw | None = None,
                    message_errors: dict[str, str] | None = None) -> tuple[str, int]:
-    db, a = database(), actor()
-    detail = inbox.get_instance(db, instance_id, a.username)
-    labels = presenting.Labels.from_forms(*inbox.instance_forms(db, instance_id))
+    page = inbox.instance_page(database(), instance_id, actor().username)
+    detail = page.detail
+    labels = presenting.Labels.from_forms(*page.forms)
     diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements)
     message_forms = []
-    for m in inbox.message_forms(db, instance_id, a.username):
+    for m in page.message_forms:
         raw = message_raw if m.name == message_name and message_raw is not None else {}
         errs = message_errors if m.name == message_name and message_errors else {}
         message_forms.append((m, formdata.build_fields(m.schema, raw, errs), errs))
     facts = presenting.summarize(detail.data, labels, skip=set(presenting.DATA_TABLES), flat_dicts=False)
-    history = detail.history
-    gemeinde_view = authz.is_gemeinde_only(a)
-    if gemeinde_view:  # only the events of the Gemeinde's own tasks
-        own = {t.id for t in detail.tasks}
-        history = [e for e in history if e.task_id in own]
     names = _element_names(detail.sources)
     active_names = list(dict.fromkeys(names.get(e, e) for e in detail.active_elements
                                       if names.get(e) and not e.startswith(("Flow_", "flow_"))))
@@ -110,11 +106,10 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
             groups.setdefault(t.element_name, []).append(t)
     return render_template(
         "instance.html", detail=detail, inst=detail.instance, diagrams=diagrams,
-        tables=presenting.data_tables(detail.data, labels), tallies=inbox.vote_tallies(db, instance_id, a.username),
-        message_forms=message_forms, may_cancel=detail.instance.status == "running"
-        and inbox.may_cancel(db, instance_id, a.username), cancel_error=cancel_error, facts=facts,
-        event_detail=presenting.event_detail, history=presenting.group_history(history), open_groups=groups,
-        active_names=active_names, gemeinde_view=gemeinde_view,
+        tables=presenting.data_tables(detail.data, labels), tallies=page.tallies,
+        message_forms=message_forms, may_cancel=page.may_cancel, cancel_error=cancel_error, facts=facts,
+        event_detail=presenting.event_detail, history=presenting.group_history(detail.history), open_groups=groups,
+        active_names=active_names, gemeinde_view=not page.whole_round,
         own_open=[t.title for t in detail.tasks if t.status == "ready"],
         done_tasks=[t for t in detail.tasks if t.status == "completed"],
     ), status
@@ -151,7 +146,7 @@ def diagram_svg(instance_id: int) -> Response:
 @login_required
 def cancel(instance_id: int) -> Any:
     reason = request.form.get("reason", "")
-    inbox.get_instance(database(), instance_id, actor().username)  # 404 if not visible
+    inbox.check_instance_visible(database(), instance_id, actor().username)
     try:
         engine.cancel_instance(database(), instance_id, actor().username, reason)
     except ValidationFailed as exc:
@@ -165,8 +160,7 @@ def cancel(instance_id: int) -> Any:
 def deliver(instance_id: int, name: str) -> Any:
     """Record a message the round waits for (e.g. the Bewilligungsbescheid)."""
     db, user = database(), actor().username
-    inbox.get_instance(db, instance_id, user)  # 404 if not visible
-    available = {m.name: m for m in inbox.message_forms(db, instance_id, user)}
+    available = {m.name: m for m in inbox.message_forms(db, instance_id, user)}  # 404 if not visible
     if name not in available:
         # not waiting for it, or not the actor's role: let the engine say which, in German
         engine.deliver_message(db, instance_id, name, {}, user)

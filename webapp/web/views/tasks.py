@@ -12,7 +12,6 @@ from webapp.web.helpers import actor, database, login_required, page_arg, see_ot
 from workflows import engine, inbox
 from workflows.engine import forms
 from workflows.errors import Conflict, ValidationFailed
-from workflows.identity import authz
 from workflows.storage.models import utcnow
 
 bp = Blueprint("tasks", __name__)
@@ -48,29 +47,21 @@ def inbox_view() -> str:
 def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, str],
                  status: int = 200) -> tuple[str, int]:
     schema = detail.schema
-    labels = presenting.Labels.from_forms(schema, *inbox.instance_forms(database(), detail.task.instance_id))
-    a = actor()
-    gemeinde_view = authz.is_gemeinde_only(a)
+    labels = presenting.Labels.from_forms(schema, *detail.forms)
     summary = presenting.summarize(detail.context, labels, skip=set(schema.get("properties", {})),
-                                   gemeinde_only_ags=a.gemeinde_ags, gemeinde_view=gemeinde_view)
+                                   gemeinde_only_ags=actor().gemeinde_ags, gemeinde_view=not detail.whole_round)
     given = {k: v for k, v in detail.initial.items()  # read-only values are shown from the task, not the post
              if isinstance(schema.get("properties", {}).get(k), dict) and schema["properties"][k].get("readOnly")}
     shown = {k: v for k, v in formdata.to_raw(schema, given).items() if k.split(".")[0] in given}
     fields = formdata.build_fields(schema, {**raw, **shown}, errors)
     submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()] \
         if detail.task.status != "ready" else []
-    tallies = []
-    if not gemeinde_view and ("Vorsitz" in a.roles or a.is_admin):
-        tallies = inbox.vote_tallies(database(), detail.task.instance_id, a.username)
-    history = detail.history
-    if gemeinde_view:  # a Gemeinde sees the history of its own task only
-        history = [e for e in detail.history if e.task_id == detail.task.id]
-    history = presenting.group_history(history)[:12]
+    history = presenting.group_history(detail.history)[:12]
     field_names = _field_names(fields)
     error_list = [(name if name in field_names else "", message) for name, message in errors.items()]
     return render_template("task.html", detail=detail, task=detail.task, fields=fields, summary=summary,
-                           errors=error_list, submitted=submitted, tallies=tallies, labels=labels, history=history,
-                           schema=schema), status
+                           errors=error_list, submitted=submitted, tallies=detail.tallies, labels=labels,
+                           history=history, schema=schema), status
 
 
 def _field_names(fields: list[formdata.Field]) -> set[str]:

@@ -18,7 +18,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from workflows import audit, engine, inbox, settings, wiring
-from workflows.engine import definitions
+from workflows.engine import definitions, migration
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
 from workflows.foerderung import demo
 from workflows.storage import migrate
@@ -187,6 +187,55 @@ def message(instance_id: int, name: str, actor: str, data_json: str, keys: tuple
     result = engine.deliver_message(Database(), instance_id, name, _json_object(data_json, "--data"), actor,
                                     correlation or None)
     click.echo(f"Nachricht '{name}' zugestellt; Vorgang {result.instance_id}: {result.status}.")
+
+
+@main.group()
+def instances() -> None:
+    """Laufende Vorgänge auf eine andere Version ihres Prozesses verschieben."""
+
+
+@instances.command("migrate")
+@click.argument("key")
+@click.option("--to", "to_version", type=int, required=True, help="Zielversion des Prozesses.")
+@click.option("--dry-run", is_flag=True, help="Nur prüfen und anzeigen, nichts verschieben.")
+@click.option("--map", "mappings", multiple=True, metavar="ALT=NEU", help="Element-Zuordnung (umbenannte Aufgaben).")
+@click.option("--default", "defaults", multiple=True, metavar="FORMULAR.FELD=WERT",
+              help="Vorgabewert für ein Pflichtfeld, das ein Formular neu verlangt.")
+@click.option("--instance", "instance_ids", multiple=True, type=int, help="Nur diese Vorgänge (mehrfach möglich).")
+@click.option("--user", "actor", required=True)
+@friendly
+def migrate_instances(key: str, to_version: int, dry_run: bool, mappings: tuple[str, ...],
+                      defaults: tuple[str, ...], instance_ids: tuple[int, ...], actor: str) -> None:
+    """Laufende Vorgänge von KEY auf Version --to verschieben (mit --dry-run: nur prüfen)."""
+    mapping, values = migration.parse_mapping(list(mappings)), migration.parse_defaults(list(defaults))
+    if dry_run:
+        plan = migration.plan_migration(Database(), key, to_version, actor, mapping, values)
+    else:
+        plan = migration.migrate_instances(Database(), key, to_version, actor, mapping, values,
+                                           list(instance_ids) or None)
+    for check in plan.rounds:
+        if instance_ids and check.instance_id not in instance_ids:
+            continue
+        verdict = ("verschoben" if check.moved else "kann verschoben werden" if check.movable
+                   else "kann nicht verschoben werden")
+        click.echo(f"Vorgang {check.instance_id} ({check.business_key}), Version {check.from_version} → "
+                   f"{plan.to_version}: {verdict}")
+        for line in check.reasons:
+            click.echo(f"  Grund: {line}")
+        for line in check.changes:
+            click.echo(f"  Änderung: {line}")
+    if not plan.rounds:
+        click.echo(f"Keine laufenden Vorgänge von '{key}' auf einer anderen Version als {to_version}.")
+
+
+@instances.command("migrate-back")
+@click.argument("instance_id", type=int)
+@click.option("--user", "actor", required=True)
+@friendly
+def migrate_back(instance_id: int, actor: str) -> None:
+    """Einen verschobenen Vorgang auf seine vorige Version zurückholen (solange nichts geschehen ist)."""
+    migration.migrate_back(Database(), instance_id, actor)
+    click.echo(f"Vorgang {instance_id} ist wieder auf seiner vorigen Version.")
 
 
 @main.command()

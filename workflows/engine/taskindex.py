@@ -137,3 +137,14 @@ def sync(session: Session, instance_id: int, workflow: BpmnWorkflow) -> IndexCha
             cancelled.append(row)
     session.flush()
     return IndexChange(created, cancelled)
+
+
+def refresh(session: Session, instance_id: int, workflow: BpmnWorkflow) -> None:
+    """Re-describe the open rows whose task is still ready (after a round moved to a new version)."""
+    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    for row in session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.status == "ready")):
+        task = ready.get(row.spiff_task_id)
+        if task is not None:
+            for key, value in describe(task).__dict__.items():
+                setattr(row, key, value)
+    session.flush()

@@ -175,6 +175,25 @@ class ProcessInstance(Base):
     definition: Mapped[ProcessDefinition] = relationship()
 
 
+class InstanceMigration(Base):
+    """A round moved to another definition version, with what it takes to move it back.
+
+    `state_before` and `definition_before` restore the round as it was; that is allowed only while
+    the round's `version` is still `version_after` (nothing happened in it since the move).
+    """
+
+    __tablename__ = "instance_migration"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    definition_before: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    definition_after: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    state_before: Mapped[str] = mapped_column(Text)
+    version_after: Mapped[int]
+    moved_back: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
 class TaskRow(Base):
     """One ready, completed or cancelled human task: the inbox index."""
 

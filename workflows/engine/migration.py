@@ -1,0 +1,300 @@
+"""Moving running rounds to another version of their process (Camunda's instance migration).
+
+A round lasts two years; its process changes meanwhile. `plan_migration` is the dry run: for every
+running round of a process it says whether it can move to the target version and what changes.
+A round can move when each of its open tasks and waiting events exists in the target version (same
+element id, or an explicit mapping `old id -> new id`; SpiffWorkflow's structural guesses are never
+taken silently) and its data satisfies the target version's forms (a required field that a form
+gained needs a default). `migrate_instances` moves each movable round in its own transaction with an
+audit event; `migrate_back` restores a moved round while nothing has happened in it since.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import audit
+from workflows.engine import access, spiff, taskindex
+from workflows.engine.runtime import StepResult, _load_workflow, _save, _write  # the runtime's own step primitives
+from workflows.errors import Conflict, FieldError, NotFound, ValidationFailed
+from workflows.storage.db import Database
+from workflows.storage.models import InstanceMigration, ProcessDefinition, ProcessInstance, TaskRow
+
+#: (form key, field) -> value written into a moved round's data where the target form requires it
+Defaults = Mapping[tuple[str, str], Any]
+
+
+@dataclass
+class RoundCheck:
+    """One running round in a migration: can it move, why not, what changes."""
+
+    instance_id: int
+    business_key: str
+    from_version: int
+    reasons: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    moved: bool = False
+
+    @property
+    def movable(self) -> bool:
+        return not self.reasons
+
+
+@dataclass
+class MigrationPlan:
+    key: str
+    to_version: int
+    rounds: list[RoundCheck]
+
+
+@dataclass
+class _Prepared:
+    check: RoundCheck
+    workflow: BpmnWorkflow
+    diffs: list[tuple[WorkflowDiff, Any, Any]]  # (diff, (sub)workflow, new spec)
+
+
+def _name(spec: Any) -> str:
+    return f"'{spec.bpmn_name or spec.bpmn_id}' ({spec.bpmn_id})"
+
+
+def _target(session: Session, key: str, version: int) -> ProcessDefinition:
+    target = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                             ProcessDefinition.version == version)).first()
+    if target is None:
+        raise NotFound(f"Prozess '{key}' hat keine Version {version}.")
+    return target
+
+
+def _open_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return [t for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+            if getattr(t.task_spec, "bpmn_id", None)]
+
+
+def _align(check: RoundCheck, workflow: Any, new_spec: Any, mapping: Mapping[str, str], to_version: int,
+           registry: Any) -> WorkflowDiff:
+    """Align the (sub)workflow's tasks with the new spec; refuse guesses, removals and bad mappings."""
+    spec_diff = SpecDiff(registry, workflow.spec, new_spec)
+    diff = WorkflowDiff(workflow, spec_diff)
+    for task in workflow.get_tasks(skip_subprocesses=True):
+        old = task.task_spec
+        if old.name in mapping:
+            mapped = new_spec.task_specs.get(mapping[old.name])
+            if mapped is None:
+                check.reasons.append(f"Die Zuordnung {old.name} → {mapping[old.name]} nennt ein Element, das es "
+                                     f"in Version {to_version} nicht gibt.")
+                continue
+            diff.alignment[task] = mapped
+            if task in _open_tasks(workflow):
+                check.changes.append(f"Die offene Aufgabe {_name(old)} wird zu {_name(mapped)}.")
+            continue
+        aligned = diff.alignment.get(task)
+        if task.state not in (TaskState.READY, TaskState.WAITING) or not getattr(old, "bpmn_id", None):
+            if aligned is None:
+                diff.alignment.pop(task, None)
+            continue
+        if aligned is None:
+            check.reasons.append(f"Die offene Aufgabe {_name(old)} gibt es in Version {to_version} nicht mehr.")
+        elif aligned.name != old.name:
+            check.reasons.append(f"Die offene Aufgabe {_name(old)} heißt in Version {to_version} vermutlich "
+                                 f"{_name(aligned)}: bitte die Zuordnung {old.name}={aligned.name} angeben.")
+        elif old in spec_diff.changed:
+            check.changes.append(f"Die offene Aufgabe {_name(old)} ist geändert "
+                                 f"({', '.join(sorted(spec_diff.changed[old]))}).")
+    added = [s for s in spec_diff.added if getattr(s, "bpmn_id", None) and s.name not in mapping.values()]
+    if added:
+        check.changes.append(f"Neu in Version {to_version}: " + ", ".join(_name(s) for s in added) + ".")
+    return diff
+
+
+def _check_data(session: Session, check: RoundCheck, instance: ProcessInstance, target: ProcessDefinition,
+                mapping: Mapping[str, str], defaults: Defaults) -> dict[str, Any]:
+    """Required fields the target's forms gained that the round's submissions lack; returns the defaults to set."""
+    completed = session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id,
+                                                      TaskRow.status == "completed")).all()
+    spec, subprocess_specs = spiff.specs_from_json(target.spec_json)
+    form_of = {s.bpmn_id: (getattr(s, "extensions", None) or {}).get("properties", {}).get("formKey")
+               for process in [spec, *subprocess_specs.values()] for s in process.task_specs.values()
+               if getattr(s, "bpmn_id", None)}
+    to_set: dict[str, Any] = {}
+    for row in completed:
+        form_key = form_of.get(mapping.get(row.element_id, row.element_id)) or ""
+        schema = target.forms.get(form_key, {})
+        for name in schema.get("required", []):
+            if name in (row.data or {}) or name in to_set:
+                continue
+            label = schema.get("properties", {}).get(name, {}).get("title", name)
+            if (form_key, name) in defaults:
+                to_set[name] = defaults[(form_key, name)]
+                check.changes.append(f"Das Feld „{label}“ ({form_key}.{name}) wird mit dem Vorgabewert "
+                                     f"{defaults[(form_key, name)]!r} ergänzt.")
+            else:
+                check.reasons.append(f"Das Formular „{schema.get('title', form_key)}“ verlangt in Version "
+                                     f"{target.version} das Pflichtfeld „{label}“, das in den Daten dieses Vorgangs "
+                                     f"fehlt: bitte einen Vorgabewert angeben ({form_key}.{name}=WERT).")
+    return to_set
+
+
+def _prepare(session: Session, instance: ProcessInstance, target: ProcessDefinition, mapping: Mapping[str, str],
+             defaults: Defaults) -> tuple[_Prepared, dict[str, Any]]:
+    check = RoundCheck(instance.id, instance.business_key, instance.definition.version)
+    workflow = _load_workflow(instance)
+    new_spec, new_subprocess_specs = spiff.specs_from_json(target.spec_json)
+    registry = spiff.SERIALIZER.registry
+    diffs = [(_align(check, workflow, new_spec, mapping, target.version, registry), workflow, new_spec)]
+    for sub in workflow.subprocesses.values():
+        new_sub = new_subprocess_specs.get(sub.spec.name)
+        if new_sub is None:
+            if _open_tasks(sub):
+                check.reasons.append(f"Der Teilprozess '{sub.spec.name}' mit offenen Aufgaben fehlt in Version "
+                                     f"{target.version}.")
+            continue
+        diffs.append((_align(check, sub, new_sub, mapping, target.version, registry), sub, new_sub))
+    to_set = _check_data(session, check, instance, target, mapping, defaults)
+    return _Prepared(check, workflow, diffs), to_set
+
+
+def _running(session: Session, key: str, target: ProcessDefinition,
+             instance_ids: list[int] | None) -> list[ProcessInstance]:
+    query = (select(ProcessInstance).join(ProcessDefinition)
+             .where(ProcessDefinition.key == key, ProcessInstance.status == "running",
+                    ProcessInstance.definition_id != target.id).order_by(ProcessInstance.id))
+    if instance_ids is not None:
+        query = query.where(ProcessInstance.id.in_(instance_ids))
+    return list(session.scalars(query))
+
+
+def plan_migration(db: Database, key: str, to_version: int, actor_name: str,
+                   mapping: Mapping[str, str] | None = None, defaults: Defaults | None = None) -> MigrationPlan:
+    """The dry run: every running round of `key`, whether it can move to `to_version`, and what changes."""
+    with db.read() as session:
+        actor = access.policy().load_actor(session, actor_name)
+        access.policy().check_may_administer(actor, "Das Verschieben von Vorgängen")
+        target = _target(session, key, to_version)
+        rounds = [_prepare(session, i, target, mapping or {}, defaults or {})[0].check
+                  for i in _running(session, key, target, None)]
+        return MigrationPlan(key, to_version, rounds)
+
+
+def migrate_instances(db: Database, key: str, to_version: int, actor_name: str,
+                      mapping: Mapping[str, str] | None = None, defaults: Defaults | None = None,
+                      instance_ids: list[int] | None = None) -> MigrationPlan:
+    """Move every movable running round (of `instance_ids`, if given), each in its own transaction."""
+    plan = plan_migration(db, key, to_version, actor_name, mapping, defaults)
+    for check in plan.rounds:
+        if instance_ids is not None and check.instance_id not in instance_ids:
+            continue
+        if check.movable:
+            _move(db, check, key, to_version, actor_name, mapping or {}, defaults or {})
+    return plan
+
+
+def _move(db: Database, check: RoundCheck, key: str, to_version: int, actor_name: str,
+          mapping: Mapping[str, str], defaults: Defaults) -> None:
+
+    def work(session: Session) -> StepResult:
+        actor = access.policy().load_actor(session, actor_name)
+        access.policy().check_may_administer(actor, "Das Verschieben von Vorgängen")
+        target = _target(session, key, to_version)
+        found = _running(session, key, target, [check.instance_id])
+        if not found:
+            raise Conflict(f"Vorgang {check.instance_id} läuft nicht mehr auf einer anderen Version.")
+        instance = found[0]
+        before = instance.definition
+        state_before = instance.state
+        prepared, to_set = _prepare(session, instance, target, mapping, defaults)
+        if not prepared.check.movable:
+            raise Conflict(" ".join(prepared.check.reasons))
+        for diff, workflow, new_spec in prepared.diffs:
+            migrate_workflow(diff, workflow, new_spec, reset_mask=TaskState.READY)
+        prepared.workflow.subprocess_specs = spiff.specs_from_json(target.spec_json)[1]
+        for task in _open_tasks(prepared.workflow):
+            for name, value in to_set.items():
+                task.data.setdefault(name, value)
+        instance.definition_id, instance.definition = target.id, target
+        session.flush()
+        _save(session, instance, prepared.workflow, actor.username)
+        taskindex.refresh(session, instance.id, prepared.workflow)
+        session.add(InstanceMigration(instance_id=instance.id, definition_before=before.id,
+                                      definition_after=target.id, state_before=state_before,
+                                      version_after=instance.version, created_by=actor.username))
+        audit.record(session, "instance_migrated", actor.username, instance.id,
+                     {"from_version": before.version, "to_version": target.version, "mapping": dict(mapping),
+                      "defaults": {f"{f}.{n}": v for (f, n), v in defaults.items()}})
+        return StepResult(instance.id, instance.status, [])
+
+    _write(db, work)
+    check.moved = True
+
+
+def can_move_back(session: Session, instance: ProcessInstance) -> InstanceMigration | None:
+    """The last move of a round, if nothing has happened in the round since."""
+    last = session.scalars(select(InstanceMigration).where(InstanceMigration.instance_id == instance.id)
+                           .order_by(InstanceMigration.id.desc()).limit(1)).first()
+    if last is None or last.moved_back or last.version_after != instance.version:
+        return None
+    return last
+
+
+def migrate_back(db: Database, instance_id: int, actor_name: str) -> StepResult:
+    """Restore a moved round to its previous version, while nothing has happened in it since the move."""
+
+    def work(session: Session) -> StepResult:
+        actor = access.policy().load_actor(session, actor_name)
+        access.policy().check_may_administer(actor, "Das Verschieben von Vorgängen")
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
+        last = can_move_back(session, instance)
+        if last is None:
+            raise Conflict("Der Vorgang kann nicht zurückverschoben werden: er wurde nicht verschoben, oder seit dem "
+                           "Verschieben ist in ihm etwas geschehen.")
+        before = session.get(ProcessDefinition, last.definition_before)
+        assert before is not None
+        after_version = instance.definition.version
+        workflow = spiff.load_state(last.state_before, spiff.specs_from_json(before.spec_json))
+        instance.definition_id, instance.definition = before.id, before
+        session.flush()
+        _save(session, instance, workflow, actor.username)
+        taskindex.refresh(session, instance.id, workflow)
+        last.moved_back = True
+        audit.record(session, "instance_migrated_back", actor.username, instance.id,
+                     {"from_version": after_version, "to_version": before.version})
+        return StepResult(instance.id, instance.status, [])
+
+    return _write(db, work)
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    """`OLD=NEW` pairs (CLI, admin form) as a mapping; German errors for malformed ones."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, separator, new = pair.partition("=")
+        if not separator or not old.strip() or not new.strip():
+            raise ValidationFailed([FieldError("/mapping", f"Zuordnung '{pair}' ist nicht ALT=NEU.")])
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+def parse_defaults(pairs: list[str]) -> dict[tuple[str, str], Any]:
+    """`FORM.FIELD=VALUE` pairs; the value is JSON where it parses as JSON, else text."""
+    defaults: dict[tuple[str, str], Any] = {}
+    for pair in pairs:
+        target, separator, raw = pair.partition("=")
+        form_key, dot, name = target.strip().rpartition(".")
+        if not separator or not dot or not form_key or not name:
+            raise ValidationFailed([FieldError("/defaults", f"Vorgabe '{pair}' ist nicht FORMULAR.FELD=WERT.")])
+        try:
+            defaults[(form_key, name)] = json.loads(raw)
+        except json.JSONDecodeError:
+            defaults[(form_key, name)] = raw
+    return defaults

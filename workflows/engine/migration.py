@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workflows import audit
 from workflows.engine import access, spiff, taskindex
@@ -61,6 +62,14 @@ class _Prepared:
     check: RoundCheck
     workflow: BpmnWorkflow
     diffs: list[tuple[WorkflowDiff, Any, Any]]  # (diff, (sub)workflow, new spec)
+
+
+#: SpiffWorkflow's attribute names of a task spec, as a process author says them
+ATTRIBUTE_NAMES = {"outputs": "Nachfolger", "inputs": "Vorgänger", "extensions": "Eigenschaften",
+                   "bpmn_name": "Name", "lane": "Lane", "data_input_associations": "Dateneingänge",
+                   "data_output_associations": "Datenausgänge", "script": "Skript", "prescript": "Vorskript",
+                   "postscript": "Nachskript", "event_definition": "Ereignis", "cond_task_specs": "Bedingungen",
+                   "documentation": "Beschreibung", "typename": "Art des Elements"}
 
 
 def _name(spec: Any) -> str:
@@ -108,8 +117,8 @@ def _align(check: RoundCheck, workflow: Any, new_spec: Any, mapping: Mapping[str
             check.reasons.append(f"Die offene Aufgabe {_name(old)} heißt in Version {to_version} vermutlich "
                                  f"{_name(aligned)}: bitte die Zuordnung {old.name}={aligned.name} angeben.")
         elif old in spec_diff.changed:
-            check.changes.append(f"Die offene Aufgabe {_name(old)} ist geändert "
-                                 f"({', '.join(sorted(spec_diff.changed[old]))}).")
+            what = sorted({ATTRIBUTE_NAMES.get(a, a) for a in spec_diff.changed[old]})
+            check.changes.append(f"Die offene Aufgabe {_name(old)} ist geändert ({', '.join(what)}).")
     added = [s for s in spec_diff.added if getattr(s, "bpmn_id", None) and s.name not in mapping.values()]
     if added:
         check.changes.append(f"Neu in Version {to_version}: " + ", ".join(_name(s) for s in added) + ".")
@@ -243,6 +252,37 @@ def can_move_back(session: Session, instance: ProcessInstance) -> InstanceMigrat
     if last is None or last.moved_back or last.version_after != instance.version:
         return None
     return last
+
+
+@dataclass
+class Move:
+    """A round's last move, for the administration page."""
+
+    instance_id: int
+    business_key: str
+    from_version: int
+    to_version: int
+    moved_at: datetime
+    moved_by: str | None
+    may_move_back: bool
+
+
+def recent_moves(db: Database, key: str, actor_name: str, limit: int = 50) -> list[Move]:
+    """The last moves of rounds of `key`, newest first, with whether each may still move back."""
+    with db.read() as session:
+        access.policy().check_may_administer(access.policy().load_actor(session, actor_name),
+                                             "Das Verschieben von Vorgängen")
+        before, after = aliased(ProcessDefinition), aliased(ProcessDefinition)
+        rows = session.execute(
+            select(InstanceMigration, ProcessInstance, before.version, after.version)
+            .join(ProcessInstance, ProcessInstance.id == InstanceMigration.instance_id)
+            .join(before, before.id == InstanceMigration.definition_before)
+            .join(after, after.id == InstanceMigration.definition_after)
+            .where(after.key == key, InstanceMigration.moved_back.is_(False))
+            .order_by(InstanceMigration.id.desc()).limit(limit)).all()
+        return [Move(m.instance_id, i.business_key, v_before, v_after, m.created_at, m.created_by,
+                     can_move_back(session, i) is m)
+                for m, i, v_before, v_after in rows]
 
 
 def migrate_back(db: Database, instance_id: int, actor_name: str) -> StepResult:

@@ -1,5 +1,6 @@
 """Read models: one module per question the web pages and the API ask; no writes here."""
 
+from workflows.inbox.children import ChildSummary, Family, list_children
 from workflows.inbox.documents import DocumentFile, get_document, list_all_documents, list_documents
 from workflows.inbox.history import list_events
 from workflows.inbox.instances import (
@@ -20,9 +21,11 @@ from workflows.inbox.votes import VoteTally, tally_field, vote_tallies
 
 __all__ = [
     "SORTS",
+    "ChildSummary",
     "DocumentFile",
     "DocumentInfo",
     "EventInfo",
+    "Family",
     "InstanceDetail",
     "InstanceSummary",
     "MessageForm",
@@ -40,6 +43,7 @@ __all__ = [
     "get_task_form",
     "instance_forms",
     "list_all_documents",
+    "list_children",
     "list_documents",
     "list_events",
     "list_instances",

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from workflows.engine.definitions import start_lane
-from workflows.engine.spiff import load_state, specs_from_json
+from workflows.engine.spiff import load_state, process_specs
 from workflows.identity import authz
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
@@ -23,7 +23,7 @@ def list_instances(db: Database, actor_name: str, *, status: str | None = None, 
     page, per_page = max(1, page), min(max(1, per_page), 200)
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        filters = [authz.visible_instances_clause(actor)]
+        filters = [authz.visible_instances_clause(actor), ProcessInstance.parent_id.is_(None)]  # parts: on their round
         if status:
             filters.append(ProcessInstance.status == status)
         total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*filters)) or 0
@@ -51,7 +51,7 @@ def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDet
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         inst = authz.visible_instance(session, instance_id, actor)
-        workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
+        workflow = load_state(inst.state, process_specs(inst.definition.spec_json, inst.process_key))
         completed, active = _element_states(workflow)
         data = dict(workflow.data) if workflow.is_completed() else _latest_data(workflow)
         task_rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id)

@@ -117,6 +117,7 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
         active_names=active_names, gemeinde_view=gemeinde_view,
         own_open=[t.title for t in detail.tasks if t.status == "ready"],
         done_tasks=[t for t in detail.tasks if t.status == "completed"],
+        family=inbox.list_children(db, instance_id, a.username),
     ), status
 
 

@@ -34,8 +34,8 @@ def kids_db(db: Database) -> Database:
     return db
 
 
-def start(db: Database, n: int = 3) -> int:
-    return engine.start_instance(db, "eltern_runde", "Runde", "sachbearbeitung",
+def start(db: Database, n: int = 3, key: str = "Runde") -> int:
+    return engine.start_instance(db, "eltern_runde", key, "sachbearbeitung",
                                  dict(START, anzahl_gemeinden=n)).instance_id
 
 
@@ -143,7 +143,7 @@ def test_timers_fire_in_children_and_a_boundary_timer_on_the_call_cancels_them(k
 @pytest.mark.timeout(120)
 def test_children_ending_at_the_same_moment_both_land(kids_db: Database) -> None:
     for _round in range(3):
-        parent_id = start(kids_db, n=2)
+        parent_id = start(kids_db, n=2, key=f"Runde {_round}")
         calls: list[tuple[int, dict[str, object], str]] = []
         for kid in children_of(kids_db, parent_id):
             (row,) = rows_of(kids_db, kid.id)
@@ -204,3 +204,32 @@ def test_deploy_refuses_a_call_activity_to_a_process_without_io_specification(tm
     assert problem.file == "bpmn/eltern.bpmn" and problem.element_id == "abfragen"
     assert "keine ioSpecification" in problem.message and "kind_abfrage" in problem.message
     assert "bpmn/kind.bpmn" in problem.message and "dataInput" in problem.message
+
+
+def test_a_round_stored_before_the_change_finishes_embedded_on_its_version(db: Database) -> None:
+    """A version stored by the old deploy (plain CallActivity) keeps running its calls inside the round."""
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+    from workflows.engine.spiff import specs_to_json
+    from workflows.storage.models import ProcessDefinition
+
+    (compiled,) = definitions.compile_bundle(definitions.Bundle.from_directory(FIXTURES / "children"))
+    old_parser = SpiffBpmnParser(validator=VALIDATOR)  # what deploy used before child instances
+    old_parser.add_bpmn_files(sorted(str(p) for p in (FIXTURES / "children" / "bpmn").glob("*.bpmn")))
+    old_spec = specs_to_json(old_parser.get_spec("eltern_runde"), old_parser.get_subprocess_specs("eltern_runde"))
+    with db.write() as session:
+        session.add(ProcessDefinition(key="eltern_runde", version=1, name=compiled.name, content_hash="old",
+                                      sources=compiled.sources, forms=compiled.forms,
+                                      message_schemas=compiled.message_schemas, spec_json=old_spec))
+    old_round = start(db, n=2)
+    assert children_of(db, old_round) == [] and len(rows_of(db, old_round)) == 2  # embedded, as before
+    (outcome,) = deploy_dir(db, FIXTURES / "children")
+    assert outcome.version == 2 and outcome.created
+    new_round = start(db, n=2, key="Neue Runde")
+    assert len(children_of(db, new_round)) == 2
+    for row in rows_of(db, old_round):
+        engine.complete_task(db, row.id, ANSWER, gemeinde_user(db, row.assignee_gemeinde or ""))
+    (closing,) = rows_of(db, old_round)
+    engine.complete_task(db, closing.id, {"freigabe": "ja"}, "sachbearbeitung")
+    assert instance(db, old_round).status == "completed" and children_of(db, old_round) == []
+    assert inbox.get_instance(db, old_round, "sachbearbeitung").data["total"] == 10

@@ -17,12 +17,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows import audit, settings
-from workflows.engine import deploy_messages, forms, scripting
+from workflows.engine import deploy_messages, forms, scripting, spiff_children
 from workflows.engine.spiff import specs_from_json, specs_to_json
 from workflows.engine.xmlsafety import UnsafeXml, parse_xml
 from workflows.errors import DefinitionProblem, InvalidDefinition, NotFound
@@ -196,7 +196,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
         else:
             form_schemas[_form_key(name)] = schema
 
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = spiff_children.ChildCallParser(validator=VALIDATOR)
     file_of_process: dict[str, str] = {}
     process_roles: dict[str, str] = {}
     forms_used_by_file: dict[str, set[str]] = {}
@@ -235,6 +235,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
             problems.append(_problem_from(exc, file_of_process.get(pid, "bpmn/")))
             continue
         lane_note = _assign_lanes(spec, process_roles.get(pid))
+        problems += _calls_without_io(spec, subprocess_specs, file_of_process)
         files = {file_of_process[p] for p in [pid, *subprocess_specs] if p in file_of_process}
         used_forms = set().union(*(forms_used_by_file.get(f, set()) for f in files))
         sources = {n: bundle.files[n].decode("utf-8") for n in sorted(files | set(dmn_files))}
@@ -249,6 +250,31 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
     if problems:
         raise InvalidDefinition(problems)
     return compiled
+
+
+def _calls_without_io(spec: Any, subprocess_specs: dict[str, Any],
+                      file_of_process: dict[str, str]) -> list[DefinitionProblem]:
+    """A call activity runs its process as a child instance: only declared data may cross.
+
+    Without an ioSpecification SpiffWorkflow would copy the caller's whole data into every child
+    (and everything back), which is how a round ends up copied 51 times.
+    """
+    problems, seen = [], set()
+    for process in [spec, *subprocess_specs.values()]:
+        for element_id, name, called in spiff_children.child_calls(process):
+            target = subprocess_specs.get(called)
+            if (process.name, element_id) in seen or target is None or spiff_children.has_io_specification(target):
+                continue
+            seen.add((process.name, element_id))
+            problems.append(DefinitionProblem(
+                file_of_process.get(process.name, "bpmn/"),
+                f"Die Aufrufaktivität '{name}' ruft den Prozess '{called}' "
+                f"({file_of_process.get(called, 'unbekannte Datei')}) auf, der keine ioSpecification hat. "
+                f"Bitte im Prozess '{called}' eine <bpmn:ioSpecification> mit <bpmn:dataInput> für jede Variable, "
+                "die er braucht, und <bpmn:dataOutput> für jedes Ergebnis ergänzen (dazu inputSet/outputSet); "
+                "sonst würden alle Daten des aufrufenden Vorgangs kopiert.",
+                element_id=element_id))
+    return problems
 
 
 def _problem_from(exc: ValidationException, filename: str) -> DefinitionProblem:

@@ -24,9 +24,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows import audit, formatting
-from workflows.engine import access, forms, messages, scripting, services, spiff, taskindex
+from workflows.engine import access, children, forms, messages, scripting, services, spiff, spiff_children, taskindex
 from workflows.engine.definitions import latest_definition, start_lane
-from workflows.engine.spiff import dump_state, load_state, new_workflow, prune_finished_subprocesses, specs_from_json
+from workflows.engine.spiff import (
+    dump_state,
+    load_state,
+    new_workflow,
+    process_specs,
+    prune_finished_subprocesses,
+    specs_from_json,
+)
 from workflows.engine.taskindex import LOCAL_TZ
 from workflows.errors import (
     Conflict,
@@ -58,7 +65,12 @@ class StepResult:
 # --------------------------------------------------------------------------- helpers
 
 def _load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
-    return load_state(instance.state, specs_from_json(instance.definition.spec_json), services.call_service)
+    specs = process_specs(instance.definition.spec_json, instance.process_key)
+    return load_state(instance.state, specs, services.call_service)
+
+
+def _new_workflow(instance: ProcessInstance) -> BpmnWorkflow:
+    return new_workflow(process_specs(instance.definition.spec_json, instance.process_key), services.call_service)
 
 
 def _step_error(exc: Exception) -> ProcessStepFailed:
@@ -146,8 +158,9 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
             raise _Stale()
         session.expire(instance)
     for event in thrown:
-        audit.record(session, "message_sent", actor, instance.id,
-                     {"message": event.event_definition.name, "payload": event.payload})
+        if spiff_children.error_of([event]) is None:  # a child's error end event goes to its caller instead
+            audit.record(session, "message_sent", actor, instance.id,
+                         {"message": event.event_definition.name, "payload": event.payload})
     change = taskindex.sync(session, instance.id, workflow)
     ready = session.scalars(select(TaskRow.title).where(TaskRow.instance_id == instance.id,
                                                         TaskRow.status == "ready")).all()
@@ -160,9 +173,22 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
                      {"title": row.title, "element_id": row.element_id, "lane": row.lane}, task_id=row.id)
     if status == "completed":
         audit.record(session, "instance_completed", actor, instance.id, {})
+    children.after_save(session, instance, workflow, actor, thrown, _STEPS)
     for event in thrown:
-        _route(session, instance, event, actor, depth)
+        if isinstance(event.event_definition, MessageEventDefinition):
+            _route(session, instance, event, actor, depth)
     return change
+
+
+_STEPS = children.Steps(
+    load=_load_workflow, new=_new_workflow,
+    run=lambda session, instance, actor, workflow, mutate, now: _run(session, instance, actor, workflow, mutate,
+                                                                     now=now),
+    save=lambda session, instance, workflow, actor, insert: _save(session, instance, workflow, actor, insert),
+)
+
+
+ATTEMPTS = 3
 
 
 MAX_MESSAGE_HOPS = 10
@@ -248,16 +274,26 @@ def _free_business_key(session: Session, definition: ProcessDefinition, wanted: 
 
 
 def _write(db: Database, work: Callable[[Session], StepResult], task_id: int | None = None) -> StepResult:
-    """Run one unit of work; map a lost race to a clear conflict."""
-    try:
-        with db.write() as session:
-            return work(session)
-    except (_Stale, IntegrityError) as exc:
-        raise _conflict(db, task_id) from exc
-    except DBAPIError as exc:
-        if "lock" in str(exc).lower() or "serializ" in str(exc).lower():
-            raise _conflict(db, task_id) from exc
-        raise
+    """Run one unit of work; after a lost race run it again on the fresh state, then report a conflict.
+
+    A retry starts from scratch (everything of the lost attempt was rolled back), so work that
+    commutes (two Gemeinden answering, a child handing back while someone acts on the round) lands;
+    a task someone else completed in between is refused by the retry itself as "bereits erledigt".
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with db.write() as session:
+                return work(session)
+        except (_Stale, IntegrityError) as exc:
+            if attempt == ATTEMPTS:
+                raise _conflict(db, task_id) from exc
+        except DBAPIError as exc:
+            message = str(exc).lower()
+            if not any(word in message for word in ("lock", "serializ", "deadlock")):
+                raise
+            if attempt == ATTEMPTS:
+                raise _conflict(db, task_id) from exc
+    raise AssertionError("unreachable")
 
 
 def _conflict(db: Database, task_id: int | None) -> Conflict:
@@ -508,7 +544,9 @@ def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100)
             return StepResult(instance.id, instance.status, [r.id for r in change.created])
 
         try:
-            if _write(db, work).status != "skipped":
+            with children.at_moment(now):
+                result = _write(db, work)
+            if result.status != "skipped":
                 fired += 1
         except Conflict:
             continue  # a user step won the race; the timer is still due and fires next tick
@@ -525,6 +563,9 @@ def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str
         instance = _instance(session, instance_id)
         _require_running(instance)
         access.policy().check_has_role(actor, start_lane(instance.definition), "Das Abbrechen eines Vorgangs")
+        if instance.parent_id is not None:
+            raise Conflict(f"Dies ist ein Teilvorgang von Vorgang {instance.parent_id}; er endet mit ihm. "
+                           "Bitte dort abbrechen.")
         workflow = _load_workflow(instance)
         workflow.cancel()
         instance.status = "cancelled"

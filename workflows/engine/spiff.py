@@ -27,12 +27,12 @@ import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.engine.scripting import ServiceCaller, make_script_engine
+from workflows.engine.spiff_children import serializer_config
 
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(serializer_config()))
 _REGISTRY = SERIALIZER.registry
 _WORKFLOW_CONVERTER = _REGISTRY.convert_from_dict[_REGISTRY.typenames[BpmnWorkflow]].args[0].__self__
 
@@ -67,6 +67,16 @@ def message_definition(specs: Specs, element_id: str, name: str) -> Any:
                 if getattr(part, "name", None) == name and hasattr(part, "correlation_properties"):
                     return part
     return None
+
+
+@lru_cache(maxsize=256)
+def process_specs(spec_json: str, process_key: str | None) -> Specs:
+    """The specs an instance runs on: the definition's own process, or (for a child instance) the
+    called process out of the same definition version, with the same subprocess specs."""
+    spec, subprocess_specs = specs_from_json(spec_json)
+    if process_key is None or process_key == spec.name:
+        return spec, subprocess_specs
+    return subprocess_specs[process_key], subprocess_specs
 
 
 def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:

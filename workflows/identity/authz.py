@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
+from workflows.engine import children
 from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import data_classes
@@ -103,10 +104,14 @@ def is_gemeinde_only(actor: Actor) -> bool:
 # --------------------------------------------------------------------------- rounds
 
 def visible_instances_clause(actor: Actor) -> Any:
-    """SQL condition: the rounds this actor may see (staff: all; a Gemeinde: those with a task of its own)."""
+    """SQL condition: the rounds this actor may see (staff: all; a Gemeinde: its own child instances, the
+    instances with a task of its own, and the rounds they belong to)."""
     if not is_gemeinde_only(actor):
         return True
-    return ProcessInstance.id.in_(select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags))
+    mine = select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags)
+    part = aliased(ProcessInstance)
+    return ProcessInstance.id.in_(mine) | ProcessInstance.id.in_(
+        select(part.root_id).where(part.id.in_(mine), part.root_id.is_not(None)))
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
@@ -158,10 +163,11 @@ def documents_clause(actor: Actor) -> list[Any]:
 
 def event_clause(instance_id: int, actor: Actor) -> list[Any]:
     """An instance's events; a Gemeinde sees only those of its own tasks (never another's answers)."""
-    filters: list[Any] = [Event.instance_id == instance_id]
+    family = children.family_ids(instance_id)  # a round's events include those of its child instances
+    filters: list[Any] = [Event.instance_id.in_(family)]
     if is_gemeinde_only(actor):
         filters.append(Event.task_id.in_(select(TaskRow.id).where(
-            TaskRow.instance_id == instance_id, TaskRow.assignee_gemeinde == actor.gemeinde_ags)))
+            TaskRow.instance_id.in_(family), TaskRow.assignee_gemeinde == actor.gemeinde_ags)))
     return filters
 
 

@@ -1,5 +1,6 @@
 """Read models: one module per question the web pages and the API ask; no writes here."""
 
+from workflows.inbox.children import ChildSummary, Family
 from workflows.inbox.documents import DocumentFile, get_document, list_all_documents, list_documents
 from workflows.inbox.history import list_events
 from workflows.inbox.instances import (
@@ -30,9 +31,11 @@ from workflows.inbox.votes import VoteTally, tally_field
 
 __all__ = [
     "SORTS",
+    "ChildSummary",
     "DocumentFile",
     "DocumentInfo",
     "EventInfo",
+    "Family",
     "InstanceDetail",
     "InstancePage",
     "InstanceSummary",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflows.engine import children
 from workflows.errors import NotFound
 from workflows.identity import authz
 from workflows.inbox.shapes import DocumentInfo
@@ -15,8 +16,9 @@ from workflows.storage.models import Document, ProcessInstance
 
 
 def visible_documents(session: Session, instance_id: int, actor: authz.Actor) -> list[DocumentInfo]:
-    query = select(Document).where(Document.instance_id == instance_id).order_by(Document.created_at.desc(),
-                                                                                 Document.id.desc())
+    """The documents of an instance and of its child instances (a round shows its parts' documents)."""
+    query = select(Document).where(Document.instance_id.in_(children.family_ids(instance_id))) \
+        .order_by(Document.created_at.desc(), Document.id.desc())
     return [
         DocumentInfo(d.id, d.kind, d.title, d.filename, d.version, d.size, d.sha256, d.created_at, d.created_by,
                      d.gemeinde_ags)

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.engine.definitions import start_lane
-from workflows.engine.spiff import load_state, specs_from_json
+from workflows.engine.spiff import load_state, process_specs
 from workflows.identity import authz
+from workflows.inbox.children import Family, family_of
 from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
@@ -26,7 +27,7 @@ def list_instances(db: Database, actor_name: str, *, status: str | None = None, 
     page, per_page = max(1, page), min(max(1, per_page), 200)
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        filters = [authz.visible_instances_clause(actor)]
+        filters = [authz.visible_instances_clause(actor), ProcessInstance.parent_id.is_(None)]  # parts: on their round
         if status:
             filters.append(ProcessInstance.status == status)
         total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*filters)) or 0
@@ -63,7 +64,7 @@ def check_instance_visible(db: Database, instance_id: int, actor_name: str) -> N
 
 
 def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> InstanceDetail:
-    workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
+    workflow = load_state(inst.state, process_specs(inst.definition.spec_json, inst.process_key))
     completed, active = _element_states(workflow)
     data: dict[str, Any] = {}
     if authz.may_see_whole_round(actor):
@@ -90,6 +91,7 @@ class InstancePage:
     message_forms: list[MessageForm]
     forms: list[dict[str, Any]]
     whole_round: bool
+    family: Family
 
 
 def instance_page(db: Database, instance_id: int, actor_name: str) -> InstancePage:
@@ -102,7 +104,7 @@ def instance_page(db: Database, instance_id: int, actor_name: str) -> InstancePa
             _detail(session, inst, actor), visible_tallies(session, inst, actor),
             authz.may_cancel(actor, start_lane(inst.definition), inst.status), _message_forms(inst, actor),
             [*inst.definition.forms.values(), *inst.definition.message_schemas.values()],
-            authz.may_see_whole_round(actor),
+            authz.may_see_whole_round(actor), family_of(session, inst, actor),
         )
 
 

@@ -9,8 +9,8 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.engine import taskindex
-from workflows.engine.spiff import load_state, specs_from_json
+from workflows.engine import children, taskindex
+from workflows.engine.spiff import load_state, process_specs
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
 from workflows.inbox.classified import visible_data
@@ -37,7 +37,7 @@ def list_tasks(db: Database, actor_name: str, *, status: str = "ready", instance
         base = [authz.visible_tasks_clause(actor), TaskRow.status == status]
         filters = list(base)
         if instance_id is not None:
-            filters.append(TaskRow.instance_id == instance_id)
+            filters.append(TaskRow.instance_id.in_(children.family_ids(instance_id)))  # a round: with its parts
         if element_id:
             filters.append(TaskRow.element_id == element_id)
         total = session.scalar(select(func.count()).select_from(TaskRow).where(*filters)) or 0
@@ -125,7 +125,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
         context: dict[str, Any] = {}
         initial: dict[str, Any] = dict(row.data or {})
         if row.status == "ready":
-            workflow = load_state(instance.state, specs_from_json(instance.definition.spec_json))
+            workflow = load_state(instance.state, process_specs(instance.definition.spec_json, instance.process_key))
             task = workflow.get_task_from_id(UUID(row.spiff_task_id))
             if task is not None:
                 context = dict(task.data)
@@ -142,7 +142,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
         whole_round = authz.may_see_whole_round(actor)
         return TaskDetail(
             task_summary(row, instance.business_key), schema, initial, context,
-            visible_documents(session, instance.id, actor),
+            visible_documents(session, children.round_id(instance), actor),
             recent_history(session, instance, actor, 50, task_id=None if whole_round else row.id),
             refusal is None, refusal, visible_tallies(session, instance, actor),
             [*instance.definition.forms.values(), *instance.definition.message_schemas.values()], whole_round,

@@ -158,7 +158,12 @@ class ProcessDefinition(Base):
 
 
 class ProcessInstance(Base):
+    """A running or finished process. A call activity's called process runs as a child instance:
+    `parent_id`/`parent_task_id` name the caller and its waiting task, `root_id` the round (None for
+    a root), `process_key` the called process within the root's definition version."""
+
     __tablename__ = "process_instance"
+    __table_args__ = (UniqueConstraint("parent_id", "parent_task_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     business_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -172,6 +177,13 @@ class ProcessInstance(Base):
     created_by: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    parent_task_id: Mapped[str | None] = mapped_column(String(36))
+    call_element: Mapped[str | None] = mapped_column(String(200))
+    process_key: Mapped[str | None] = mapped_column(String(100))
+    outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a finished child's, until the parent takes them
+    returned_at: Mapped[datetime | None]
     definition: Mapped[ProcessDefinition] = relationship()
 
 

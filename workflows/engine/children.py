@@ -1,0 +1,213 @@
+"""Child instances: a call activity's called process runs as a process instance of its own.
+
+A round then is not one big state rewritten on every step: each Gemeinde's Abfrage and each
+Stellenbesetzung has its own row (state, version, task index, timers, audit entries), linked to
+its caller by `parent_id` and `parent_task_id`, and to the round by `root_id`.
+
+Everything happens inside the step that causes it, in the same transaction:
+- after a step is saved, `after_save` compares the instance's waiting call tasks with its
+  children: a new call gets a child (started with the called process's declared inputs), a child
+  whose call no longer waits (the parent was cancelled, a boundary event interrupted the call
+  activity) is cancelled, with its own children;
+- when a child ends, its declared outputs (or the error it threw) are stored on its row and handed
+  back: the parent's waiting task gets them and the parent runs on. A multi-instance call activity
+  takes the outputs of all its children when the last one ends, so the other children's steps
+  never read or write the parent's state and never collide with each other. The parent's row is
+  locked (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serializes writers) before the siblings are
+  counted, so two children ending at the same moment cannot both think the other is still running.
+
+The engine's step functions (load, run, save) are passed in as `Steps`, so this module needs no
+import of `runtime` (which calls it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows import audit
+from workflows.engine import scripting, spiff_children
+from workflows.errors import ProcessStepFailed
+from workflows.storage.models import ProcessInstance, utcnow
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The engine's own step functions (from `runtime`)."""
+
+    load: Callable[[ProcessInstance], BpmnWorkflow]
+    new: Callable[[ProcessInstance], BpmnWorkflow]
+    run: Callable[[Session, ProcessInstance, str | None, BpmnWorkflow, Callable[[BpmnWorkflow], None],
+                   datetime | None], None]
+    save: Callable[[Session, ProcessInstance, BpmnWorkflow, str | None, bool], Any]
+
+
+_moment: ContextVar[datetime | None] = ContextVar("grantflow_step_moment", default=None)
+_deferred: ContextVar[list[int] | None] = ContextVar("grantflow_deferred_handbacks", default=None)
+
+
+@contextmanager
+def at_moment(now: datetime | None) -> Iterator[None]:
+    """The clock of a timer step, for the parents and children that step moves on as well."""
+    token = _moment.set(now)
+    try:
+        yield
+    finally:
+        _moment.reset(token)
+
+
+def round_id(instance: ProcessInstance) -> int:
+    return instance.root_id or instance.id
+
+
+def family_ids(instance_id: int) -> Any:
+    """SQL: the ids of an instance and every instance below it in its round (for a root: the round)."""
+    return select(ProcessInstance.id).where(
+        (ProcessInstance.id == instance_id) | (ProcessInstance.root_id == instance_id))
+
+
+def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
+               thrown: list[BpmnEvent], steps: Steps) -> None:
+    """Bring the instance's children in line with its waiting calls; hand a finished child back."""
+    calls = {c.task_id: c for c in spiff_children.pending_calls(workflow)}
+    children = session.execute(select(ProcessInstance.id, ProcessInstance.parent_task_id, ProcessInstance.status)
+                               .where(ProcessInstance.parent_id == instance.id)).all()
+    for child_id, task_id, status in children:
+        if status == "running" and task_id not in calls:
+            _cancel(session, child_id, actor, steps)
+    known = {task_id for _, task_id, _ in children}
+    started: list[int] = []
+    token = _deferred.set(started)
+    try:
+        for call in calls.values():
+            if call.task_id not in known:
+                _start(session, instance, workflow, call, actor, steps)
+    finally:
+        _deferred.reset(token)
+    for child_id in started:
+        hand_back(session, child_id, actor, steps)
+    if instance.parent_id is not None and instance.status == "completed" and instance.outputs is None:
+        _finish(session, instance, workflow, thrown)
+        waiting = _deferred.get()
+        if waiting is not None:
+            waiting.append(instance.id)  # the parent is still creating its children; it hands back after
+        else:
+            hand_back(session, instance.id, actor, steps)
+
+
+def _title(workflow: BpmnWorkflow, call: spiff_children.Call, inputs: dict[str, Any]) -> str:
+    """The child's label: the call activity's `childTitle` expression over the inputs, or its name."""
+    expression = spiff_children.call_properties(workflow, call.task_id).get("childTitle")
+    if expression:
+        try:
+            return str(scripting.evaluate(expression, inputs))
+        except Exception:  # a title is a label; the call still runs without it
+            pass
+    return call.element_name if call.index is None else f"{call.element_name} {call.index + 1}"
+
+
+def _start(session: Session, parent: ProcessInstance, workflow: BpmnWorkflow, call: spiff_children.Call,
+           actor: str | None, steps: Steps) -> None:
+    try:
+        inputs = spiff_children.call_inputs(workflow, call.task_id)
+    except SpiffWorkflowException as exc:
+        raise ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen (Schritt '{call.element_name}'): "
+                                f"{str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
+    business_key = f"{parent.business_key} – {_title(workflow, call, inputs)}"[:200]
+    child = ProcessInstance(
+        definition_id=parent.definition_id, definition=parent.definition, business_key=business_key, state="",
+        created_by=actor, updated_by=actor, parent_id=parent.id, root_id=round_id(parent),
+        parent_task_id=call.task_id, call_element=call.element_id, process_key=call.process,
+    )
+    session.add(child)
+    session.flush()
+    audit.record(session, "instance_started", actor, child.id,
+                 {"process": call.process, "version": parent.definition.version, "business_key": business_key,
+                  "parent": parent.id, "call": call.element_id, "data": inputs})
+    child_workflow = steps.new(child)
+    steps.run(session, child, actor, child_workflow, lambda wf: spiff_children.seed_inputs(wf, inputs),
+              _moment.get())
+    steps.save(session, child, child_workflow, actor, True)
+
+
+def _cancel(session: Session, child_id: int, actor: str | None, steps: Steps) -> None:
+    """Cancel a child whose call no longer waits (and, through its own save, its children)."""
+    child = session.get(ProcessInstance, child_id)
+    if child is None or child.status != "running":
+        return
+    workflow = steps.load(child)
+    workflow.cancel()
+    child.status = "cancelled"
+    audit.record(session, "instance_cancelled", actor, child.id,
+                 {"reason": "Der aufrufende Vorgang wartet nicht mehr auf diesen Teilvorgang."})
+    steps.save(session, child, workflow, actor, False)
+
+
+def _finish(session: Session, child: ProcessInstance, workflow: BpmnWorkflow, thrown: list[BpmnEvent]) -> None:
+    """Store what a finished child gives back: its declared outputs, or the error it ended with."""
+    error = spiff_children.error_of(thrown)
+    if error is not None:
+        child.outputs = {"error": error}
+    else:
+        try:
+            child.outputs = {"data": spiff_children.outputs_of(workflow)}
+        except SpiffWorkflowException as exc:
+            raise ProcessStepFailed(f"Der Teilvorgang '{child.business_key}' hat nicht alle erklärten Ausgaben "
+                                    f"geliefert: {str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
+    session.flush()
+
+
+def _lock(session: Session, instance_id: int) -> ProcessInstance:
+    query = select(ProcessInstance).where(ProcessInstance.id == instance_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).one()
+
+
+def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps) -> None:
+    """Give a finished child's outputs (or error) to its parent, or wait for its running siblings."""
+    child = session.get(ProcessInstance, child_id)
+    if child is None or child.parent_id is None or child.outputs is None or child.returned_at is not None:
+        return
+    parent = _lock(session, child.parent_id)
+    siblings = (ProcessInstance.parent_id == parent.id) & (ProcessInstance.call_element == child.call_element)
+    if parent.status != "running":
+        child.returned_at = utcnow()
+        return
+    if "error" in child.outputs:
+        targets = [child]
+    else:
+        running = session.scalar(select(func.count()).select_from(ProcessInstance)
+                                 .where(siblings, ProcessInstance.status == "running")) or 0
+        if running:
+            return  # the last sibling to end hands back for all of them
+        targets = list(session.scalars(select(ProcessInstance).where(
+            siblings, ProcessInstance.status == "completed", ProcessInstance.returned_at.is_(None),
+            ProcessInstance.outputs.is_not(None)).order_by(ProcessInstance.id)))
+    workflow = steps.load(parent)
+
+    def give(wf: BpmnWorkflow) -> None:
+        for target in targets:
+            assert target.outputs is not None and target.parent_task_id is not None
+            if "error" in target.outputs:
+                spiff_children.throw_error(wf, target.parent_task_id, target.outputs["error"])
+            else:
+                spiff_children.return_outputs(wf, target.parent_task_id, target.outputs["data"])
+
+    steps.run(session, parent, actor, workflow, give, _moment.get())
+    now = utcnow()
+    for target in targets:
+        target.returned_at = now
+        audit.record(session, "child_returned", actor, parent.id,
+                     {"child": target.id, "business_key": target.business_key, "call": target.call_element,
+                      "error": (target.outputs or {}).get("error")})
+    steps.save(session, parent, workflow, actor, False)

@@ -168,3 +168,38 @@ def test_the_cli_dry_run_and_apply(mini_db: Database, monkeypatch: pytest.Monkey
     applied = runner.invoke(main, ["instances", "migrate", "mini_round", "--to", "2", "--user", "admin"])
     assert applied.exit_code == 0 and "verschoben" in applied.output
     assert _version(db, instance_id) == 2
+
+
+def test_a_round_moves_together_with_its_child_instances(db: Database) -> None:
+    from tests.conftest import deploy_dir
+    from tests.engine.test_children import answer, children_of, rows_of, start
+
+    deploy_dir(db, FIXTURES / "children")
+    round_id = start(db)
+    first, *others = children_of(db, round_id)
+    answer(db, first)  # one Gemeinde answered on version 1; two are still asked
+    source = (FIXTURES / "children" / "bpmn" / "kind.bpmn").read_text()
+    renamed = source.replace('"antworten"', '"rueckmelden"').replace(">antworten<", ">rueckmelden<")
+    bundle = definitions.Bundle.from_directory(FIXTURES / "children").with_file("bpmn/kind.bpmn", renamed.encode())
+    with db.write() as session:
+        definitions.deploy(session, bundle, "admin")
+    (refused,) = migration.plan_migration(db, "eltern_runde", 2, "admin").rounds
+    assert not refused.movable and len(refused.reasons) == 2
+    assert all(r.startswith("Teilvorgang „Runde – Abfrage") and "(antworten)" in r for r in refused.reasons)
+
+    mapping = {"antworten": "rueckmelden"}
+    (moved,) = migration.migrate_instances(db, "eltern_runde", 2, "admin", mapping).rounds
+    assert moved.moved and _version(db, round_id) == 2
+    assert {_version(db, kid.id) for kid in others} == {2}
+    assert [rows_of(db, kid.id)[0].element_id for kid in others] == ["rueckmelden", "rueckmelden"]
+    migration.migrate_back(db, round_id, "admin")
+    assert {_version(db, i) for i in (round_id, *(k.id for k in others))} == {1}
+    assert [rows_of(db, kid.id)[0].element_id for kid in others] == ["antworten", "antworten"]
+
+    migration.migrate_instances(db, "eltern_runde", 2, "admin", mapping)
+    for kid in others:
+        answer(db, kid)
+    (closing,) = rows_of(db, round_id)
+    assert closing.element_id == "abschluss"  # the children handed back on the new version
+    with pytest.raises(Conflict):
+        migration.migrate_back(db, round_id, "admin")

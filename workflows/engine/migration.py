@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
@@ -89,36 +90,57 @@ def _open_tasks(workflow: BpmnWorkflow) -> list[Any]:
             if getattr(t.task_spec, "bpmn_id", None)]
 
 
+def _mapped_name(name: str, mapping: Mapping[str, str]) -> str | None:
+    """The new spec name for an old one under the mapping; SpiffWorkflow's helper specs of an element
+    (`antworten.BoundaryEventParent`) follow their element."""
+    if name in mapping:
+        return mapping[name]
+    element, dot, helper = name.partition(".")
+    return f"{mapping[element]}.{helper}" if dot and element in mapping else None
+
+
 def _align(check: RoundCheck, workflow: Any, new_spec: Any, mapping: Mapping[str, str], to_version: int,
            registry: Any) -> WorkflowDiff:
-    """Align the (sub)workflow's tasks with the new spec; refuse guesses, removals and bad mappings."""
+    """Align every task of the (sub)workflow with the new spec; refuse guesses, removals and bad mappings.
+
+    Every task needs a spec in the new version, done ones too: the state names each task's spec, and
+    a state naming a spec the version lacks could not be loaded again.
+    """
     spec_diff = SpecDiff(registry, workflow.spec, new_spec)
     diff = WorkflowDiff(workflow, spec_diff)
+    open_tasks = set(_open_tasks(workflow))
+    refused_elements = {t.task_spec.name for t in open_tasks if diff.alignment.get(t) is None
+                        or diff.alignment[t].name != t.task_spec.name} - set(mapping)
     for task in workflow.get_tasks(skip_subprocesses=True):
         old = task.task_spec
-        if old.name in mapping:
-            mapped = new_spec.task_specs.get(mapping[old.name])
+        target_name = _mapped_name(old.name, mapping)
+        if target_name is not None:
+            mapped = new_spec.task_specs.get(target_name)
             if mapped is None:
-                check.reasons.append(f"Die Zuordnung {old.name} → {mapping[old.name]} nennt ein Element, das es "
+                check.reasons.append(f"Die Zuordnung {old.name} → {target_name} nennt ein Element, das es "
                                      f"in Version {to_version} nicht gibt.")
                 continue
             diff.alignment[task] = mapped
-            if task in _open_tasks(workflow):
+            if task in open_tasks and old.name in mapping:
                 check.changes.append(f"Die offene Aufgabe {_name(old)} wird zu {_name(mapped)}.")
             continue
         aligned = diff.alignment.get(task)
-        if task.state not in (TaskState.READY, TaskState.WAITING) or not getattr(old, "bpmn_id", None):
+        if task in open_tasks:
             if aligned is None:
-                diff.alignment.pop(task, None)
-            continue
-        if aligned is None:
-            check.reasons.append(f"Die offene Aufgabe {_name(old)} gibt es in Version {to_version} nicht mehr.")
-        elif aligned.name != old.name:
-            check.reasons.append(f"Die offene Aufgabe {_name(old)} heißt in Version {to_version} vermutlich "
-                                 f"{_name(aligned)}: bitte die Zuordnung {old.name}={aligned.name} angeben.")
-        elif old in spec_diff.changed:
-            what = sorted({ATTRIBUTE_NAMES.get(a, a) for a in spec_diff.changed[old]})
-            check.changes.append(f"Die offene Aufgabe {_name(old)} ist geändert ({', '.join(what)}).")
+                check.reasons.append(f"Die offene Aufgabe {_name(old)} gibt es in Version {to_version} nicht mehr.")
+            elif aligned.name != old.name:
+                check.reasons.append(f"Die offene Aufgabe {_name(old)} heißt in Version {to_version} vermutlich "
+                                     f"{_name(aligned)}: bitte die Zuordnung {old.name}={aligned.name} angeben.")
+            elif old in spec_diff.changed:
+                what = sorted({ATTRIBUTE_NAMES.get(a, a) for a in spec_diff.changed[old]})
+                check.changes.append(f"Die offene Aufgabe {_name(old)} ist geändert ({', '.join(what)}).")
+        elif (aligned is None or aligned.name != old.name) and old.name.partition(".")[0] not in refused_elements:
+            element = old.name.partition(".")[0]
+            shown = _name(old) if getattr(old, "bpmn_id", None) else f"'{element}'"
+            reason = (f"Der Schritt {shown} dieses Vorgangs fehlt in Version {to_version}"
+                      + (f" (vermutlich umbenannt: Zuordnung {element}=... angeben)." if aligned is not None else "."))
+            if reason not in check.reasons:
+                check.reasons.append(reason)
     added = [s for s in spec_diff.added if getattr(s, "bpmn_id", None) and s.name not in mapping.values()]
     if added:
         check.changes.append(f"Neu in Version {to_version}: " + ", ".join(_name(s) for s in added) + ".")
@@ -157,7 +179,7 @@ def _prepare(session: Session, instance: ProcessInstance, target: ProcessDefinit
              defaults: Defaults) -> tuple[_Prepared, dict[str, Any]]:
     check = RoundCheck(instance.id, instance.business_key, instance.definition.version)
     workflow = _load_workflow(instance)
-    new_spec, new_subprocess_specs = spiff.specs_from_json(target.spec_json)
+    new_spec, new_subprocess_specs = spiff.process_specs(target.spec_json, instance.process_key)
     registry = spiff.SERIALIZER.registry
     diffs = [(_align(check, workflow, new_spec, mapping, target.version, registry), workflow, new_spec)]
     for sub in workflow.subprocesses.values():
@@ -172,11 +194,32 @@ def _prepare(session: Session, instance: ProcessInstance, target: ProcessDefinit
     return _Prepared(check, workflow, diffs), to_set
 
 
+def _parts(session: Session, instance: ProcessInstance) -> list[ProcessInstance]:
+    """The running child instances of a round (each Gemeinde's Abfrage, each posting): they move with it."""
+    return list(session.scalars(select(ProcessInstance).where(
+        ProcessInstance.root_id == instance.id, ProcessInstance.status == "running").order_by(ProcessInstance.id)))
+
+
+def _prepare_round(session: Session, instance: ProcessInstance, target: ProcessDefinition,
+                   mapping: Mapping[str, str], defaults: Defaults) -> list[tuple[ProcessInstance, _Prepared,
+                                                                                     dict[str, Any]]]:
+    """The round and its running parts, each prepared; the parts' reasons and changes go to the round's check."""
+    prepared = [(instance, *_prepare(session, instance, target, mapping, defaults))]
+    check = prepared[0][1].check
+    for part in _parts(session, instance):
+        part_prepared, to_set = _prepare(session, part, target, mapping, defaults)
+        check.reasons += [f"Teilvorgang „{part.business_key}“: {r}" for r in part_prepared.check.reasons]
+        check.changes += [c for c in part_prepared.check.changes if c not in check.changes]
+        prepared.append((part, part_prepared, to_set))
+    return prepared
+
+
 def _running(session: Session, key: str, target: ProcessDefinition,
              instance_ids: list[int] | None) -> list[ProcessInstance]:
     query = (select(ProcessInstance).join(ProcessDefinition)
              .where(ProcessDefinition.key == key, ProcessInstance.status == "running",
-                    ProcessInstance.definition_id != target.id).order_by(ProcessInstance.id))
+                    ProcessInstance.parent_id.is_(None), ProcessInstance.definition_id != target.id)
+             .order_by(ProcessInstance.id))
     if instance_ids is not None:
         query = query.where(ProcessInstance.id.in_(instance_ids))
     return list(session.scalars(query))
@@ -189,7 +232,7 @@ def plan_migration(db: Database, key: str, to_version: int, actor_name: str,
         actor = access.policy().load_actor(session, actor_name)
         access.policy().check_may_administer(actor, "Das Verschieben von Vorgängen")
         target = _target(session, key, to_version)
-        rounds = [_prepare(session, i, target, mapping or {}, defaults or {})[0].check
+        rounds = [_prepare_round(session, i, target, mapping or {}, defaults or {})[0][1].check
                   for i in _running(session, key, target, None)]
         return MigrationPlan(key, to_version, rounds)
 
@@ -219,23 +262,25 @@ def _move(db: Database, check: RoundCheck, key: str, to_version: int, actor_name
             raise Conflict(f"Vorgang {check.instance_id} läuft nicht mehr auf einer anderen Version.")
         instance = found[0]
         before = instance.definition
-        state_before = instance.state
-        prepared, to_set = _prepare(session, instance, target, mapping, defaults)
-        if not prepared.check.movable:
-            raise Conflict(" ".join(prepared.check.reasons))
-        for diff, workflow, new_spec in prepared.diffs:
-            migrate_workflow(diff, workflow, new_spec, reset_mask=TaskState.READY)
-        prepared.workflow.subprocess_specs = spiff.specs_from_json(target.spec_json)[1]
-        for task in _open_tasks(prepared.workflow):
-            for name, value in to_set.items():
-                task.data.setdefault(name, value)
-        instance.definition_id, instance.definition = target.id, target
-        session.flush()
-        _save(session, instance, prepared.workflow, actor.username)
-        taskindex.refresh(session, instance.id, prepared.workflow)
-        session.add(InstanceMigration(instance_id=instance.id, definition_before=before.id,
-                                      definition_after=target.id, state_before=state_before,
-                                      version_after=instance.version, created_by=actor.username))
+        family = _prepare_round(session, instance, target, mapping, defaults)
+        if not family[0][1].check.movable:
+            raise Conflict(" ".join(family[0][1].check.reasons))
+        batch = str(uuid4())
+        for member, prepared, to_set in reversed(family):  # the parts first: the round's save sees them moved
+            state_before = member.state
+            for diff, workflow, new_spec in prepared.diffs:
+                migrate_workflow(diff, workflow, new_spec, reset_mask=TaskState.READY)
+            prepared.workflow.subprocess_specs = spiff.process_specs(target.spec_json, member.process_key)[1]
+            for task in _open_tasks(prepared.workflow):
+                for name, value in to_set.items():
+                    task.data.setdefault(name, value)
+            member.definition_id, member.definition = target.id, target
+            session.flush()
+            _save(session, member, prepared.workflow, actor.username)
+            taskindex.refresh(session, member.id, prepared.workflow)
+            session.add(InstanceMigration(instance_id=member.id, batch=batch, definition_before=before.id,
+                                          definition_after=target.id, state_before=state_before,
+                                          version_after=member.version, created_by=actor.username))
         audit.record(session, "instance_migrated", actor.username, instance.id,
                      {"from_version": before.version, "to_version": target.version, "mapping": dict(mapping),
                       "defaults": {f"{f}.{n}": v for (f, n), v in defaults.items()}})
@@ -245,13 +290,22 @@ def _move(db: Database, check: RoundCheck, key: str, to_version: int, actor_name
     check.moved = True
 
 
-def can_move_back(session: Session, instance: ProcessInstance) -> InstanceMigration | None:
-    """The last move of a round, if nothing has happened in the round since."""
+def _last_batch(session: Session, instance: ProcessInstance) -> list[InstanceMigration]:
+    """The rows of the round's last move (the round's own and its parts'), if it was not moved back."""
     last = session.scalars(select(InstanceMigration).where(InstanceMigration.instance_id == instance.id)
                            .order_by(InstanceMigration.id.desc()).limit(1)).first()
-    if last is None or last.moved_back or last.version_after != instance.version:
-        return None
-    return last
+    if last is None or last.moved_back:
+        return []
+    return list(session.scalars(select(InstanceMigration).where(InstanceMigration.batch == last.batch)
+                                .order_by(InstanceMigration.id)))
+
+
+def can_move_back(session: Session, instance: ProcessInstance) -> bool:
+    """Whether the round's last move can be undone: nothing has happened in the round or its parts since."""
+    batch = _last_batch(session, instance)
+    return bool(batch) and all(
+        session.get(ProcessInstance, row.instance_id).version == row.version_after  # type: ignore[union-attr]
+        for row in batch)
 
 
 @dataclass
@@ -278,37 +332,39 @@ def recent_moves(db: Database, key: str, actor_name: str, limit: int = 50) -> li
             .join(ProcessInstance, ProcessInstance.id == InstanceMigration.instance_id)
             .join(before, before.id == InstanceMigration.definition_before)
             .join(after, after.id == InstanceMigration.definition_after)
-            .where(after.key == key, InstanceMigration.moved_back.is_(False))
+            .where(after.key == key, InstanceMigration.moved_back.is_(False), ProcessInstance.parent_id.is_(None))
             .order_by(InstanceMigration.id.desc()).limit(limit)).all()
         return [Move(m.instance_id, i.business_key, v_before, v_after, m.created_at, m.created_by,
-                     can_move_back(session, i) is m)
+                     _last_batch(session, i)[:1] == [m] and can_move_back(session, i))
                 for m, i, v_before, v_after in rows]
 
 
 def migrate_back(db: Database, instance_id: int, actor_name: str) -> StepResult:
-    """Restore a moved round to its previous version, while nothing has happened in it since the move."""
+    """Restore a moved round (and its parts) to the previous version, while nothing has happened since."""
 
     def work(session: Session) -> StepResult:
         actor = access.policy().load_actor(session, actor_name)
         access.policy().check_may_administer(actor, "Das Verschieben von Vorgängen")
         instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
+        if instance is None or instance.parent_id is not None:
             raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
-        last = can_move_back(session, instance)
-        if last is None:
+        if not can_move_back(session, instance):
             raise Conflict("Der Vorgang kann nicht zurückverschoben werden: er wurde nicht verschoben, oder seit dem "
                            "Verschieben ist in ihm etwas geschehen.")
-        before = session.get(ProcessDefinition, last.definition_before)
-        assert before is not None
         after_version = instance.definition.version
-        workflow = spiff.load_state(last.state_before, spiff.specs_from_json(before.spec_json))
-        instance.definition_id, instance.definition = before.id, before
-        session.flush()
-        _save(session, instance, workflow, actor.username)
-        taskindex.refresh(session, instance.id, workflow)
-        last.moved_back = True
+        before_version = 0
+        for row in reversed(_last_batch(session, instance)):  # the parts first, the round last
+            member = session.get(ProcessInstance, row.instance_id)
+            before = session.get(ProcessDefinition, row.definition_before)
+            assert member is not None and before is not None
+            workflow = spiff.load_state(row.state_before, spiff.process_specs(before.spec_json, member.process_key))
+            member.definition_id, member.definition = before.id, before
+            session.flush()
+            _save(session, member, workflow, actor.username)
+            taskindex.refresh(session, member.id, workflow)
+            row.moved_back, before_version = True, before.version
         audit.record(session, "instance_migrated_back", actor.username, instance.id,
-                     {"from_version": after_version, "to_version": before.version})
+                     {"from_version": after_version, "to_version": before_version})
         return StepResult(instance.id, instance.status, [])
 
     return _write(db, work)

@@ -188,7 +188,7 @@ class ProcessInstance(Base):
 
 
 class InstanceMigration(Base):
-    """A round moved to another definition version, with what it takes to move it back.
+    """A round (or one of its parts) moved to another definition version, with what it takes to move it back.
 
     `state_before` and `definition_before` restore the round as it was; that is allowed only while
     the round's `version` is still `version_after` (nothing happened in it since the move).
@@ -197,6 +197,7 @@ class InstanceMigration(Base):
     __tablename__ = "instance_migration"
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    batch: Mapped[str] = mapped_column(String(36), index=True)  # one move: a round and its parts together
     definition_before: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     definition_after: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     state_before: Mapped[str] = mapped_column(Text)

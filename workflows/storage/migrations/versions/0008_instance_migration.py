@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("instance_id", sa.Integer(), sa.ForeignKey("process_instance.id", ondelete="CASCADE"),
                   nullable=False),
+        sa.Column("batch", sa.String(length=36), nullable=False),
         sa.Column("definition_before", sa.Integer(), sa.ForeignKey("process_definition.id"), nullable=False),
         sa.Column("definition_after", sa.Integer(), sa.ForeignKey("process_definition.id"), nullable=False),
         sa.Column("state_before", sa.Text(), nullable=False),
@@ -30,8 +31,10 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=100), nullable=True),
     )
     op.create_index("ix_instance_migration_instance_id", "instance_migration", ["instance_id"])
+    op.create_index("ix_instance_migration_batch", "instance_migration", ["batch"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_instance_migration_batch", table_name="instance_migration")
     op.drop_index("ix_instance_migration_instance_id", table_name="instance_migration")
     op.drop_table("instance_migration")

@@ -21,7 +21,7 @@ def upload(client: object, name: str, content: bytes, kind: str = "form") -> obj
 
 def test_admin_pages_are_for_administration_only(login_as: LoginAs) -> None:
     for path in ("/admin/definitions", "/admin/definitions/mini_round", "/admin/users", "/admin/users/new",
-                 "/admin/users/lahr"):
+                 "/admin/users/lahr", "/admin/migrations/", "/admin/migrations/?key=mini_round&to=1"):
         assert login_as("sachbearbeitung").get(path).status_code == 403, path
         assert login_as("admin").get(path).status_code == 200, path
     assert login_as("sachbearbeitung").post("/admin/users/lahr/active", data={"active": "0"}).status_code == 403

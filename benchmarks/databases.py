@@ -43,8 +43,12 @@ def bench_database(kind: str, workdir: Path, name: str) -> Iterator[BenchDatabas
         path = workdir / f"{name}.db"
         path.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-        with _seeded(url) as db:
-            yield BenchDatabase(kind, url, db)
+        try:
+            with _seeded(url) as db:
+                yield BenchDatabase(kind, url, db)
+        finally:  # 10,000 real rounds take gigabytes
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
         return
     assert PG_URL, "GRANTFLOW_TEST_DATABASE_URL is not set"
     schema = f"gf_bench_{uuid.uuid4().hex[:10]}"

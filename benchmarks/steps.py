@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks import bare
-from benchmarks.round_driver import OnPhase, RoundDriver
+from benchmarks.round_driver import DEFAULT_ANSWER, OnPhase, RoundDriver, gemeinde_answer
 from benchmarks.services_tap import Replay, Tap
 from workflows import engine
 from workflows.storage.db import Database
@@ -68,18 +68,34 @@ class PairedSteps:
             floor * 1000 if floor is not None else None, int(size), {k: v * 1000 for k, v in pdf.items()}))
 
 
-def whole_round(db: Database, tap: Tap, business_key: str, on_phase: OnPhase | None = None) -> list[StepFigure]:
-    """Every user step of one whole round of the demo Landkreis, paired with the floor."""
+def whole_round(db: Database, tap: Tap, business_key: str, on_phase: OnPhase | None = None,
+                answers: int | None = None) -> list[StepFigure]:
+    """Every user step of one whole round of the demo Landkreis, paired with the floor.
+
+    With `answers`, only the opening and that many Gemeinde answers (the quick smoke run).
+    """
     paired = PairedSteps(db, tap)
-    RoundDriver(db, paired, business_key, on_phase=on_phase).play()
+    driver = RoundDriver(db, paired, business_key, on_phase=on_phase)
+    if answers is None:
+        driver.play()
+    else:
+        driver.open_round()
+        driver.answer(limit=answers)
     return paired.steps
 
 
-def gemeinde_answers(db: Database, tap: Tap, landkreis: str, answers: int) -> list[float]:
-    """complete_ms of the first `answers` Gemeinde answers of a new round of `landkreis`."""
-    paired = PairedSteps(db, tap, with_floor=False)
-    driver = RoundDriver(db, paired, f"Wachstum {landkreis}", landkreis=landkreis)
-    driver.open_round()
-    paired.steps.clear()
-    driver.answer(limit=answers)
-    return [s.complete_ms for s in paired.steps]
+def growth(db: Database, tap: Tap, landkreis: str, answers: int) -> tuple[list[float], list[float]]:
+    """complete_ms of the first Gemeinde answers of a round of `landkreis` and of the demo Landkreis, interleaved."""
+    big, small = PairedSteps(db, tap, with_floor=False), PairedSteps(db, tap, with_floor=False)
+    drivers = [RoundDriver(db, big, f"Wachstum {landkreis}", landkreis=landkreis),
+               RoundDriver(db, small, "Wachstum Vergleich")]
+    for driver in drivers:
+        driver.open_round()
+    big.steps.clear()
+    small.steps.clear()
+    queues = [driver.gemeinde_tasks()[:answers] for driver in drivers]
+    for pair in zip(*queues, strict=False):
+        for (task_id, ags, user), paired in zip(pair, (big, small), strict=True):
+            form = gemeinde_answer(ags) or dict(DEFAULT_ANSWER)
+            paired(task_id, form, user)
+    return [s.complete_ms for s in big.steps], [s.complete_ms for s in small.steps]

@@ -113,9 +113,15 @@ def event_clause(instance_id: int, actor: Actor) -> list[Any]:
 
 
 def visible_instances_clause(actor: Actor) -> Any:
+    """Staff see every round; a Gemeinde the rounds that ever gave it a task.
+
+    Written as a correlated EXISTS (answered from ix_task_gemeinde_instance) so that the round
+    list can walk its sort index and stop after one page instead of sorting every visible round.
+    """
     if not is_gemeinde_only(actor):
         return True
-    return ProcessInstance.id.in_(select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags))
+    return select(TaskRow.id).where(TaskRow.instance_id == ProcessInstance.id,
+                                    TaskRow.assignee_gemeinde == actor.gemeinde_ags).exists()
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 
-.PHONY: run test setup lint benchmark clean system-run system-test
+.PHONY: run test setup lint bench clean system-run system-test
 
 run: system-run $(STAMP)
 	$(BIN)/grantflow db upgrade
@@ -29,8 +29,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-benchmark: system-run $(STAMP)
-	$(BIN)/python benchmarks/engine_steps.py
+# what a step of the real round costs against bare SpiffWorkflow, the inbox at 10,000 rounds, the API under
+# load (README "Benchmark"); PostgreSQL too when GRANTFLOW_TEST_DATABASE_URL is set. `--quick`: a smoke run.
+bench: system-run $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

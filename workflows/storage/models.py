@@ -163,7 +163,10 @@ class ProcessInstance(Base):
     a root), `process_key` the called process within the root's definition version."""
 
     __tablename__ = "process_instance"
-    __table_args__ = (UniqueConstraint("parent_id", "parent_task_id"),)
+    __table_args__ = (
+        UniqueConstraint("parent_id", "parent_task_id"),
+        Index("ix_process_instance_created", "created_at", "id"),  # the round list's sort
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     business_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -212,9 +215,10 @@ class TaskRow(Base):
 
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_status_lane", "status", "lane"),
+        Index("ix_task_status_lane_gemeinde", "status", "lane", "assignee_gemeinde"),  # a Gemeinde's inbox
         Index("ix_task_instance_status", "instance_id", "status"),
         Index("ix_task_status_gemeinde", "status", "assignee_gemeinde"),
+        Index("ix_task_gemeinde_instance", "assignee_gemeinde", "instance_id"),  # the rounds a Gemeinde sees
         Index("ix_task_status_due", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,75 @@
+"""The benchmark's output: tables for people, one summary line for the record, raw figures as JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+SUMMARY_KEYS = ("inbox_p50_ms", "complete_overhead", "complete_growth", "http_overhead", "throughput_per_s",
+                "same_round_refused", "step_max_ms", "state_kb")
+TARGETS = {"inbox_p50_ms": "< 50", "complete_overhead": "<= 0.5", "complete_growth": "<= 1.3",
+           "http_overhead": "<= 1.3", "throughput_per_s": ">= 50", "same_round_refused": "= 0",
+           "step_max_ms": "<= 1000", "state_kb": "<= 100"}
+_FORMATS = {"inbox_p50_ms": "{:.1f}", "complete_overhead": "{:.2f}", "complete_growth": "{:.2f}",
+            "http_overhead": "{:.2f}", "throughput_per_s": "{:.1f}", "same_round_refused": "{:d}",
+            "step_max_ms": "{:.0f}", "state_kb": "{:.0f}"}
+
+
+def fmt(key: str, value: Any) -> str:
+    return "n/a" if value is None else _FORMATS[key].format(value)
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    return "bench: " + " ".join(f"{k}={fmt(k, summary.get(k))}" for k in SUMMARY_KEYS)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    return "\n".join([line, rule, *body])
+
+
+def steps_table(steps: list[dict[str, Any]]) -> str:
+    """Per BPMN step: how often, median complete_ms, bare_ms, their ratio, the largest state written."""
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in steps:
+        by[s["element_id"]].append(s)
+    rows = []
+    for element, group in by.items():
+        ratios = [s["complete_ms"] / s["bare_ms"] for s in group if s["bare_ms"]]
+        rows.append([element, str(len(group)), f"{statistics.median(s['complete_ms'] for s in group):.0f}",
+                     f"{statistics.median(s['bare_ms'] for s in group):.0f}",
+                     f"{statistics.median(ratios):.2f}", f"{max(s['step_ms'] for s in group):.0f}",
+                     f"{max(s['state_bytes'] for s in group) / 1024:.0f}"])
+    return _table(["step", "n", "complete_ms p50", "bare_ms p50", "ratio p50", "step_ms max", "state KiB max"], rows)
+
+
+def summary_table(per_db: dict[str, dict[str, Any]], summary: dict[str, Any]) -> str:
+    kinds = list(per_db)
+    rows = [[key, *[fmt(key, per_db[k].get(key)) for k in kinds], fmt(key, summary.get(key)), TARGETS[key]]
+            for key in SUMMARY_KEYS]
+    return _table(["figure", *kinds, "summary (worst)", "target"], rows)
+
+
+def queries_table(per_db: dict[str, dict[str, dict[str, float]]]) -> str:
+    rows = [[name, kind, f"{t['min']:.1f}", f"{t['p50']:.1f}", f"{t['p95']:.1f}"]
+            for kind, timings in per_db.items() for name, t in timings.items()]
+    return _table(["query (ms)", "database", "min", "p50", "p95"], rows)
+
+
+def pdf_table(per_db: dict[str, dict[str, list[float]]]) -> str:
+    rows = [[kind_, db, str(len(ms)), f"{statistics.median(ms):.0f}", f"{sum(ms):.0f}"]
+            for db, kinds in per_db.items() for kind_, ms in sorted(kinds.items())]
+    return _table(["pdf_ms per step", "database", "steps", "p50", "total"], rows)
+
+
+def write_json(out_dir: Path, figures: dict[str, Any]) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "bench.json"
+    path.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+    return path

@@ -1,0 +1,198 @@
+"""Plays one real grant round (bpmn/, forms/, a Landkreis) through the engine, step by step.
+
+Every user step goes through a `Complete` callable, so the caller decides how a step is done
+and measured (engine, HTTP, paired with the bare floor). Timers and the Bewilligungsbescheid go
+straight to the engine. `on_phase` is called at the points where a round waits for people, so
+the inbox generator can copy real states of every phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from workflows import engine, inbox
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.foerderung.rules.funding import foerdersumme
+from workflows.storage.db import Database
+from workflows.storage.models import Event, Gemeinde, TaskRow, User
+
+SB, DZ, PA, PR = "sachbearbeitung", "dezernat", "personalamt", "personalrat"
+ANSWER = "rueckmeldung_abgeben"
+DEFAULT_ANSWER: dict[str, Any] = {"entscheidung": "uebertragung", "anzahl_gefluechtete": 80,
+                                  "ansprechperson": "Bürgermeisteramt"}
+
+Complete = Callable[[int, dict[str, Any], str], None]  # task id, form data, username
+OnPhase = Callable[[str, int], None]  # phase name, instance id
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def gemeinde_answer(ags: str) -> dict[str, Any] | None:
+    """The demo answer of a Gemeinde of the Ortenaukreis (None: it stays silent), else a transfer."""
+    demo = demo_rueckmeldungen("ortenaukreis").get(ags)
+    if demo is None:
+        return dict(DEFAULT_ANSWER)
+    if demo["entscheidung"] == "keine_rueckmeldung":
+        return None
+    form = {"entscheidung": demo["entscheidung"], "ansprechperson": "Bürgermeisteramt"}
+    if demo["entscheidung"] != "pruefung":
+        form["anzahl_gefluechtete"] = demo["anzahl_gefluechtete"]
+    if "traeger" in demo:
+        form["traeger"] = demo["traeger"]
+    return form
+
+
+class RoundDriver:
+    """One round of `landkreis`, played by the demo users of each lane."""
+
+    def __init__(self, db: Database, complete: Complete, business_key: str, landkreis: str = "ortenaukreis",
+                 on_phase: OnPhase | None = None) -> None:
+        self.db, self.complete, self.landkreis = db, complete, landkreis
+        self.on_phase = on_phase or (lambda _phase, _iid: None)
+        self.iid = engine.start_instance(db, "grant_round", business_key, SB).instance_id
+        self.deadline = date.today()
+
+    # ------------------------------------------------------------------ reading
+    def ready(self, user: str, element: str) -> list[inbox.TaskSummary]:
+        return inbox.list_tasks(self.db, user, instance_id=self.iid, element_id=element, per_page=200).items
+
+    def prefill(self, task_id: int, user: str) -> dict[str, Any]:
+        return dict(inbox.get_task(self.db, task_id, user).initial)
+
+    def context(self, task_id: int, user: str) -> dict[str, Any]:
+        return dict(inbox.get_task(self.db, task_id, user).context)
+
+    def gemeinde_tasks(self) -> list[tuple[int, str, str]]:
+        """(task id, AGS, username) of the open Gemeinde answers, by task id."""
+        with self.db.read() as session:
+            return [(tid, ags, user) for tid, ags, user in session.execute(
+                select(TaskRow.id, TaskRow.assignee_gemeinde, User.username)
+                .join(Gemeinde, Gemeinde.ags == TaskRow.assignee_gemeinde).join(User, User.gemeinde_id == Gemeinde.id)
+                .where(TaskRow.instance_id == self.iid, TaskRow.element_id == ANSWER, TaskRow.status == "ready")
+                .order_by(TaskRow.id)).all()]
+
+    def _do(self, user: str, element: str, data: Callable[[int], dict[str, Any]] | None = None) -> None:
+        for task in self.ready(user, element):
+            self.complete(task.id, data(task.id) if data else self.prefill(task.id, user), user)
+
+    # ------------------------------------------------------------------ the phases
+    def open_round(self) -> None:
+        self.on_phase("eroeffnung", self.iid)
+        (task,) = self.ready(SB, "runde_eroeffnen")
+        form = self.prefill(task.id, SB)
+        if self.landkreis != "ortenaukreis":
+            form.update(landkreis=self.landkreis, landkreis_name=f"Landkreis {self.landkreis}")
+        self.deadline = date.fromisoformat(form["rueckmeldefrist"])
+        self.complete(task.id, form, SB)
+        self.on_phase("abfrage", self.iid)
+
+    def answer(self, limit: int | None = None) -> None:
+        """The Gemeinden answer (the silent demo Gemeinde does not); at most `limit` of them."""
+        tasks = self.gemeinde_tasks()
+        for n, (task_id, ags, user) in enumerate(tasks[:limit]):
+            form = gemeinde_answer(ags)
+            if form is not None:
+                self.complete(task_id, form, user)
+            if n == len(tasks) // 2:
+                self.on_phase("abfrage_halb", self.iid)
+
+    def finish(self) -> None:
+        """Everything after the Abfrage, up to the letters to the Gemeinden."""
+        engine.fire_due_timers(self.db, now=_midnight(self.deadline - timedelta(days=7)) + timedelta(hours=8))
+        engine.fire_due_timers(self.db, now=_midnight(self.deadline + timedelta(days=1)))
+        self.on_phase("stellenbemessung", self.iid)
+        self._do(SB, "stellenbemessung_pruefen")
+        self._do(SB, "beschlussvorlage_entwerfen")
+        self.on_phase("freigabe", self.iid)
+        self._do(DZ, "beschlussvorlage_freigeben", lambda _: {"entscheidung": "zurueck", "kommentar": "Nr. fehlt"})
+
+        def second_draft(task_id: int) -> dict[str, Any]:
+            draft = self.prefill(task_id, SB)
+            draft.pop("kommentar_dezernat", None)
+            return dict(draft, vorlagen_nr="VA/12/2017")
+
+        self._do(SB, "beschlussvorlage_entwerfen", second_draft)
+        self._do(DZ, "beschlussvorlage_freigeben", lambda _: {"entscheidung": "freigeben"})
+        self.on_phase("abstimmung", self.iid)
+        sitzung = None
+        for user, stimme in {"ausschuss1": "ja", "ausschuss2": "ja", "ausschuss3": "nein",
+                             "ausschuss4": "enthaltung"}.items():
+            (task,) = self.ready(user, "stimme_abgeben")
+            sitzung = task.due_at
+            self.complete(task.id, {"stimme": stimme}, user)
+        assert sitzung is not None
+        engine.fire_due_timers(self.db, now=_midnight(sitzung.date() + timedelta(days=2)))
+        self.on_phase("antrag", self.iid)
+        self._do(SB, "antrag_vervollstaendigen", lambda t: dict(self.prefill(t, SB), ansprechperson="N. Kaiser",
+                                                                 iban="DE12345678901234567890"))
+        self._do(DZ, "antrag_zeichnen", lambda _: {"entscheidung": "freigeben"})
+        self.on_phase("stellenbesetzung", self.iid)
+        self.hire()
+        self.on_phase("bescheid", self.iid)
+        self.bescheid()
+        self.on_phase("abgeschlossen", self.iid)
+
+    def hire(self) -> None:
+        frist = None
+        for task in self.ready(PA, "ausschreibung_entwerfen"):
+            posting = self.prefill(task.id, PA)
+            frist = posting["bewerbungsfrist"]
+            self.complete(task.id, posting, PA)
+        self._do(PA, "ausschreibung_veroeffentlichen",
+                 lambda _: {"veroeffentlicht_am": "2018-01-02", "kanaele": ["internet", "agentur_fuer_arbeit"]})
+        assert frist is not None
+        engine.fire_due_timers(self.db, now=_midnight(date.fromisoformat(frist) + timedelta(days=1)))
+
+        def applications(task_id: int) -> dict[str, Any]:
+            nr = self.context(task_id, PA)["stelle"]["stelle_nr"]
+            return {"bewerbungen": [{"name": f"A {nr}", "qualifikation": "a", "einladen": True},
+                                    {"name": f"B {nr}", "qualifikation": "b", "einladen": True}]}
+
+        self._do(PA, "bewerbungen_erfassen", applications)
+        self._do(PA, "vorstellungsgespraeche")
+        refused_once = False
+        for i, task in enumerate(self.ready(PA, "auswahl_treffen")):
+            stelle = self.context(task.id, PA)["stelle"]
+            choice = {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
+                      "entgeltgruppe": "S 11b", "stufe": 2, "beginn_geplant": f"2018-03-{i + 1:02d}",
+                      "auswahlvermerk": "Beste Eignung"}
+            self.complete(task.id, choice, PA)
+            if not refused_once:  # the Personalrat refuses the first selection once
+                refused_once = True
+                (pr,) = self._personalrat(stelle["stelle_nr"])
+                self.complete(pr, {"entscheidung": "verweigert", "begruendung": "Stufe"}, PR)
+                (again,) = [t.id for t in self.ready(PA, "auswahl_treffen")
+                            if self.context(t.id, PA)["stelle"]["stelle_nr"] == stelle["stelle_nr"]]
+                self.complete(again, dict(choice, name=f"B {stelle['stelle_nr']}", qualifikation="b"), PA)
+        self._do(PR, "personalrat_zustimmung", lambda _: {"entscheidung": "erteilt"})
+        self._do(PA, "einstellung_vornehmen", lambda t: {
+            **{k: v for k, v in self.prefill(t, PA).items() if k in ("name", "beginn")},
+            "arbeitsvertrag_am": "2018-02-01"})
+
+    def _personalrat(self, stelle_nr: Any) -> list[int]:
+        return [t.id for t in self.ready(PR, "personalrat_zustimmung")
+                if self.context(t.id, PR)["stelle"]["stelle_nr"] == stelle_nr]
+
+    def bescheid(self) -> None:
+        with self.db.read() as session:
+            reports = [e.payload["payload"] for e in session.scalars(
+                select(Event).where(Event.instance_id == self.iid, Event.kind == "message_sent").order_by(Event.id))
+                if e.payload["message"] == "personalmeldung"]
+        personen = [{"name": p["name"], "vza": p["vza"], "betrag": float(foerdersumme(p["vza"], 64000))}
+                    for p in reports]
+        personen[0]["betrag"] -= 10000
+        engine.deliver_message(self.db, self.iid, "bewilligungsbescheid",
+                               {"aktenzeichen": "RPS15.2-1", "datum": "2018-05-15", "personen": personen}, SB)
+        self._do(SB, "kuerzung_entscheiden", lambda _: {"massnahme": "eigenmittel", "eigenmittel_betrag": 10000,
+                                                        "begruendung": "Kreistag"})
+
+    def play(self) -> None:
+        self.open_round()
+        self.answer()
+        self.finish()

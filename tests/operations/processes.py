@@ -44,9 +44,9 @@ def wait_ready(base_url: str, process: subprocess.Popen[str], timeout: float = 9
         if process.poll() is not None:
             raise AssertionError(f"server ended early: {process.communicate()[1][-3000:]}")
         try:
-            if requests.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+            if requests.get(f"{base_url}/readyz", timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             pass
         time.sleep(0.3)
     raise AssertionError(f"{base_url} not ready after {timeout} s")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.operations.processes import cli, environment
 from workflows import settings
-from workflows.settings import Settings, SettingInvalid
+from workflows.settings import SettingInvalid, Settings
 
 
 def test_defaults_serve_make_run_in_a_checkout() -> None:

@@ -24,7 +24,7 @@ from workflows.storage.db import Database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 SCHEMA_ENTRY = re.compile(r"^\d+; \d+ \d+ (SCHEMA - |COMMENT - SCHEMA )")
-TABLE_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE (\S+) ")
+TABLE_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(\S+) ")
 
 
 class BackupFailed(GrantflowError):

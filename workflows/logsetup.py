@@ -48,7 +48,9 @@ def dict_config(current: Settings) -> dict[str, Any]:
         "root": {"level": current.log_level if current.log_level == "DEBUG" else "WARNING", "handlers": ["stderr"]},
         "loggers": {
             **{name: {"level": current.log_level, "propagate": True} for name in OWN_LOGGERS},
-            "gunicorn.access": {"level": "WARNING", "propagate": False},  # grantflow.request logs every request
+            # grantflow.request logs every request; the servers' own access lines would repeat it
+            "gunicorn.access": {"level": "WARNING", "propagate": False},
+            "werkzeug": {"level": "WARNING"},
         },
     }
 

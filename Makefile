@@ -16,7 +16,7 @@ run: system-run $(STAMP)
 	$(BIN)/grantflow deploy
 	$(BIN)/grantflow demo-data
 	@echo "grantflow läuft auf http://127.0.0.1:5000  (Demo-Zugänge: siehe README, Passwort 'demo')"
-	$(BIN)/grantflow serve --host 127.0.0.1 --port 5000
+	GRANTFLOW_DEMO_MODE=1 $(BIN)/grantflow serve --host 127.0.0.1 --port 5000
 
 test: system-test $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,5 +1,8 @@
 """The `grantflow` command: database, deployment, demo data, and the engine's operations.
 
+It starts fast: the engine, SQLAlchemy, Flask and WeasyPrint are imported by the commands that
+use them (`_database()` wires the engine), never at the top of this module.
+
 Every command prints a clear message and exits non-zero on error; errors a user can cause
 (`GrantflowError`, bad JSON, unknown names) never show a traceback.
 """
@@ -12,17 +15,15 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from workflows import audit, engine, inbox, settings, wiring
-from workflows.engine import definitions, migration
+from workflows import settings
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
-from workflows.foerderung import demo
-from workflows.storage import migrate
-from workflows.storage.db import Database
+
+if TYPE_CHECKING:
+    from workflows.storage.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -52,12 +53,28 @@ def friendly(fn: F) -> F:
             sys.exit(1)
         except GrantflowError as exc:
             _fail(exc.message)
-        except (OperationalError, ProgrammingError) as exc:
+        except _database_errors() as exc:
             detail = str(exc.orig).split("\n")[0] if exc.orig else type(exc).__name__
             _fail(f"Die Datenbank ist nicht erreichbar oder nicht auf dem neuesten Stand ({detail}). "
                   "Bitte DATABASE_URL prüfen und 'grantflow db upgrade' ausführen.")
 
     return wrapper  # type: ignore[return-value]
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """Evaluated only when an exception arrives, so that SQLAlchemy is not imported at start-up."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    return OperationalError, ProgrammingError
+
+
+def _database() -> Database:
+    """The configured database, with the engine wired to its policy and services (the slow imports)."""
+    from workflows import wiring
+    from workflows.storage.db import Database
+
+    wiring.install()
+    return Database()
 
 
 def _json_object(text: str | None, what: str) -> dict[str, Any]:
@@ -75,8 +92,12 @@ def _json_object(text: str | None, what: str) -> dict[str, Any]:
 @click.group()
 def main() -> None:
     """grantflow: der Förderprozess Integrationsmanagement als BPMN-Workflow."""
-    settings.load()
-    wiring.install()
+    from workflows import logsetup
+
+    try:
+        logsetup.configure(settings.load())
+    except GrantflowError as exc:
+        _fail(exc.message)
 
 
 @main.group()
@@ -88,7 +109,9 @@ def db() -> None:
 @friendly
 def db_upgrade() -> None:
     """Schema anlegen oder auf den neuesten Stand bringen (Alembic)."""
-    database = Database()
+    from workflows.storage import migrate
+
+    database = _database()
     migrate.upgrade(database.url)
     click.echo(f"Datenbank ist aktuell: {_safe_url(database.url)}")
 
@@ -103,8 +126,11 @@ def _safe_url(url: str) -> str:
 @friendly
 def deploy(directory: Path | None, actor: str | None) -> None:
     """bpmn/ und forms/ aus DIRECTORY (Standard: Projektordner) prüfen und neue Versionen speichern."""
+    from workflows.engine import definitions
+
+    database = _database()
     bundle = definitions.Bundle.from_directory(directory or settings.get().definitions_dir)
-    with Database().write() as session:
+    with database.write() as session:
         outcomes = definitions.deploy(session, bundle, actor)
     for outcome in outcomes:
         state = "neue Version" if outcome.created else "unverändert"
@@ -117,7 +143,9 @@ def deploy(directory: Path | None, actor: str | None) -> None:
 @friendly
 def demo_data() -> None:
     """Ortenaukreis, 51 Gemeinden und Demo-Benutzer (Passwort 'demo') anlegen oder aktualisieren."""
-    with Database().write() as session:
+    from workflows.foerderung import demo
+
+    with _database().write() as session:
         counts = demo.load(session)
     click.echo(f"Demo-Daten geladen: {counts['gemeinden']} Gemeinden, {counts['users']} Benutzer (Passwort 'demo').")
 
@@ -130,7 +158,9 @@ def demo_data() -> None:
 @friendly
 def start(process_key: str, business_key: str, actor: str, data_json: str | None) -> None:
     """Einen Vorgang des Prozesses PROCESS_KEY starten."""
-    result = engine.start_instance(Database(), process_key, business_key, actor, _json_object(data_json, "--data"))
+    from workflows import engine
+
+    result = engine.start_instance(_database(), process_key, business_key, actor, _json_object(data_json, "--data"))
     click.echo(f"Vorgang {result.instance_id} gestartet ({len(result.new_task_ids)} neue Aufgaben).")
 
 
@@ -142,7 +172,9 @@ def start(process_key: str, business_key: str, actor: str, data_json: str | None
 @friendly
 def tasks(actor: str, as_json: bool, instance_id: int | None, limit: int) -> None:
     """Offene Aufgaben eines Benutzers (Posteingang)."""
-    page = inbox.list_tasks(Database(), actor, instance_id=instance_id, per_page=limit)
+    from workflows import inbox
+
+    page = inbox.list_tasks(_database(), actor, instance_id=instance_id, per_page=limit)
     if as_json:
         click.echo(json.dumps({"total": page.total, "tasks": [t.as_json() for t in page.items]},
                               ensure_ascii=False, indent=2))
@@ -157,13 +189,27 @@ def tasks(actor: str, as_json: bool, instance_id: int | None, limit: int) -> Non
 
 
 @main.command()
-@click.argument("task_id", type=int)
-@click.option("--user", "actor", required=True)
-@click.option("--data", "data_json", required=True, help="Formulardaten als JSON-Objekt.")
+@click.argument("task_id", type=int, required=False)
+@click.option("--user", "actor", default=None, help="Wer die Aufgabe erledigt (bei --from: für Zeilen ohne 'user').")
+@click.option("--data", "data_json", default=None, help="Formulardaten als JSON-Objekt.")
+@click.option("--from", "from_file", type=EXISTING_FILE, default=None,
+              help="JSON-Lines-Datei, je Zeile {\"task_id\": 1, \"user\": \"...\", \"data\": {...}}.")
 @friendly
-def complete(task_id: int, actor: str, data_json: str) -> None:
-    """Aufgabe TASK_ID mit den Formulardaten abschließen."""
-    result = engine.complete_task(Database(), task_id, _json_object(data_json, "--data"), actor)
+def complete(task_id: int | None, actor: str | None, data_json: str | None, from_file: Path | None) -> None:
+    """Aufgabe TASK_ID mit den Formulardaten abschließen, oder viele Aufgaben aus einer Datei (--from)."""
+    if from_file is not None:
+        from webapp import runners
+
+        if task_id is not None or data_json is not None:
+            _fail("--from ersetzt TASK_ID und --data; bitte nur eines davon angeben.")
+        if runners.complete_from_file(_database(), from_file, actor):
+            sys.exit(1)
+        return
+    if task_id is None or actor is None or data_json is None:
+        _fail("Bitte TASK_ID, --user und --data angeben (oder --from DATEI).")
+    from workflows import engine
+
+    result = engine.complete_task(_database(), task_id, _json_object(data_json, "--data"), actor)
     click.echo(f"Aufgabe {task_id} erledigt; Vorgang {result.instance_id}: {result.status}, "
                f"{len(result.new_task_ids)} neue Aufgaben.")
 
@@ -178,13 +224,15 @@ def complete(task_id: int, actor: str, data_json: str) -> None:
 @friendly
 def message(instance_id: int, name: str, actor: str, data_json: str, keys: tuple[str, ...]) -> None:
     """Eine Nachricht (z. B. 'bewilligungsbescheid') an Vorgang INSTANCE_ID zustellen."""
+    from workflows import engine
+
     correlation = {}
     for key in keys:
         prop, separator, value = key.partition("=")
         if not separator or not prop.strip():
             _fail(f"--key erwartet NAME=WERT, nicht '{key}'.")
         correlation[prop.strip()] = value
-    result = engine.deliver_message(Database(), instance_id, name, _json_object(data_json, "--data"), actor,
+    result = engine.deliver_message(_database(), instance_id, name, _json_object(data_json, "--data"), actor,
                                     correlation or None)
     click.echo(f"Nachricht '{name}' zugestellt; Vorgang {result.instance_id}: {result.status}.")
 
@@ -207,11 +255,13 @@ def instances() -> None:
 def migrate_instances(key: str, to_version: int, dry_run: bool, mappings: tuple[str, ...],
                       defaults: tuple[str, ...], instance_ids: tuple[int, ...], actor: str) -> None:
     """Laufende Vorgänge von KEY auf Version --to verschieben (mit --dry-run: nur prüfen)."""
+    from workflows.engine import migration
+
     mapping, values = migration.parse_mapping(list(mappings)), migration.parse_defaults(list(defaults))
     if dry_run:
-        plan = migration.plan_migration(Database(), key, to_version, actor, mapping, values)
+        plan = migration.plan_migration(_database(), key, to_version, actor, mapping, values)
     else:
-        plan = migration.migrate_instances(Database(), key, to_version, actor, mapping, values,
+        plan = migration.migrate_instances(_database(), key, to_version, actor, mapping, values,
                                            list(instance_ids) or None)
     for check in plan.rounds:
         if instance_ids and check.instance_id not in instance_ids:
@@ -234,24 +284,38 @@ def migrate_instances(key: str, to_version: int, dry_run: bool, mappings: tuple[
 @friendly
 def migrate_back(instance_id: int, actor: str) -> None:
     """Einen verschobenen Vorgang auf seine vorige Version zurückholen (solange nichts geschehen ist)."""
-    migration.migrate_back(Database(), instance_id, actor)
+    from workflows.engine import migration
+
+    migration.migrate_back(_database(), instance_id, actor)
     click.echo(f"Vorgang {instance_id} ist wieder auf seiner vorigen Version.")
 
 
 @main.command()
 @click.option("--now", "now_text", default=None, help="Uhrzeit simulieren (ISO, z. B. 2018-01-31T12:00:00+01:00).")
+@click.option("--loop", is_flag=True, help="Dauerhaft laufen (eigener Prozess, z. B. systemd); Ende mit SIGTERM.")
+@click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=1),
+              help="Sekunden zwischen zwei Durchläufen (mit --loop).")
 @friendly
-def tick(now_text: str | None) -> None:
+def tick(now_text: str | None, loop: bool, interval: float) -> None:
     """Fällige Timer auslösen (Fristen, Erinnerungen)."""
     now = None
     if now_text:
+        if loop:
+            _fail("--now und --loop schließen sich aus.")
         try:
             now = datetime.fromisoformat(now_text)
         except ValueError:
             _fail(f"--now ist kein ISO-Zeitpunkt: {now_text!r}")
         if now.tzinfo is None:
             _fail("--now braucht eine Zeitzone, z. B. +01:00.")
-    database = Database()
+    database = _database()
+    if loop:
+        from webapp import runners
+
+        runners.tick_forever(database, interval)
+        return
+    from workflows import engine
+
     fired = engine.fire_due_timers(database, now=now)
     database.optimize()
     click.echo(f"{fired} Vorgänge mit fälligen Timern weitergeführt.")
@@ -267,7 +331,9 @@ def audit_group() -> None:
 @friendly
 def audit_verify(expect_head: str | None) -> None:
     """Die Hash-Kette des Protokolls prüfen; nennt jeden veränderten oder gelöschten Eintrag."""
-    with Database().read() as session:
+    from workflows import audit
+
+    with _database().read() as session:
         count, problems = audit.verify(session)
         newest = audit.head(session)
         if expect_head and not audit.contains(session, expect_head):
@@ -308,7 +374,7 @@ def landkreis_import(key: str, name: str, gemeinden_csv: Path, teams_json: Path 
     data = masterdata.LandkreisData(key=key, name=name, gemeinden=masterdata.read_gemeinden_csv(gemeinden_csv),
                                     teams=teams, zuordnung=zuordnung,
                                     letterhead={k: v for k, v in letterhead.items() if v})
-    with Database().write() as session:
+    with _database().write() as session:
         counts = masterdata.import_landkreis(session, data)
     click.echo(f"Landkreis '{key}': {counts['gemeinden']} Gemeinden, {counts['teams']} Regionalteams.")
 
@@ -333,8 +399,17 @@ def documents_sample(outdir: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-ticker", is_flag=True, help="Keinen Timer-Thread im Hintergrund starten.")
-def serve(host: str, port: int, no_ticker: bool) -> None:
-    """Die Web-Anwendung starten (Entwicklungsserver)."""
+@click.option("--production", is_flag=True, help="gunicorn mit mehreren Prozessen statt des Entwicklungsservers.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="gunicorn-Prozesse.")
+@click.option("--allow-demo", is_flag=True, help="Produktion trotz GRANTFLOW_DEMO_MODE=1 starten.")
+@friendly
+def serve(host: str, port: int, no_ticker: bool, production: bool, workers: int, allow_demo: bool) -> None:
+    """Die Web-Anwendung starten (Entwicklungsserver mit Timer-Thread, oder --production)."""
+    if production:
+        from webapp import production as gunicorn_server
+
+        gunicorn_server.serve(settings.get(), host, port, workers, allow_demo)
+        return
     from webapp import create_app
 
     app = create_app(start_ticker=not no_ticker)
@@ -354,7 +429,7 @@ def token_create(username: str, name: str) -> None:
     """Ein API-Token für USERNAME erzeugen; es wird nur dieses eine Mal angezeigt."""
     from workflows.identity import tokens
 
-    token_id, plaintext = tokens.create_token(Database(), username, name)
+    token_id, plaintext = tokens.create_token(_database(), username, name)
     click.echo(f"API-Token {token_id} für {username} erzeugt. Es wird nur jetzt angezeigt:")
     click.echo(plaintext)
 
@@ -366,7 +441,7 @@ def token_list(username: str) -> None:
     """Die API-Tokens von USERNAME (ohne die Tokens selbst)."""
     from workflows.identity import tokens
 
-    rows = tokens.list_tokens(Database(), username)
+    rows = tokens.list_tokens(_database(), username)
     if not rows:
         click.echo("Keine API-Tokens.")
     for t in rows:
@@ -382,9 +457,33 @@ def token_revoke(token_id: int) -> None:
     """Das API-Token TOKEN_ID widerrufen (wirkt sofort)."""
     from workflows.identity import tokens
 
-    info = tokens.revoke_token(Database(), token_id)
+    info = tokens.revoke_token(_database(), token_id)
     click.echo(f"API-Token {info.id} von {info.username} ist widerrufen.")
 
+
+# --------------------------------------------------------------------------- backup and restore
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@friendly
+def backup(file: Path) -> None:
+    """Eine konsistente Sicherung der Datenbank nach FILE schreiben, auch während die Anwendung läuft."""
+    from workflows.storage import backup as backups
+
+    size = backups.backup(_database(), file)
+    click.echo(f"Sicherung geschrieben: {file} ({size:,} Bytes)".replace(",", "."))
+
+
+@main.command()
+@click.argument("file", type=EXISTING_FILE)
+@friendly
+def restore(file: Path) -> None:
+    """Die Sicherung FILE in die (leere) Datenbank aus DATABASE_URL einspielen."""
+    from workflows.storage import backup as backups
+
+    database = _database()
+    backups.restore(database, file)
+    click.echo(f"Sicherung eingespielt: {_safe_url(database.url)}. Bitte 'grantflow audit verify' ausführen.")
 
 if __name__ == "__main__":
     main()

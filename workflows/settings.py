@@ -1,7 +1,9 @@
 """grantflow's settings: read once from the environment into one object.
 
-Every setting has a default that serves `make run` (SQLite in `instance/`, the project's own
-`bpmn/` and `forms/` below `definitions_dir`); the README's settings table lists them. Nothing else reads `os.environ`.
+Every setting has a default that serves `make run` in a source checkout (SQLite in `instance/`,
+the project's own `bpmn/` and `forms/`). Installed as a package, the instance folder moves out of
+site-packages (`$XDG_DATA_HOME/grantflow`) and the definitions come from the copy shipped in the
+package. The README's settings table ("Betrieb") lists every variable. Nothing else reads `os.environ`.
 """
 
 from __future__ import annotations
@@ -11,14 +13,61 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflows.errors import GrantflowError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
+SHIPPED_DEFINITIONS = PACKAGE_DIR / "definitions"  # bpmn/ and forms/, copied into the wheel by setup.py
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
+class SettingInvalid(GrantflowError):
+    """An environment variable holds a value grantflow cannot use."""
+
+
+def in_source_checkout() -> bool:
+    """True when running from the repository (editable install or `make run`), not from site-packages."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "bpmn").is_dir()
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "ja", "on"}
+    if value in {"1", "true", "yes", "ja", "on"}:
+        return True
+    if value in {"0", "false", "no", "nein", "off"}:
+        return False
+    raise SettingInvalid(f"{name}={value!r} ist kein Ja/Nein-Wert (erlaubt: 1/0, true/false, ja/nein).")
+
+
+def _optional_flag(env: Mapping[str, str], name: str) -> bool | None:
+    return _flag(env, name, False) if env.get(name, "").strip() else None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise SettingInvalid(f"{name}={value!r} muss eine ganze Zahl ab {minimum} sein.")
+    return int(value)
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip() or default
+    normalized = value.upper() if choices is LOG_LEVELS else value.lower()
+    if normalized not in choices:
+        raise SettingInvalid(f"{name}={value!r}: erlaubt sind {', '.join(choices)}.")
+    return normalized
+
+
+def _default_instance_dir(env: Mapping[str, str]) -> Path:
+    if in_source_checkout():
+        return PROJECT_ROOT / "instance"
+    data_home = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
+    return Path(data_home) / "grantflow"
 
 
 @dataclass(frozen=True)
@@ -29,16 +78,31 @@ class Settings:
     demo_mode: bool
     definitions_dir: Path
     default_role: str
+    proxy_count: int
+    secure_cookies: bool | None  # None: on for the production server, off for the development server
+    session_hours: int
+    log_format: str
+    log_level: str
+    metrics_token: str | None
+    metrics_dir: Path
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
-        instance = Path(env.get("GRANTFLOW_INSTANCE_DIR") or PROJECT_ROOT / "instance")
+        instance = Path(env.get("GRANTFLOW_INSTANCE_DIR") or _default_instance_dir(env))
+        shipped = PROJECT_ROOT if in_source_checkout() else SHIPPED_DEFINITIONS
         return cls(
             instance_dir=instance,
             database_url_override=env.get("DATABASE_URL") or None,
             secret_key=env.get("GRANTFLOW_SECRET_KEY") or None,
-            demo_mode=_flag(env.get("GRANTFLOW_DEMO_MODE"), True),
-            definitions_dir=Path(env.get("GRANTFLOW_DEFINITIONS_DIR") or PROJECT_ROOT),
+            demo_mode=_flag(env, "GRANTFLOW_DEMO_MODE", False),
+            definitions_dir=Path(env.get("GRANTFLOW_DEFINITIONS_DIR") or shipped),
+            proxy_count=_int(env, "GRANTFLOW_PROXY_COUNT", 0),
+            secure_cookies=_optional_flag(env, "GRANTFLOW_SECURE_COOKIES"),
+            session_hours=_int(env, "GRANTFLOW_SESSION_HOURS", 12, minimum=1),
+            log_format=_choice(env, "GRANTFLOW_LOG_FORMAT", LOG_FORMATS, "text"),
+            log_level=_choice(env, "GRANTFLOW_LOG_LEVEL", LOG_LEVELS, "INFO"),
+            metrics_token=env.get("GRANTFLOW_METRICS_TOKEN") or None,
+            metrics_dir=Path(env.get("GRANTFLOW_METRICS_DIR") or instance / "metrics"),
             default_role=(env.get("GRANTFLOW_DEFAULT_ROLE") or "Administration").strip(),
         )
 

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from workflows import audit
 from workflows.documents import kinds
-from workflows.documents.render import render_document
 from workflows.engine.services import StepContext, service
 from workflows.storage.models import Document
 
@@ -27,6 +26,8 @@ def _next_version(ctx: StepContext, filename: str) -> int:
 
 @service("generate_document")
 def generate_document(ctx: StepContext, params: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    from workflows.documents.render import render_document  # here: WeasyPrint loads slowly, most commands never render
+
     kind = str(params.get("kind"))
     stored = []
     for job in kinds.get(kind).build(ctx.session, data, ctx.actor):

@@ -24,7 +24,18 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows import audit, formatting
-from workflows.engine import access, children, forms, messages, scripting, services, spiff, spiff_children, taskindex
+from workflows.engine import (
+    access,
+    children,
+    forms,
+    messages,
+    observers,
+    scripting,
+    services,
+    spiff,
+    spiff_children,
+    taskindex,
+)
 from workflows.engine.definitions import latest_definition, start_lane
 from workflows.engine.spiff import (
     dump_state,
@@ -342,6 +353,7 @@ def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
 
 # --------------------------------------------------------------------------- operations
 
+@observers.observed("start_instance")
 def start_instance(db: Database, process_key: str, business_key: str, actor_name: str,
                    data: Mapping[str, Any] | None = None) -> StepResult:
     """Start the latest version of a process. `data` becomes the initial task data."""
@@ -392,6 +404,7 @@ def _validate_custom(task: Any, data: Mapping[str, Any]) -> None:
         raise ValidationFailed([FieldError(f"/{field}", str(msg)) for field, msg in dict(problems).items()])
 
 
+@observers.observed("complete_task")
 def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_name: str) -> StepResult:
     """Validate `data` against the task's form and complete it as `actor_name`."""
 
@@ -436,6 +449,7 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
     return _write(db, work, task_id=task_id)
 
 
+@observers.observed("deliver_message")
 def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[str, Any],
                     actor_name: str, correlation: Mapping[str, Any] | None = None) -> StepResult:
     """Deliver a message the instance waits for (e.g. the Bewilligungsbescheid).
@@ -544,15 +558,17 @@ def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100)
             return StepResult(instance.id, instance.status, [r.id for r in change.created])
 
         try:
-            with children.at_moment(now):
-                result = _write(db, work)
-            if result.status != "skipped":
-                fired += 1
+            with children.at_moment(now), observers.observing("fire_timer") as step:
+                if _write(db, work).status == "skipped":
+                    step.outcome = "skipped"
+                else:
+                    fired += 1
         except Conflict:
             continue  # a user step won the race; the timer is still due and fires next tick
     return fired
 
 
+@observers.observed("cancel_instance")
 def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str) -> StepResult:
     """Stop a running instance; its open tasks are cancelled. Needs the start role or Administration."""
     if not (reason or "").strip():

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -25,3 +29,14 @@ def upgrade(url: str, revision: str = "head") -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a migration from the models (a developer tool)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+@cache
+def _head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def is_current(engine: Engine) -> bool:
+    """The database is reachable and its schema is at the newest revision (raises if unreachable)."""
+    with engine.connect() as conn:
+        return frozenset(MigrationContext.configure(conn).get_current_heads()) == _head_revisions()

@@ -1,0 +1,108 @@
+"""The CLI as operations uses it: a fast start, bulk completion, the ticker loop, the production server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import select, update
+
+from tests.conftest import FIXTURES
+from tests.engine.helpers import gemeinde_user, ready_rows, start_mini
+from tests.operations.processes import cli, environment, production_server, ticker
+from tests.operations.test_web_operations import metric
+from workflows.identity import tokens
+from workflows.storage.db import Database
+from workflows.storage.models import Event, ProcessInstance, utcnow
+
+HEAVY = ("flask", "SpiffWorkflow", "weasyprint", "sqlalchemy", "gunicorn", "prometheus_client")
+
+
+def test_help_imports_none_of_the_heavy_libraries() -> None:
+    probe = ("import sys\nfrom webapp.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+    assert "backup" in result.stdout and "restore" in result.stdout
+
+
+def _env(db: Database, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return environment(DATABASE_URL=db.url, GRANTFLOW_INSTANCE_DIR=str(tmp_path / "instance"), **extra)
+
+
+def test_complete_many_tasks_from_a_json_lines_file(mini_db: Database, tmp_path: Path) -> None:
+    round_id = start_mini(mini_db)
+    rows = ready_rows(mini_db, round_id, "answer")
+    lines = [json.dumps({"task_id": row.id, "user": gemeinde_user(mini_db, str(row.assignee_gemeinde)),
+                         "data": {"entscheidung": "selbst", "anzahl": 2}}) for row in rows[:40]]
+    lines[3:3] = ["", "[1, 2]", '{"task_id": "7"}', lines[0]]  # blank, not an object, bad id, done twice
+    lines.append(json.dumps({"task_id": rows[40].id, "data": {"entscheidung": "selbst"}}))  # the user of --user
+    jsonl = tmp_path / "antworten.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli(_env(mini_db, tmp_path), "complete", "--from", str(jsonl),
+                 "--user", gemeinde_user(mini_db, str(rows[40].assignee_gemeinde)), ok=False)
+    assert "40 erledigt, 4 fehlgeschlagen." in result.stdout
+    assert result.stdout.count(" erledigt; Vorgang") == 40
+    assert "Zeile 5: Fehler: muss ein JSON-Objekt sein" in result.stderr
+    assert "Zeile 6: Fehler: 'task_id' fehlt oder ist keine ganze Zahl" in result.stderr
+    assert "Zeile 7: Fehler: Diese Aufgabe wurde bereits erledigt" in result.stderr
+    assert "Zeile 45: Fehler:" in result.stderr and "/anzahl" in result.stderr
+    assert len(ready_rows(mini_db, round_id, "answer")) == 11
+    err = cli(_env(mini_db, tmp_path), "complete", "5", "--from", str(jsonl), ok=False).stderr
+    assert "nur eines davon" in err
+    assert "--from DATEI" in cli(_env(mini_db, tmp_path), "complete", "5", ok=False).stderr
+
+
+def _timer_fired(db: Database, instance_id: int) -> bool:
+    with db.read() as session:
+        return session.scalar(select(Event.id).where(Event.instance_id == instance_id,
+                                                     Event.kind == "timer_fired")) is not None
+
+
+def test_the_ticker_loop_fires_due_timers_until_sigterm(mini_db: Database, tmp_path: Path) -> None:
+    round_id = start_mini(mini_db)
+    with mini_db.write() as session:
+        session.execute(update(ProcessInstance).values(next_timer_at=utcnow()))
+    with ticker(_env(mini_db, tmp_path)) as process:
+        deadline = time.monotonic() + 60
+        while not _timer_fired(mini_db, round_id):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the ticker did not fire the due timer"
+            time.sleep(0.2)
+    assert process.returncode == 0  # SIGTERM ends the loop cleanly
+    assert "--now und --loop" in cli(_env(mini_db, tmp_path), "tick", "--loop", "--now", "2030-01-01T00:00:00+01:00",
+                                     ok=False).stderr
+
+
+def test_production_refuses_unsafe_settings(sqlite_db: Database, tmp_path: Path) -> None:
+    err = cli(_env(sqlite_db, tmp_path), "serve", "--production", ok=False).stderr
+    assert "GRANTFLOW_SECRET_KEY" in err
+    err = cli(_env(sqlite_db, tmp_path, GRANTFLOW_SECRET_KEY="k", GRANTFLOW_DEMO_MODE="1"), "serve", "--production",
+              ok=False).stderr
+    assert "--allow-demo" in err
+
+
+def test_gunicorn_workers_serve_and_their_metrics_add_up(sqlite_db: Database, tmp_path: Path) -> None:
+    cli(_env(sqlite_db, tmp_path), "deploy", str(FIXTURES / "mini"))
+    round_id = start_mini(sqlite_db)
+    rows = ready_rows(sqlite_db, round_id, "answer")[:12]
+    headers = {}
+    for row in rows:
+        user = gemeinde_user(sqlite_db, str(row.assignee_gemeinde))
+        headers[row.id] = {"Authorization": f"Bearer {tokens.create_token(sqlite_db, user, 'test')[1]}"}
+    env = _env(sqlite_db, tmp_path, GRANTFLOW_SECRET_KEY="k", GRANTFLOW_METRICS_TOKEN="m")
+    with production_server(env, workers=3) as (url, _process):
+        for row in rows:
+            response = requests.post(f"{url}/api/v1/tasks/{row.id}/complete", headers=headers[row.id], timeout=60,
+                                     json={"entscheidung": "selbst", "anzahl": 1})
+            assert response.status_code == 200, response.text
+        for _ in range(6):  # whichever worker answers the scrape, it reports the steps of all of them
+            scraped = requests.get(f"{url}/metrics", headers={"Authorization": "Bearer m"}, timeout=30)
+            assert metric(scraped.text, "grantflow_steps_total", operation="complete_task", outcome="ok") == 12
+        assert requests.get(f"{url}/metrics", timeout=30).status_code == 401
+        assert requests.get(f"{url}/healthz", timeout=30).json() == {"status": "ok"}
+    assert len(ready_rows(sqlite_db, round_id, "answer")) == 51 - 12

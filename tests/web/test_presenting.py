@@ -1,8 +1,18 @@
-"""Tables of process data: German values, numeric columns right-aligned and summed, technical keys hidden."""
+"""Tables of process data: German values, numeric columns right-aligned and summed, technical keys hidden.
+
+Labels, tables and formats come from the forms' hints (docs/bpmn-conventions.md, "Presentation hints"):
+`REAL` reads them from the real process's forms; the generic cases build their own small schemas.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from webapp.web.presenting import Labels, data_tables
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+REAL = Labels.from_forms(*(json.loads(p.read_text()) for p in sorted(FORMS.rglob("*.schema.json"))))
 
 
 def test_answers_table_sums_numbers_and_hides_team_keys() -> None:
@@ -11,7 +21,7 @@ def test_answers_table_sums_numbers_and_hides_team_keys() -> None:
         {"name": "Lahr", "ags": "08317065", "anzahl_gefluechtete": 80, "team": "lahr_umland", "entscheidung": "y"},
         {"name": "Rust", "ags": "08317114", "anzahl_gefluechtete": None, "team": None, "entscheidung": "z"},
     ]}
-    (table,) = data_tables(data, Labels())
+    (table,) = data_tables(data, REAL)
     keys = [key for key, _ in table.columns]
     assert "team" not in keys and keys[:2] == ["name", "ags"]
     column = keys.index("anzahl_gefluechtete")
@@ -21,4 +31,4 @@ def test_answers_table_sums_numbers_and_hides_team_keys() -> None:
 
 
 def test_values_the_process_sets_read_in_german() -> None:
-    assert Labels().value("entscheidung", "keine_rueckmeldung") == "keine Rückmeldung"
+    assert REAL.value("entscheidung", "keine_rueckmeldung") == "keine Rückmeldung"

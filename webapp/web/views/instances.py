@@ -95,7 +95,7 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
         raw = message_raw if m.name == message_name and message_raw is not None else {}
         errs = message_errors if m.name == message_name and message_errors else {}
         message_forms.append((m, formdata.build_fields(m.schema, raw, errs), errs))
-    facts = presenting.summarize(detail.data, labels, skip=set(presenting.DATA_TABLES), flat_dicts=False)
+    facts = presenting.summarize(detail.data, labels, skip=labels.table_keys(), flat_dicts=False)
     history = detail.history
     gemeinde_view = authz.is_gemeinde_only(a)
     if gemeinde_view:  # only the events of the Gemeinde's own tasks

@@ -184,7 +184,7 @@ class Card:
     key: str
     title: str
     facts: list[tuple[str, str]]
-    about: str = ""  # "die Stelle": the task page says "Diese Aufgabe betrifft die Stelle <first fact>"
+    about: str = ""  # `x-card.about`: the task page says "Diese Aufgabe betrifft <about> <first fact> (<second>)"
 
 
 @dataclass

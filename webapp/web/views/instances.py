@@ -163,7 +163,7 @@ def cancel(instance_id: int) -> Any:
 @bp.post("/instances/<int:instance_id>/messages/<name>")
 @login_required
 def deliver(instance_id: int, name: str) -> Any:
-    """Record a message the round waits for (e.g. the Bewilligungsbescheid)."""
+    """Record a message the round waits for (e.g. the Bewilligungsbescheid); add/remove a row re-renders."""
     db, user = database(), actor().username
     inbox.get_instance(db, instance_id, user)  # 404 if not visible
     available = {m.name: m for m in inbox.message_forms(db, instance_id, user)}
@@ -173,6 +173,9 @@ def deliver(instance_id: int, name: str) -> Any:
         return see_other("instances.detail", instance_id=instance_id)
     schema = available[name].schema
     raw = formdata.raw_from_multidict(request.form)
+    changed = formdata.row_action(raw, request.form.get("_action", ""))
+    if changed is not None:  # "+ Zeile hinzufügen" / "Entfernen": show the form again, record nothing
+        return _render_detail(instance_id, message_name=name, message_raw=changed)
     payload, conversion_errors = formdata.parse(schema, raw)
     try:
         if conversion_errors:

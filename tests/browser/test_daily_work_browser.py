@@ -18,32 +18,40 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.timeout(180)
-def test_bescheid_rows_are_added_before_it_is_recorded(page: Any, live_db: Database, output_dir: Path) -> None:
-    """'+ Zeile hinzufügen' on the Bescheid adds a row and records nothing; the Bescheid then holds both people."""
+def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_recorded(
+        page: Any, live_db: Database, output_dir: Path) -> None:
+    """The Bescheid form starts with every hired person; '+ Zeile hinzufügen' adds a row and records nothing."""
     iid = gr.drive(live_db, "bescheid")
     assert [m.name for m in inbox.message_forms(live_db, iid, gr.SB)] == ["bewilligungsbescheid"]
+    hired = [b for b in inbox.get_instance(live_db, iid, gr.SB).data["besetzungen"] if b["status"] == "besetzt"]
     login(page, gr.SB)
     page.goto(f"/instances/{iid}")
     form = page.locator("form#message-bewilligungsbescheid")
+    rows = form.locator("table.rows-table tbody tr")
+    assert rows.count() == len(hired) == 11  # prefilled from the round's Stellenbesetzungen
+    assert form.get_by_label("Name, Zeile 1", exact=True).input_value() == hired[0]["name"]
+    assert form.get_by_label("VZÄ, Zeile 3", exact=True).input_value() == "0,5" == str(hired[2]["vza"]).replace(".", ",")
     form.get_by_label("Aktenzeichen").fill("RPS15.2-1")
     form.get_by_label("Datum des Bescheids").fill("2018-05-15")
-    form.get_by_label("Name, Zeile 1").fill("A kinzigtal-01")
-    form.get_by_label("VZÄ, Zeile 1").fill("1")
-    form.get_by_label("Betrag, Zeile 1").fill("128.000,00")
+    for i, person in enumerate(hired, start=1):
+        form.get_by_label(f"Betrag, Zeile {i}", exact=True).fill(f"{int(128000 * person['vza'])}")
     form.get_by_role("button", name="+ Zeile hinzufügen").click()
 
     form = page.locator("form#message-bewilligungsbescheid")
-    assert form.get_by_label("Name, Zeile 2").input_value() == ""
-    assert form.get_by_label("Name, Zeile 1").input_value() == "A kinzigtal-01"
+    assert form.get_by_label("Name, Zeile 12", exact=True).input_value() == ""
+    assert form.get_by_label("Betrag, Zeile 1", exact=True).input_value() == "128000"
     assert form.get_by_label("Aktenzeichen").input_value() == "RPS15.2-1"
     assert gr.ready(live_db, gr.SB, "kuerzung_entscheiden") == []  # nothing recorded
-    assert "Nachricht erfasst" not in page.locator(".flashes").all_inner_texts()
-    form.get_by_label("Name, Zeile 2").fill("A kinzigtal-02")
-    form.get_by_label("VZÄ, Zeile 2").fill("1")
-    form.get_by_label("Betrag, Zeile 2").fill("128.000,00")
-    shot(page, output_dir, "30-bescheid-two-rows")
+    assert [m.name for m in inbox.message_forms(live_db, iid, gr.SB)] == ["bewilligungsbescheid"]
+    form.get_by_label("Betrag, Zeile 1", exact=True).fill("118.000,00")  # less than applied for
+    form.get_by_role("button", name="Entfernen (Zeile 12)").click()  # the empty row goes again
+    form = page.locator("form#message-bewilligungsbescheid")
+    assert form.locator("table.rows-table tbody tr").count() == 11
+    assert form.get_by_label("Betrag, Zeile 1", exact=True).input_value() == "118.000,00"
+    shot(page, output_dir, "30-bescheid-rows")
     form.get_by_role("button", name="Nachricht erfassen").click()
     assert "erfasst" in page.locator(".flashes").inner_text()
     bescheid = inbox.get_instance(live_db, iid, gr.SB).data["bewilligungsbescheid"]
-    assert [p["name"] for p in bescheid["personen"]] == ["A kinzigtal-01", "A kinzigtal-02"]
-    assert [p["betrag"] for p in bescheid["personen"]] == [128000.0, 128000.0]
+    assert [p["name"] for p in bescheid["personen"]] == [h["name"] for h in hired]
+    assert bescheid["personen"][0]["betrag"] == 118000.0 and bescheid["personen"][2]["vza"] == 0.5
+    assert len(gr.ready(live_db, gr.SB, "kuerzung_entscheiden")) == 1

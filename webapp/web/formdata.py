@@ -152,6 +152,23 @@ def to_raw(schema: Mapping[str, Any], data: Mapping[str, Any] | None, prefix: st
     return raw
 
 
+def prefill_from(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Initial values a form takes from process data: `x-prefill` on a repeated field names the variable
+    whose records start its rows (the same-named columns; `where` keeps records with those values)."""
+    values: dict[str, Any] = {}
+    for key, prop in _props(schema).items():
+        hint = prop.get("x-prefill") if isinstance(prop, dict) else None
+        if not isinstance(hint, dict) or widget_for(prop) != "rows":
+            continue
+        records = data.get(str(hint.get("from")))
+        where = hint.get("where") if isinstance(hint.get("where"), dict) else {}
+        columns = _props(prop.get("items", {}))
+        if isinstance(records, list):
+            values[key] = [{c: r[c] for c in columns if c in r} for r in records
+                           if isinstance(r, dict) and all(r.get(k) == v for k, v in where.items())]
+    return values
+
+
 def raw_from_multidict(form: Any) -> Raw:
     """`request.form` (a MultiDict) as a plain dict of lists, without the CSRF token and actions."""
     return {k: form.getlist(k) for k in form if k not in ("csrf_token", "_action")}

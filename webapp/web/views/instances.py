@@ -92,7 +92,8 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
     diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements)
     message_forms = []
     for m in inbox.message_forms(db, instance_id, a.username):
-        raw = message_raw if m.name == message_name and message_raw is not None else {}
+        raw = message_raw if m.name == message_name and message_raw is not None \
+            else formdata.to_raw(m.schema, formdata.prefill_from(m.schema, detail.data))
         errs = message_errors if m.name == message_name and message_errors else {}
         message_forms.append((m, formdata.build_fields(m.schema, raw, errs), errs))
     facts = presenting.summarize(detail.data, labels, skip=labels.table_keys(), flat_dicts=False)

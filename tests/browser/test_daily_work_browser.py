@@ -55,3 +55,15 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     assert [p["name"] for p in bescheid["personen"]] == [h["name"] for h in hired]
     assert bescheid["personen"][0]["betrag"] == 118000.0 and bescheid["personen"][2]["vza"] == 0.5
     assert len(gr.ready(live_db, gr.SB, "kuerzung_entscheiden")) == 1
+
+
+@pytest.mark.timeout(150)
+def test_freigabe_links_the_pdf_it_asks_to_check(page: Any, live_db: Database, output_dir: Path) -> None:
+    gr.drive(live_db, "freigabe")
+    login(page, gr.DZ)
+    page.goto(f"/tasks/{gr.one(live_db, gr.DZ, 'beschlussvorlage_freigeben').id}")
+    link = page.locator("output#f-dokument a.doc-link")
+    assert link.count() == 1 and link.inner_text().startswith("beschlussvorlage-") and link.inner_text().endswith(".pdf")
+    download = page.request.get(link.get_attribute("href"))
+    assert download.ok and download.headers["content-type"] == "application/pdf" and download.body()[:5] == b"%PDF-"
+    shot(page, output_dir, "31-freigabe-link")

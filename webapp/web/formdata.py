@@ -88,8 +88,8 @@ def widget_for(prop: Mapping[str, Any]) -> str:
         return "money" if hint == "money" else "number"
     if prop.get("format") == "date":
         return "date"
-    if hint == "textarea":
-        return "textarea"
+    if hint in ("textarea", "document"):
+        return str(hint)
     return "text"
 
 
@@ -265,6 +265,14 @@ def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
         else:
             totals.append(format(total.normalize(), "f").replace(".", ","))
     return totals
+
+
+def link_documents(fields: list[Field], documents: Mapping[str, int]) -> None:
+    """A field shown as a document (`x-widget: document`, its value a file name) links that file: its id."""
+    for f in fields:
+        if f.widget == "document" and f.value in documents:
+            f.attrs["document_id"] = documents[f.value]
+        link_documents(f.children, documents)
 
 
 def errors_by_path(errors: Iterable[FieldError]) -> dict[str, str]:

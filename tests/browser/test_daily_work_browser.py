@@ -26,6 +26,8 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     hired = [b for b in inbox.get_instance(live_db, iid, gr.SB).data["besetzungen"] if b["status"] == "besetzt"]
     login(page, gr.SB)
     page.goto(f"/instances/{iid}")
+    current = page.locator(".current-step").inner_text()
+    assert "(Nachricht von außen erwartet)" in current and "wartet auf Bescheid abwarten" not in current
     form = page.locator("form#message-bewilligungsbescheid")
     rows = form.locator("table.rows-table tbody tr")
     assert rows.count() == len(hired) == 11  # prefilled from the round's Stellenbesetzungen

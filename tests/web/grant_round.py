@@ -23,7 +23,7 @@ BUSINESS_KEY = "Ortenaukreis 2017-2018"
 #: the Gemeinde whose demo answer is first refused by the 51.000 € rule
 SMALL_GEMEINDE = next(username_for(d["name"]) for d in DEMO.values() if d.get("erster_versuch"))
 STEPS = ("abfrage", "bemessung", "vorlage", "freigabe", "abstimmung", "antrag", "ausschreibung",
-         "bewerbungen", "auswahl", "personalrat")
+         "bewerbungen", "auswahl", "personalrat", "bescheid")
 
 
 def deploy(db: Database) -> None:
@@ -146,6 +146,21 @@ def choose_first(db: Database) -> None:
                                     "auswahlvermerk": "Beste Eignung nach strukturiertem Interview"}, PA)
 
 
+def hire(db: Database) -> None:
+    """Every other Stelle chosen (the first candidate), the Personalrat agrees, everyone is hired."""
+    for t in ready(db, PA, "auswahl_treffen"):
+        stelle = inbox.get_task(db, t.id, PA).context["stelle"]
+        engine.complete_task(db, t.id, {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a",
+                                        "vza": stelle["vza"], "entgeltgruppe": "S 11b", "stufe": 2,
+                                        "beginn_geplant": "2018-03-01", "auswahlvermerk": "Beste Eignung"}, PA)
+    for t in ready(db, PR, "personalrat_zustimmung"):
+        engine.complete_task(db, t.id, {"entscheidung": "erteilt"}, PR)
+    for t in ready(db, PA, "einstellung_vornehmen"):
+        values = prefill(db, t.id, PA)
+        engine.complete_task(db, t.id, {"name": values["name"], "arbeitsvertrag_am": "2018-02-01",
+                                        "beginn": values["beginn"]}, PA)
+
+
 def drive(db: Database, upto: str) -> int:
     """Deploy, start and drive the round until the step `upto` (one of STEPS) is open; returns the instance id."""
     deploy(db)
@@ -153,7 +168,8 @@ def drive(db: Database, upto: str) -> int:
     plan = [("abfrage", lambda: None), ("bemessung", lambda: (answer(db), close_survey(db, iid))),
             ("vorlage", lambda: review(db)), ("freigabe", lambda: draft(db)), ("abstimmung", lambda: release(db)),
             ("antrag", lambda: vote(db)), ("ausschreibung", lambda: apply(db)), ("bewerbungen", lambda: post(db)),
-            ("auswahl", lambda: applications(db)), ("personalrat", lambda: choose_first(db))]
+            ("auswahl", lambda: applications(db)), ("personalrat", lambda: choose_first(db)),
+            ("bescheid", lambda: hire(db))]
     for name, step in plan:
         step()
         if name == upto:

@@ -88,8 +88,8 @@ def widget_for(prop: Mapping[str, Any]) -> str:
         return "money" if hint == "money" else "number"
     if prop.get("format") == "date":
         return "date"
-    if hint == "textarea":
-        return "textarea"
+    if hint in ("textarea", "document"):
+        return str(hint)
     return "text"
 
 
@@ -150,6 +150,23 @@ def to_raw(schema: Mapping[str, Any], data: Mapping[str, Any] | None, prefix: st
             text = display_value(prop, value)
             raw[name] = [text] if text or widget != "checkbox" else []
     return raw
+
+
+def prefill_from(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Initial values a form takes from process data: `x-prefill` on a repeated field names the variable
+    whose records start its rows (the same-named columns; `where` keeps records with those values)."""
+    values: dict[str, Any] = {}
+    for key, prop in _props(schema).items():
+        hint = prop.get("x-prefill") if isinstance(prop, dict) else None
+        if not isinstance(hint, dict) or widget_for(prop) != "rows":
+            continue
+        records = data.get(str(hint.get("from")))
+        where = hint.get("where") if isinstance(hint.get("where"), dict) else {}
+        columns = _props(prop.get("items", {}))
+        if isinstance(records, list):
+            values[key] = [{c: r[c] for c in columns if c in r} for r in records
+                           if isinstance(r, dict) and all(r.get(k) == v for k, v in where.items())]
+    return values
 
 
 def raw_from_multidict(form: Any) -> Raw:
@@ -248,6 +265,14 @@ def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
         else:
             totals.append(format(total.normalize(), "f").replace(".", ","))
     return totals
+
+
+def link_documents(fields: list[Field], documents: Mapping[str, int]) -> None:
+    """A field shown as a document (`x-widget: document`, its value a file name) links that file: its id."""
+    for f in fields:
+        if f.widget == "document" and f.value in documents:
+            f.attrs["document_id"] = documents[f.value]
+        link_documents(f.children, documents)
 
 
 def errors_by_path(errors: Iterable[FieldError]) -> dict[str, str]:

@@ -1,8 +1,11 @@
-"""Turning process data into something a person reads: key figures, tables, German labels.
+"""Turning process data into something a person reads: key figures, cards, tables, German labels.
 
-No raw dumps: scalars get German labels and German number/date formats, lists are counted,
-the Gemeinde a task is about gets a small card. Lists of flat records that the process keeps
-(the Gemeinden's answers, the votes) are shown as tables when their key is in `DATA_TABLES`.
+The web layer knows no programme: every label, money field, card and table comes from the forms
+of the instance's definition version (docs/bpmn-conventions.md, "Presentation hints"):
+field titles, `x-enumLabels`, `x-widget`/`x-format`, and the descriptions of process variables
+under a form's `x-context` (`x-hidden`, `x-card`, `x-table`, `x-decimals`). Without a hint a value
+is still shown in German (numbers, ISO dates, yes/no); a number is an amount in euros only where
+a schema says so.
 """
 
 from __future__ import annotations
@@ -12,31 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.formatting import format_date, format_eur, format_number
-
-#: lists of flat records in the instance data shown as tables on the round's page
-DATA_TABLES: dict[str, str] = {
-    "answers": "Rückmeldungen der Gemeinden",
-    "rueckmeldungen": "Rückmeldungen der Gemeinden",
-    "stimmen": "Abgegebene Stimmen",
-    "besetzungen": "Stellenbesetzungen",
-}
-
-KEY_LABELS: dict[str, str] = {
-    "landkreis": "Landkreis", "landkreis_name": "Landkreis", "status": "Status",
-    "gemeinde": "Gemeinde", "gemeinden": "Gemeinden", "frist": "Frist",
-    "rueckmeldefrist": "Rückmeldefrist", "antwortfrist": "Antwortfrist", "total": "Summe", "ags": "AGS",
-    "name": "Name", "typ": "Art", "einwohner": "Einwohner", "mitglieder": "Mitglieder",
-    "planungsrahmen": "Planungsrahmen", "satz_pro_person": "Satz pro Person", "fordersatz": "Fördersatz",
-    "stellen_vza": "Stellen (VZÄ)", "aktenzeichen": "Aktenzeichen", "betrag": "Betrag",
-    "username": "Benutzer", "stimme": "Stimme", "runde": "Runde", "jahr": "Jahr",
-    "team_name": "Regionalteam",
-}
-#: values the process sets itself (no form offers them), in German
-VALUE_LABELS: dict[str, str] = {"keine_rueckmeldung": "keine Rückmeldung", "nicht_teilgenommen": "nicht teilgenommen",
-                                "besetzt": "besetzt", "aufgegeben": "aufgegeben"}
-#: technical keys that a person never needs to read (the name beside them says it)
-HIDDEN_KEYS = {"team"}
+from workflows.formatting import format_date, format_datetime, format_eur, format_number
 
 EVENT_LABELS: dict[str, str] = {
     "instance_started": "Vorgang gestartet",
@@ -64,102 +43,174 @@ STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled":
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-_MONEY_KEY = re.compile(r"(betrag|summe|kosten|planungsrahmen|zuschuss|euro|foerdersatz)", re.I)
-_NOT_MONEY = re.compile(r"(monate|tage|anzahl|vza|jahr$|prozent|quote)", re.I)
 MAX_FACTS = 10
+Prop = Mapping[str, Any]
+
+
+def _props(schema: Prop) -> dict[str, Any]:
+    props = schema.get("properties")
+    return {k: v for k, v in props.items() if isinstance(v, dict)} if isinstance(props, dict) else {}
+
+
+def _items(prop: Prop) -> Prop:
+    items = prop.get("items")
+    return items if isinstance(items, dict) else {}
+
+
+def _is_money(prop: Prop) -> bool:
+    return prop.get("x-format") == "money" or prop.get("x-widget") == "money"
 
 
 @dataclass
 class Labels:
-    """Titles, enum labels and money fields collected from a definition's forms."""
+    """What the forms of a definition say about its data: titles, enum labels, formats, cards, tables.
+
+    `titles`, `enums`, `money` and `decimals` are by field name, over every form (and every nesting
+    level); `context` holds the process variables described under the forms' `x-context`, whose
+    titles win over field titles of the same name.
+    """
 
     titles: dict[str, str] = field(default_factory=dict)
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
     money: set[str] = field(default_factory=set)
+    decimals: dict[str, int] = field(default_factory=dict)
+    context: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_forms(cls, *schemas: Mapping[str, Any]) -> Labels:
         labels = cls()
-
-        def walk(props: Mapping[str, Any]) -> None:
-            for name, prop in props.items():
-                if not isinstance(prop, dict):
-                    continue
-                labels.titles.setdefault(name, str(prop.get("title", name)))
-                if "enum" in prop:  # the same name in several forms: every form's labels count
-                    values = [str(v) for v in prop["enum"]]
-                    known = labels.enums.setdefault(name, {})
-                    for value, text in zip(values, prop.get("x-enumLabels", values), strict=False):
-                        known.setdefault(value, str(text))
-                if prop.get("x-widget") == "money":
-                    labels.money.add(name)
-                items = prop.get("items")
-                if isinstance(items, dict) and isinstance(items.get("properties"), dict):
-                    walk(items["properties"])
-                if isinstance(prop.get("properties"), dict):
-                    walk(prop["properties"])
-
+        for schema in schemas:
+            if isinstance(schema, dict) and isinstance(schema.get("x-context"), dict):
+                for name, prop in _props({"properties": schema["x-context"]}).items():
+                    labels.context.setdefault(name, prop)
+                    labels._learn(name, prop, title=False)
+                    labels._walk(_props(prop) | _props(_items(prop)), title=False)
         for schema in schemas:
             if isinstance(schema, dict):
-                walk(schema.get("properties", {}))
+                labels._walk(_props(schema), title=True)
         return labels
 
-    def label(self, key: str) -> str:
-        if key in KEY_LABELS:
-            return KEY_LABELS[key]
+    def _walk(self, props: Mapping[str, Any], *, title: bool) -> None:
+        for name, prop in props.items():
+            self._learn(name, prop, title=title)
+            self._walk(_props(prop) | _props(_items(prop)), title=title)
+
+    def _learn(self, name: str, prop: Prop, *, title: bool) -> None:
+        if title and "title" in prop:
+            self.titles.setdefault(name, str(prop["title"]))
+        if "enum" in prop:  # the same name in several forms: every form's labels count
+            values = [str(v) for v in prop["enum"]]
+            known = self.enums.setdefault(name, {})
+            for value, text in zip(values, prop.get("x-enumLabels", values), strict=False):
+                known.setdefault(value, str(text))
+        if isinstance(prop.get("x-valueLabels"), dict):  # values the process sets itself (no form offers them)
+            known = self.enums.setdefault(name, {})
+            for value, text in prop["x-valueLabels"].items():
+                known.setdefault(str(value), str(text))
+        if _is_money(prop):
+            self.money.add(name)
+        if isinstance(prop.get("x-decimals"), int):
+            self.decimals.setdefault(name, prop["x-decimals"])
+
+    def hidden(self, key: str) -> bool:
+        return bool(self.context.get(key, {}).get("x-hidden"))
+
+    def table_keys(self) -> set[str]:
+        """The process variables shown as tables (`x-table`), not among the key figures."""
+        return {k for k, p in self.context.items() if p.get("x-table")}
+
+    def card_keys(self) -> set[str]:
+        return {k for k, p in self.context.items() if p.get("x-card")}
+
+    def label(self, key: str, prop: Prop | None = None) -> str:
+        for source in (prop or {}, self.context.get(key, {})):
+            if "title" in source:
+                return str(source["title"])
         if key in self.titles:
             return self.titles[key]
         text = key.replace("_", " ").strip()
         return text[:1].upper() + text[1:]
 
-    def value(self, key: str, value: Any) -> str:
-        """A value as German text (dates, money, numbers, yes/no, enum labels)."""
+    def value(self, key: str, value: Any, prop: Prop | None = None) -> str:
+        """A value as German text (dates, money, numbers, yes/no, enum labels), by its schema if given."""
+        prop = prop or self.context.get(key, {})
         if value is None or value == "":
             return "–"
         if isinstance(value, bool):
             return "ja" if value else "nein"
         if isinstance(value, int | float):
-            if key in self.money or (_MONEY_KEY.search(key) and not _NOT_MONEY.search(key)):
-                return format_eur(value)
-            if isinstance(value, int) or float(value).is_integer():
-                return str(int(value)) if "jahr" in key.lower() or abs(value) < 10000 else format_number(value, 0)
-            return format_number(value, 2)
+            return self._number(key, value, prop)
         if isinstance(value, str):
-            if key in self.enums and value in self.enums[key]:
-                return self.enums[key][value]
-            if value in VALUE_LABELS:
-                return VALUE_LABELS[value]
-            if _ISO_DATE.match(value):
-                try:
-                    return format_date(value)
-                except ValueError:
-                    return value
-            if _ISO_DATETIME.match(value):
-                try:
-                    from workflows.formatting import format_datetime
-                    return format_datetime(value)
-                except ValueError:
-                    return value
-            return value if len(value) <= 240 else value[:239] + "…"
+            return self._text(key, value, prop)
         if isinstance(value, list):
+            if prop.get("x-format") == "count":
+                return str(len(value))
             return "keine Einträge" if not value else f"{len(value)} Einträge"
         if isinstance(value, dict):
             return str(value.get("name") or value.get("title") or f"{len(value)} Angaben")
         return str(value)
 
+    def _number(self, key: str, value: float, prop: Prop) -> str:
+        if _is_money(prop) or key in self.money:
+            return format_eur(value)
+        decimals = prop.get("x-decimals", self.decimals.get(key))
+        if isinstance(decimals, int):
+            return format_number(value, decimals)
+        if isinstance(value, int) or float(value).is_integer():
+            return str(int(value)) if abs(value) < 10000 else format_number(value, 0)
+        return format_number(value, 2)
+
+    def _text(self, key: str, value: str, prop: Prop) -> str:
+        own = dict(zip([str(v) for v in prop.get("enum", [])], prop.get("x-enumLabels", []), strict=False))
+        own.update(prop.get("x-valueLabels") or {})
+        if value in own:
+            return str(own[value])
+        if value in self.enums.get(key, {}):
+            return self.enums[key][value]
+        try:
+            if _ISO_DATE.match(value):
+                return format_date(value)
+            if _ISO_DATETIME.match(value):
+                return format_datetime(value)
+        except ValueError:
+            return value
+        return value if len(value) <= 240 else value[:239] + "…"
+
+
+@dataclass
+class Card:
+    """A process variable shown as a small card beside the form (`x-card`), e.g. what a task is about."""
+
+    key: str
+    title: str
+    facts: list[tuple[str, str]]
+    about: str = ""  # `x-card.about`: the task page says "Diese Aufgabe betrifft <about> <first fact> (<second>)"
+
 
 @dataclass
 class Summary:
-    """What a task is about: the Gemeinde card and the key figures (first few, the rest folded)."""
+    """What a task is about: its cards and the key figures (first few, the rest folded)."""
 
-    gemeinde: list[tuple[str, str]]
+    cards: list[Card]
     facts: list[tuple[str, str]]
     more: list[tuple[str, str]]
-    stelle: list[tuple[str, str]] = field(default_factory=list)
 
 
-#: the Stelle a task of the Stellenbesetzung is about: shown as a card, these fields in this order
-STELLE_FIELDS = {"stelle_nr": "Stelle", "bezeichnung": "Regionalteam / Gemeinde", "vza": "Stellenumfang (VZÄ)"}
+def _card(key: str, record: Mapping[str, Any], labels: Labels) -> Card:
+    prop = labels.context[key]
+    declared = _props(prop)
+    fields = declared or {k: {} for k, v in record.items() if not isinstance(v, dict | list)}
+    facts = [(labels.label(k, p), labels.value(k, record[k], p)) for k, p in fields.items()
+             if record.get(k) not in (None, "") and not p.get("x-hidden")]
+    hint = prop.get("x-card")
+    about = str(hint.get("about", "")) if isinstance(hint, dict) else ""
+    return Card(key, labels.label(key), facts, about)
+
+
+def _may_see_card(prop: Prop, record: Mapping[str, Any], gemeinde_ags: str | None) -> bool:
+    """A Gemeinde user sees a card only if it is about that Gemeinde (`x-assigneeGemeinde` names the field)."""
+    owner = prop.get("x-assigneeGemeinde")
+    return isinstance(owner, str) and gemeinde_ags is not None and record.get(owner) == gemeinde_ags
 
 
 def _is_flat(value: Any) -> bool:
@@ -169,25 +220,14 @@ def _is_flat(value: Any) -> bool:
 def summarize(context: Mapping[str, Any], labels: Labels, *, skip: set[str] | None = None,
               gemeinde_only_ags: str | None = None, gemeinde_view: bool = False,
               flat_dicts: bool = True) -> Summary:
-    """Key figures of a task's data. A Gemeinde user sees only scalars and its own Gemeinde."""
-    skip = skip or set()
-    gemeinde: list[tuple[str, str]] = []
-    card = context.get("gemeinde")
-    if _is_flat(card) and (not gemeinde_view or card.get("ags") == gemeinde_only_ags):
-        gemeinde = [(labels.label(k), labels.value(k, v)) for k, v in card.items()
-                    if v not in (None, "") and k not in HIDDEN_KEYS]
-    stelle: list[tuple[str, str]] = []
-    if isinstance(context.get("stelle"), dict) and not gemeinde_view:
-        about = context["stelle"]
-        stelle = [(title, format_number(about[k], 2) if k == "vza" else labels.value(k, about[k]))
-                  for k, title in STELLE_FIELDS.items() if about.get(k) not in (None, "")]
-        if isinstance(context["stelle"].get("gemeinden"), list):
-            stelle.append(("Gemeinden", str(len(context["stelle"]["gemeinden"]))))
-    if "landkreis_name" in context:  # the key `landkreis` is the technical twin of the name
-        skip = skip | {"landkreis"}
+    """Key figures of a task's data. A Gemeinde user sees only scalars and the cards about its own Gemeinde."""
+    skip = (skip or set()) | labels.card_keys()
+    cards = [_card(key, context[key], labels) for key in labels.context if key in labels.card_keys()
+             and isinstance(context.get(key), dict)
+             and (not gemeinde_view or _may_see_card(labels.context[key], context[key], gemeinde_only_ags))]
     facts: list[tuple[str, str]] = []
     for key, value in context.items():
-        if key.startswith("_") or key in skip or key == "gemeinde" or value in (None, "", [], {}):
+        if key.startswith("_") or key in skip or labels.hidden(key) or value in (None, "", [], {}):
             continue
         if gemeinde_view and isinstance(value, dict | list):
             continue
@@ -195,7 +235,7 @@ def summarize(context: Mapping[str, Any], labels: Labels, *, skip: set[str] | No
             continue
         facts.append((labels.label(key), labels.value(key, value)))
     scalars_first = sorted(facts, key=lambda f: f[1].endswith("Einträge") or f[1].endswith("Angaben"))
-    return Summary(gemeinde, scalars_first[:MAX_FACTS], scalars_first[MAX_FACTS:], stelle)
+    return Summary([c for c in cards if c.facts], scalars_first[:MAX_FACTS], scalars_first[MAX_FACTS:])
 
 
 @dataclass
@@ -236,27 +276,35 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _columns(records: list[dict[str, Any]], prop: Prop) -> dict[str, Prop]:
+    """The declared columns (`items.properties`) that occur in the records, or every scalar key."""
+    present = {k for r in records for k, v in r.items() if not isinstance(v, dict | list)}
+    declared = _props(_items(prop))
+    if declared:
+        return {k: p for k, p in declared.items() if k in present and not p.get("x-hidden")}
+    seen: dict[str, Prop] = {}
+    for record in records:
+        seen.update({k: {} for k in record if k in present and k not in seen})
+    return seen
+
+
 def data_tables(data: Mapping[str, Any], labels: Labels) -> list[DataTable]:
-    """Tables for the lists of flat records named in `DATA_TABLES` (columns from the records' keys)."""
+    """Tables for the lists of records that the forms mark as `x-table` (columns from `items`), in data order."""
     tables = []
-    for key, title in DATA_TABLES.items():
-        records = data.get(key)
-        if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
+    for key, records in data.items():
+        prop = labels.context.get(key, {})
+        if not prop.get("x-table") or not isinstance(records, list) or not records \
+                or not all(isinstance(r, dict) for r in records):
             continue
-        columns: list[str] = []
-        for record in records:
-            for column, value in record.items():
-                if column not in columns and column not in HIDDEN_KEYS and not isinstance(value, dict | list):
-                    columns.append(column)
-        front = [c for c in ("name", "gemeinde", "ags") if c in columns]
-        columns = front + [c for c in columns if c not in front]
-        rows = [[labels.value(c, r.get(c)) for c in columns] for r in records]
+        columns = _columns(records, prop)
+        rows = [[labels.value(c, r.get(c), p) for c, p in columns.items()] for r in records]
         numeric = {i for i, c in enumerate(columns)
                    if any(_is_number(r.get(c)) for r in records)
                    and all(_is_number(r.get(c)) or r.get(c) is None for r in records)}
-        totals = [labels.value(c, sum(r.get(c) or 0 for r in records)) if i in numeric else ""
-                  for i, c in enumerate(columns)] if numeric else None
-        tables.append(DataTable(key, title, [(c, labels.label(c)) for c in columns], rows, numeric, totals))
+        totals = [labels.value(c, sum(r.get(c) or 0 for r in records), p) if i in numeric else ""
+                  for i, (c, p) in enumerate(columns.items())] if numeric else None
+        tables.append(DataTable(key, labels.label(key), [(c, labels.label(c, p)) for c, p in columns.items()],
+                                rows, numeric, totals))
     return tables
 
 

@@ -93,10 +93,11 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
     diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements)
     message_forms = []
     for m in page.message_forms:
-        raw = message_raw if m.name == message_name and message_raw is not None else {}
+        raw = message_raw if m.name == message_name and message_raw is not None \
+            else formdata.to_raw(m.schema, formdata.prefill_from(m.schema, detail.data))
         errs = message_errors if m.name == message_name and message_errors else {}
         message_forms.append((m, formdata.build_fields(m.schema, raw, errs), errs))
-    facts = presenting.summarize(detail.data, labels, skip=set(presenting.DATA_TABLES), flat_dicts=False)
+    facts = presenting.summarize(detail.data, labels, skip=labels.table_keys(), flat_dicts=False)
     names = _element_names(detail.sources)
     active_names = list(dict.fromkeys(names.get(e, e) for e in detail.active_elements
                                       if names.get(e) and not e.startswith(("Flow_", "flow_"))))
@@ -159,7 +160,7 @@ def cancel(instance_id: int) -> Any:
 @bp.post("/instances/<int:instance_id>/messages/<name>")
 @login_required
 def deliver(instance_id: int, name: str) -> Any:
-    """Record a message the round waits for (e.g. the Bewilligungsbescheid)."""
+    """Record a message the round waits for (e.g. the Bewilligungsbescheid); add/remove a row re-renders."""
     db, user = database(), actor().username
     available = {m.name: m for m in inbox.message_forms(db, instance_id, user)}  # 404 if not visible
     if name not in available:
@@ -168,6 +169,9 @@ def deliver(instance_id: int, name: str) -> Any:
         return see_other("instances.detail", instance_id=instance_id)
     schema = available[name].schema
     raw = formdata.raw_from_multidict(request.form)
+    changed = formdata.row_action(raw, request.form.get("_action", ""))
+    if changed is not None:  # "+ Zeile hinzufügen" / "Entfernen": show the form again, record nothing
+        return _render_detail(instance_id, message_name=name, message_raw=changed)
     payload, conversion_errors = formdata.parse(schema, raw)
     try:
         if conversion_errors:

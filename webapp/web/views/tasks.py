@@ -54,6 +54,7 @@ def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, 
              if isinstance(schema.get("properties", {}).get(k), dict) and schema["properties"][k].get("readOnly")}
     shown = {k: v for k, v in formdata.to_raw(schema, given).items() if k.split(".")[0] in given}
     fields = formdata.build_fields(schema, {**raw, **shown}, errors)
+    formdata.link_documents(fields, {d.filename: d.id for d in sorted(detail.documents, key=lambda d: d.version)})
     submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()] \
         if detail.task.status != "ready" else []
     history = presenting.group_history(detail.history)[:12]

@@ -136,3 +136,21 @@ def test_a_message_finds_its_round_by_correlation_alone(collab: Database) -> Non
                                        correlation={"aktenzeichen": "AZ-2"}, process_key="antragsteller")
     assert result.instance_id == second and result.status == "completed"
     assert _data(collab, first)[0] == "running"
+
+
+def test_the_web_form_takes_a_correlation_key(collab: Database) -> None:
+    from tests.web.conftest import make_app
+
+    first = _file(collab, "AZ-1")
+    client = make_app(collab).test_client()
+    with client.session_transaction() as session:
+        session["user"] = "sachbearbeitung"
+    page = client.get(f"/instances/{first}").get_data(as_text=True)
+    assert "Korrelationsschlüssel „aktenzeichen“" in page
+    url = f"/instances/{first}/messages/bescheid"
+    wrong = client.post(url, data={"_correlation.aktenzeichen": "AZ-2"})
+    assert wrong.status_code == 409 and "gehört nicht zu diesem Vorgang" in wrong.get_data(as_text=True)
+    assert _data(collab, first)[0] == "running"
+    right = client.post(url, data={"_correlation.aktenzeichen": "AZ-1"})
+    assert right.status_code == 303, right.get_data(as_text=True)[:500]
+    assert _data(collab, first)[0] == "completed"

@@ -168,6 +168,7 @@ class MessageForm:
     element_name: str
     lane: str | None
     schema: dict[str, Any]
+    correlation: list[str]  # the correlation properties the waiting event checks
 
 
 def message_forms(db: Database, instance_id: int, actor_name: str) -> list[MessageForm]:
@@ -182,6 +183,7 @@ def _message_forms(inst: ProcessInstance, actor: authz.Actor) -> list[MessageFor
     summary = instance_summary(inst, inst.definition, actor)
     return [
         MessageForm(summary, m["name"], m.get("element_name") or m["name"], m.get("lane"),
-                    inst.definition.message_schemas.get(m["name"], {"type": "object", "properties": {}}))
+                    inst.definition.message_schemas.get(m["name"], {"type": "object", "properties": {}}),
+                    list(m.get("correlation") or []))
         for m in inst.waiting_messages or [] if authz.may_record_message(actor, m.get("lane"))
     ]

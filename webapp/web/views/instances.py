@@ -178,7 +178,9 @@ def deliver(instance_id: int, name: str) -> Any:
             extra = formdata.errors_by_path(forms.validation_errors(schema, payload))
             raise ValidationFailed([FieldError("/" + k.replace(".", "/"), v)
                                     for k, v in {**extra, **conversion_errors}.items()])
-        engine.deliver_message(db, instance_id, name, payload, user)
+        correlation = {key: value for key in available[name].correlation
+                       if (value := request.form.get(f"_correlation.{key}", "").strip())}
+        engine.deliver_message(db, instance_id, name, payload, user, correlation or None)
     except ValidationFailed as exc:
         return _render_detail(instance_id, 422, message_name=name, message_raw=raw,
                               message_errors=formdata.errors_by_path(exc.errors))

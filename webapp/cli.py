@@ -54,6 +54,9 @@ def friendly(fn: F) -> F:
             _fail(exc.message)
         except (OperationalError, ProgrammingError) as exc:
             detail = str(exc.orig).split("\n")[0] if exc.orig else type(exc).__name__
+            if "locked" in detail.lower():
+                _fail("Die Datenbank ist gerade durch einen anderen Schreibvorgang belegt; es wurde nichts "
+                      "gespeichert. Bitte in einigen Sekunden erneut versuchen.")
             _fail(f"Die Datenbank ist nicht erreichbar oder nicht auf dem neuesten Stand ({detail}). "
                   "Bitte DATABASE_URL prüfen und 'grantflow db upgrade' ausführen.")
 

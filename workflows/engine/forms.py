@@ -26,11 +26,11 @@ _REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
 
 
 def _retrieve_nothing(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # an attrs class
 
 
 #: resolves references inside the schema itself and the draft's meta-schemas, never anything else
-_NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_retrieve_nothing)
+_NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_retrieve_nothing)  # type: ignore[call-arg]
 
 
 def non_local_references(node: Any, pointer: str = "") -> list[tuple[str, str]]:

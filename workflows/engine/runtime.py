@@ -67,7 +67,8 @@ def _step_error(exc: Exception) -> ProcessStepFailed:
     task = getattr(exc, "task", None)
     if task is not None:
         where = f" (Schritt '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}')"
-    detail = str(exc).split("\n")[0]
+    cause = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps what a script raised
+    detail = cause.message.rstrip(".") if isinstance(cause, GrantflowError) else str(exc).split("\n")[0]
     return ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen{where}: {detail}. "
                              "Es wurde nichts gespeichert.")
 

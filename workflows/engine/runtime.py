@@ -298,7 +298,7 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         if not isinstance(data, Mapping):
             raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
         workflow = _load_workflow(instance)
-        task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        task = spiff.find_task(workflow, UUID(row.spiff_task_id))  # gone: a step committed in between
         if task is None or task.state != TaskState.READY:
             raise _Stale()
         values = taskindex.with_read_only_values(task, schema, dict(data))

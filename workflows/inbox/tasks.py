@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.engine import taskindex
-from workflows.engine.spiff import load_state, specs_from_json
+from workflows.engine.spiff import find_task, load_state, specs_from_json
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
 from workflows.inbox.documents import visible_documents
@@ -112,7 +112,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
         initial: dict[str, Any] = dict(row.data or {})
         if row.status == "ready":
             workflow = load_state(instance.state, specs_from_json(instance.definition.spec_json))
-            task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+            task = find_task(workflow, UUID(row.spiff_task_id))
             if task is not None:
                 context = dict(task.data)
                 initial = taskindex.prefill_values(task, schema)

@@ -6,6 +6,7 @@ Every setting has a default that serves `make run` (SQLite in `instance/`, the p
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ class Settings:
     secret_key: str | None
     demo_mode: bool
     definitions_dir: Path
+    audit_key: str | None = None
+    audit_anchor: Path | None = None
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -38,6 +41,8 @@ class Settings:
             secret_key=env.get("GRANTFLOW_SECRET_KEY") or None,
             demo_mode=_flag(env.get("GRANTFLOW_DEMO_MODE"), True),
             definitions_dir=Path(env.get("GRANTFLOW_DEFINITIONS_DIR") or PROJECT_ROOT),
+            audit_key=env.get("GRANTFLOW_AUDIT_KEY") or None,
+            audit_anchor=Path(env["GRANTFLOW_AUDIT_ANCHOR"]) if env.get("GRANTFLOW_AUDIT_ANCHOR") else None,
         )
 
     @property
@@ -47,6 +52,13 @@ class Settings:
             return self.database_url_override
         self.instance_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.instance_dir / 'grantflow.db'}"
+
+
+    def audit_anchor_for(self, database_url: str) -> Path:
+        """The audit anchor file of a database: `GRANTFLOW_AUDIT_ANCHOR`, else one per database in instance/."""
+        if self.audit_anchor:
+            return self.audit_anchor
+        return self.instance_dir / f"audit-anchor-{hashlib.sha256(database_url.encode()).hexdigest()[:16]}.log"
 
 
 _current: list[Settings] = []

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from workflows import formatting
@@ -130,8 +131,17 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: an id the database can hold (a 20-digit id is a 404, not a 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     """Blueprints (auth, tasks, instances, documents, admin, notifications; api if present), CSRF, errors."""
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # token lives as long as the session
     csrf.init_app(app)
     _register_filters(app)

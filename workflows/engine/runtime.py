@@ -199,8 +199,11 @@ def _already_completed(session: Session, row: TaskRow) -> TaskAlreadyCompleted:
     return TaskAlreadyCompleted(name or row.completed_by, when)
 
 
+MAX_ID = 2**63 - 1  # what the databases' integer keys hold: a larger id from a caller is simply not found
+
+
 def _instance(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
+    instance = session.get(ProcessInstance, instance_id) if 0 < instance_id <= MAX_ID else None
     if instance is None:
         raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
     return instance
@@ -283,7 +286,7 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
     """Validate `data` against the task's form and complete it as `actor_name`."""
 
     def work(session: Session) -> StepResult:
-        row = session.get(TaskRow, task_id)
+        row = session.get(TaskRow, task_id) if 0 < task_id <= MAX_ID else None
         if row is None:
             raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
         actor = access.policy().load_actor(session, actor_name)

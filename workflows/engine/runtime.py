@@ -85,6 +85,9 @@ def _run(session: Session, instance: ProcessInstance, actor: str | None, workflo
     except GrantflowError:
         raise
     except SpiffWorkflowException as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ValidationFailed):  # a service refused the step's input, field by field
+            raise cause from exc
         raise _step_error(exc) from exc
     finally:
         services.reset_context(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None, *, database: Database | Non
         SECRET_KEY=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),  # a working day, not Flask's 31 days
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         GRANTFLOW_DEMO_MODE=settings.get().demo_mode,
     )

@@ -281,7 +281,9 @@ def serve(host: str, port: int, no_ticker: bool) -> None:
     from webapp import create_app
 
     app = create_app(start_ticker=not no_ticker)
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from webapp.extensions import QuietRequestHandler
+
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True, request_handler=QuietRequestHandler)
 
 
 @main.group("token")

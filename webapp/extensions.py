@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
 from workflows import formatting
@@ -120,7 +122,12 @@ def _register_errors(app: Flask) -> None:
         return _error_page(500)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response: Response) -> Response:
+    if request.is_secure:  # behind the Landratsamt's HTTPS proxy (ProxyFix sets the scheme)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -129,6 +136,20 @@ def _security_headers(response: Response) -> Response:
     if g.get("actor") is not None:
         response.headers.setdefault("Cache-Control", "private, no-store")
     return response
+
+
+class SessionOverHttps(SecureCookieSessionInterface):
+    """The session cookie is `Secure` whenever the request came over HTTPS (or the setting says so)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """`grantflow serve`'s handler: the `Server` header names no product versions."""
+
+    def version_string(self) -> str:
+        return "grantflow"
 
 
 class DatabaseId(IntegerConverter):
@@ -142,6 +163,7 @@ class DatabaseId(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Blueprints (auth, tasks, instances, documents, admin, notifications; api if present), CSRF, errors."""
     app.url_map.converters["int"] = DatabaseId  # before any route is added
+    app.session_interface = SessionOverHttps()
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # token lives as long as the session
     csrf.init_app(app)
     _register_filters(app)

@@ -9,7 +9,7 @@ import pytest
 from tests.web.grant_round import SB, deploy, one, prefill
 from workflows import engine
 from workflows.engine import scripting
-from workflows.errors import ValidationFailed
+from workflows.errors import ProcessStepFailed, ValidationFailed
 from workflows.storage.db import Database
 from workflows.storage.models import Landkreis
 
@@ -36,19 +36,26 @@ def test_a_rueckmeldefrist_that_has_passed_is_refused(db: Database, days: int) -
         ("/rueckmeldefrist", "Die Rückmeldefrist muss in der Zukunft liegen.")]
 
 
+def _step_refused(db: Database, task_id: int, values: dict[str, object]) -> ProcessStepFailed:
+    with pytest.raises(ProcessStepFailed) as caught:
+        engine.complete_task(db, task_id, values, SB)
+    assert one(db, SB, "runde_eroeffnen").id == task_id  # nothing moved
+    return caught.value
+
+
 def test_an_unknown_landkreis_is_refused_with_a_pointer_not_a_python_name(db: Database) -> None:
     task_id, values = _opening(db)
-    error = _refused(db, task_id, {**values, "landkreis": "atlantis"})
+    error = _step_refused(db, task_id, {**values, "landkreis": "atlantis"})
     assert [e.pointer for e in error.errors] == ["/landkreis"]
-    assert "atlantis" in error.errors[0].message and "Error" not in error.errors[0].message
+    assert "atlantis" in error.message and "Error" not in error.message and "nichts gespeichert" in error.message
 
 
 def test_a_landkreis_without_gemeinden_is_refused(db: Database) -> None:
     task_id, values = _opening(db)
     with db.write() as session:
         session.add(Landkreis(key="leer", name="Leerkreis"))
-    error = _refused(db, task_id, {**values, "landkreis": "leer"})
-    assert [e.pointer for e in error.errors] == ["/landkreis"] and "keine Gemeinden" in error.errors[0].message
+    error = _step_refused(db, task_id, {**values, "landkreis": "leer"})
+    assert [e.pointer for e in error.errors] == ["/landkreis"] and "keine Gemeinden" in error.message
 
 
 def test_an_empty_applicant_list_is_refused_by_the_form() -> None:

@@ -67,10 +67,14 @@ def _step_error(exc: Exception) -> ProcessStepFailed:
     task = getattr(exc, "task", None)
     if task is not None:
         where = f" (Schritt '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}')"
-    cause = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps what a script raised
-    detail = cause.message.rstrip(".") if isinstance(cause, GrantflowError) else str(exc).split("\n")[0]
+    cause = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps what a script or service raised
+    errors = cause.errors if isinstance(cause, ValidationFailed) else []  # a service refused the input
+    if errors:
+        detail = "; ".join(e.message.rstrip(".") for e in errors)
+    else:
+        detail = cause.message.rstrip(".") if isinstance(cause, GrantflowError) else str(exc).split("\n")[0]
     return ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen{where}: {detail}. "
-                             "Es wurde nichts gespeichert.")
+                             "Es wurde nichts gespeichert.", errors)
 
 
 def _run(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
@@ -85,9 +89,6 @@ def _run(session: Session, instance: ProcessInstance, actor: str | None, workflo
     except GrantflowError:
         raise
     except SpiffWorkflowException as exc:
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, ValidationFailed):  # a service refused the step's input, field by field
-            raise cause from exc
         raise _step_error(exc) from exc
     finally:
         services.reset_context(token)

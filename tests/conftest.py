@@ -46,7 +46,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
-    database = Database(url)
+    database = Database(url, audit_anchor=path.with_suffix(".anchor"))
     _seed(database)
     database.dispose()
     return path
@@ -72,11 +72,11 @@ def pg_schema_url() -> Iterator[str]:
 def _sqlite_db(template: Path, tmp_path: Path) -> Database:
     path = tmp_path / "grantflow.db"
     shutil.copy(template, path)
-    return Database(f"sqlite:///{path}")
+    return Database(f"sqlite:///{path}", audit_anchor=tmp_path / "audit-anchor.log")
 
 
-def _pg_db(url: str) -> Database:
-    database = Database(url)
+def _pg_db(url: str, tmp_path: Path) -> Database:
+    database = Database(url, audit_anchor=tmp_path / "audit-anchor.log")  # the schema is emptied per test
     tables = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
     with database.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -90,7 +90,7 @@ def db(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) ->
     if request.param == "sqlite":
         database = _sqlite_db(sqlite_template, tmp_path)
     else:
-        database = _pg_db(request.getfixturevalue("pg_schema_url"))
+        database = _pg_db(request.getfixturevalue("pg_schema_url"), tmp_path)
     yield database
     database.dispose()
 

@@ -55,6 +55,9 @@ def friendly(fn: F) -> F:
             _fail(exc.message)
         except _database_errors() as exc:
             detail = str(exc.orig).split("\n")[0] if exc.orig else type(exc).__name__
+            if "locked" in detail.lower():
+                _fail("Die Datenbank ist gerade durch einen anderen Schreibvorgang belegt; es wurde nichts "
+                      "gespeichert. Bitte in einigen Sekunden erneut versuchen.")
             _fail(f"Die Datenbank ist nicht erreichbar oder nicht auf dem neuesten Stand ({detail}). "
                   "Bitte DATABASE_URL prüfen und 'grantflow db upgrade' ausführen.")
 
@@ -413,7 +416,9 @@ def serve(host: str, port: int, no_ticker: bool, production: bool, workers: int,
     from webapp import create_app
 
     app = create_app(start_ticker=not no_ticker)
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from webapp.extensions import QuietRequestHandler
+
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True, request_handler=QuietRequestHandler)
 
 
 @main.group("token")

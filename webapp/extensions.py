@@ -7,9 +7,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
 from workflows import formatting
@@ -119,7 +121,12 @@ def _register_errors(app: Flask) -> None:
         return _error_page(500)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response: Response) -> Response:
+    if request.is_secure:  # behind the Landratsamt's HTTPS proxy (ProxyFix sets the scheme)
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -130,12 +137,38 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+class SessionOverHttps(SecureCookieSessionInterface):
+    """The session cookie is `Secure` whenever the request came over HTTPS (or the setting says so)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """`grantflow serve`'s handler: the `Server` header names no product versions."""
+
+    def version_string(self) -> str:
+        return "grantflow"
+
+
+MAX_ID = 2**63 - 1  #: what the databases' integer keys hold
+
+
+def _ids_in_range() -> None:
+    """An id in a URL that no database row can have (20 digits) is a 404, never a 500 from the driver."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(404)
+
+
 def init_app(app: Flask) -> None:
     """Blueprints (auth, tasks, instances, documents, admin, notifications; api if present), CSRF, errors."""
+    app.session_interface = SessionOverHttps()
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # token lives as long as the session
     csrf.init_app(app)
     _register_filters(app)
     _register_errors(app)
+    app.before_request(_ids_in_range)
     app.before_request(_load_actor)
     app.after_request(_security_headers)
 

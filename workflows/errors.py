@@ -108,6 +108,13 @@ class InvalidDefinition(GrantflowError):
 
 
 class ProcessStepFailed(GrantflowError):
-    """A script, condition or service task of the process failed; the step was rolled back."""
+    """A script, condition or service task of the process failed; the step was rolled back.
+
+    `errors` names the fields when a service refused the step's input (e.g. an unknown Landkreis).
+    """
 
     http_status = 422
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []

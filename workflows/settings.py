@@ -8,6 +8,7 @@ package. The README's settings table ("Betrieb") lists every variable. Nothing e
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,6 +86,8 @@ class Settings:
     log_level: str
     metrics_token: str | None
     metrics_dir: Path
+    audit_key: str | None = None
+    audit_anchor: Path | None = None
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -98,12 +101,14 @@ class Settings:
             definitions_dir=Path(env.get("GRANTFLOW_DEFINITIONS_DIR") or shipped),
             proxy_count=_int(env, "GRANTFLOW_PROXY_COUNT", 0),
             secure_cookies=_optional_flag(env, "GRANTFLOW_SECURE_COOKIES"),
-            session_hours=_int(env, "GRANTFLOW_SESSION_HOURS", 12, minimum=1),
+            session_hours=_int(env, "GRANTFLOW_SESSION_HOURS", 10, minimum=1),
             log_format=_choice(env, "GRANTFLOW_LOG_FORMAT", LOG_FORMATS, "text"),
             log_level=_choice(env, "GRANTFLOW_LOG_LEVEL", LOG_LEVELS, "INFO"),
             metrics_token=env.get("GRANTFLOW_METRICS_TOKEN") or None,
             metrics_dir=Path(env.get("GRANTFLOW_METRICS_DIR") or instance / "metrics"),
             default_role=(env.get("GRANTFLOW_DEFAULT_ROLE") or "Administration").strip(),
+            audit_key=env.get("GRANTFLOW_AUDIT_KEY") or None,
+            audit_anchor=Path(env["GRANTFLOW_AUDIT_ANCHOR"]) if env.get("GRANTFLOW_AUDIT_ANCHOR") else None,
         )
 
     @property
@@ -113,6 +118,13 @@ class Settings:
             return self.database_url_override
         self.instance_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.instance_dir / 'grantflow.db'}"
+
+
+    def audit_anchor_for(self, database_url: str) -> Path:
+        """The audit anchor file of a database: `GRANTFLOW_AUDIT_ANCHOR`, else one per database in instance/."""
+        if self.audit_anchor:
+            return self.audit_anchor
+        return self.instance_dir / f"audit-anchor-{hashlib.sha256(database_url.encode()).hexdigest()[:16]}.log"
 
 
 _current: list[Settings] = []

@@ -85,7 +85,8 @@ def _domain_error(exc: GrantflowError) -> Response:
         return problem(409, exc.message, slug="already-completed", completed_by=exc.completed_by,
                        completed_at=exc.completed_at_text)
     if isinstance(exc, ProcessStepFailed):
-        return problem(422, exc.message, slug="process-step-failed", errors=[])
+        return problem(422, exc.message, slug="process-step-failed",
+                       errors=[{"pointer": e.pointer, "detail": e.message} for e in exc.errors])
     if status == 422:
         return problem(422, exc.message, errors=[])
     return problem(status, exc.message)

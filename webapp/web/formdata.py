@@ -316,8 +316,15 @@ def row_action(raw: Raw, action: str) -> Raw | None:
 
 # --------------------------------------------------------------------------- strings -> typed
 
+MAX_DIGITS = 15  #: larger numbers are no input of any form; converting `1e999999` would stall the server
+
+
 def _number(text: str, integer: bool, money: bool) -> int | float:
     value = parse_decimal(text)
+    if not value.is_finite():
+        raise ValueError("Bitte eine Zahl eingeben.")
+    if value.adjusted() >= MAX_DIGITS:
+        raise ValueError("Die Zahl ist zu groß.")
     if integer:
         if value != value.to_integral_value():
             raise ValueError("Bitte eine ganze Zahl eingeben.")

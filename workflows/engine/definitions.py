@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -171,6 +172,41 @@ def _assign_lanes(spec: BpmnProcessSpec, declared_role: str | None) -> str | Non
     return f"Aufgaben außerhalb von Lanes ({names}) gehören zur Rolle '{role}' ({rule})."
 
 
+_DMN_INPUT_PLACEHOLDER = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # as SpiffWorkflow's DMN engine
+
+
+def _check_dmn_expressions(tree: etree._ElementTree, filename: str, problems: list[DefinitionProblem]) -> None:
+    """The same sandbox rules for DMN as for BPMN: input expressions, input entries, output entries.
+
+    An input entry is evaluated as SpiffWorkflow does: alone (compared with ==), as `v <entry>`
+    (`> 5`), or with `?` standing for the input (`4 < ? < 6`).
+    """
+    def refuse(node: etree._Element, what: str, reason: str) -> None:
+        owner: etree._Element | None = node
+        while owner is not None and owner.get("id") is None:
+            owner = owner.getparent()
+        problems.append(DefinitionProblem(filename, f"{what} abgelehnt: {reason}", line=node.sourceline,
+                                          element_id=owner.get("id") if owner is not None else None))
+
+    for node in tree.iter("{*}text"):
+        source = (node.text or "").strip()
+        parent = node.getparent()
+        kind = etree.QName(parent).localname if parent is not None else ""
+        if not source or (kind == "inputEntry" and source == "-"):
+            continue
+        if kind == "inputEntry":
+            entry = _DMN_INPUT_PLACEHOLDER.sub("dmninputexpr", source)
+            reason = scripting.check_expression(entry, "eval")
+            if reason and scripting.check_expression(f"v {entry}", "eval") is None:
+                reason = None
+            if reason:
+                refuse(node, "DMN-Eingabebedingung", reason)
+        elif kind in ("inputExpression", "outputEntry"):
+            reason = scripting.check_expression(source, "eval")
+            if reason:
+                refuse(node, "DMN-Ausdruck", reason)
+
+
 def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
     """Validate a bundle completely; raise `InvalidDefinition` listing every problem."""
     problems: list[DefinitionProblem] = []
@@ -214,6 +250,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
                 for pid in set(parser.process_parsers) - before:
                     file_of_process[pid] = name
             else:
+                _check_dmn_expressions(tree, name, problems)
                 parser.add_dmn_xml(tree.getroot(), filename=name)
         except UnsafeXml as exc:
             problems.append(exc.problem)

@@ -1,4 +1,10 @@
-"""JSON Schema forms: checking the schemas at deploy time, validating submissions with German messages."""
+"""JSON Schema forms: checking the schemas at deploy time, validating submissions with German messages.
+
+Forms are self-contained: a `$ref` may only point into the same schema (`#...`). jsonschema would
+otherwise fetch URLs and read `file://` paths on every validation; deploy refuses such references,
+and validation runs with a `referencing.Registry` that retrieves nothing, so a schema stored
+before this check still cannot reach out.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,38 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
 
-from workflows.errors import FieldError, ValidationFailed
+from workflows.errors import FieldError, ProcessStepFailed, ValidationFailed
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _FORMAT_CHECKER = FormatChecker()
+_REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
+
+
+def _retrieve_nothing(uri: str) -> Any:
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # an attrs class
+
+
+#: resolves references inside the schema itself and the draft's meta-schemas, never anything else
+_NO_RETRIEVAL: Registry[Any] = Registry(retrieve=_retrieve_nothing)  # type: ignore[call-arg]
+
+
+def non_local_references(node: Any, pointer: str = "") -> list[tuple[str, str]]:
+    """(JSON pointer, target) of every `$ref`/`$dynamicRef` that leaves the schema (not `#...`)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if key in _REFERENCE_KEYWORDS and not (isinstance(value, str) and value.startswith("#")):
+                found.append((here, str(value)))
+            else:
+                found.extend(non_local_references(value, here))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found.extend(non_local_references(item, f"{pointer}/{index}"))
+    return found
 
 
 def check_schema(schema: Any) -> str | None:
@@ -29,6 +62,11 @@ def check_schema(schema: Any) -> str | None:
         return f"Ungültiges JSON Schema bei '{path or '/'}': {exc.message}"
     if schema.get("type") != "object":
         return "Ein Formular muss 'type': 'object' haben."
+    outside = non_local_references(schema)
+    if outside:
+        pointer, target = outside[0]
+        return (f"Verweis bei '{pointer}' auf '{target[:200]}' ist nicht erlaubt: ein Formular muss in sich "
+                "geschlossen sein, Verweise nur innerhalb der Datei ('#/$defs/...').")
     return None
 
 
@@ -119,8 +157,13 @@ def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: 
 
 
 def validation_errors(schema: Mapping[str, Any], data: Any) -> list[FieldError]:
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    """Every invalid field with a German message; nothing outside the schema is ever retrieved."""
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER, registry=_NO_RETRIEVAL)
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    except Unresolvable as exc:
+        raise ProcessStepFailed("Das Formular verweist auf ein Schema außerhalb der Prozessdefinition; es wird "
+                                "nichts nachgeladen. Bitte die Prozessdefinition korrigieren.") from exc
     return [_message(e, schema) for e in errors]
 
 

@@ -89,9 +89,14 @@ def _step_error(exc: Exception) -> ProcessStepFailed:
     task = getattr(exc, "task", None)
     if task is not None:
         where = f" (Schritt '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}')"
-    detail = str(exc).split("\n")[0]
+    cause = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps what a script or service raised
+    errors = cause.errors if isinstance(cause, ValidationFailed) else []  # a service refused the input
+    if errors:
+        detail = "; ".join(e.message.rstrip(".") for e in errors)
+    else:
+        detail = cause.message.rstrip(".") if isinstance(cause, GrantflowError) else str(exc).split("\n")[0]
     return ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen{where}: {detail}. "
-                             "Es wurde nichts gespeichert.")
+                             "Es wurde nichts gespeichert.", errors)
 
 
 def _run(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
@@ -323,8 +328,11 @@ def _already_completed(session: Session, row: TaskRow) -> TaskAlreadyCompleted:
     return TaskAlreadyCompleted(name or row.completed_by, when)
 
 
+MAX_ID = 2**63 - 1  # what the databases' integer keys hold: a larger id from a caller is simply not found
+
+
 def _instance(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id)
+    instance = session.get(ProcessInstance, instance_id) if 0 < instance_id <= MAX_ID else None
     if instance is None:
         raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
     return instance
@@ -409,7 +417,7 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
     """Validate `data` against the task's form and complete it as `actor_name`."""
 
     def work(session: Session) -> StepResult:
-        row = session.get(TaskRow, task_id)
+        row = session.get(TaskRow, task_id) if 0 < task_id <= MAX_ID else None
         if row is None:
             raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
         actor = access.policy().load_actor(session, actor_name)
@@ -424,7 +432,7 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         if not isinstance(data, Mapping):
             raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
         workflow = _load_workflow(instance)
-        task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        task = spiff.find_task(workflow, UUID(row.spiff_task_id))  # gone: a step committed in between
         if task is None or task.state != TaskState.READY:
             raise _Stale()
         values = taskindex.with_read_only_values(task, schema, dict(data))

@@ -6,6 +6,10 @@ import `os` or open files. Here every expression and script is compiled with
 time) and runs with guarded attribute/item access and a small set of builtins plus the
 programme's rule functions. SpiffWorkflow does not serialize the engine: `make_script_engine()`
 must be attached again after every deserialization (`workflows.engine.spiff` does that).
+
+How much a script may do is limited too (`workflows.engine.limits`, compiled in by the policy in
+`workflows.engine.guarding`): a script that computes too long or builds too large a value is
+stopped and the step refused with a German message; the process stays responsive meanwhile.
 """
 
 from __future__ import annotations
@@ -24,20 +28,34 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted, limited_builtins, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from workflows import formatting
+from workflows.engine import limits
+from workflows.engine.guarding import GuardingTransformer
+from workflows.errors import ProcessStepFailed
 
 SCRIPT_LOG = logging.getLogger("grantflow.scripts")
 
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "|=": operator.ior, "&=": operator.iand,
+def _guarded_iadd(target: Any, value: Any) -> Any:
+    if isinstance(target, list) and isinstance(value, list | tuple):
+        limits.charge(len(value))
+        if len(target) + len(value) > limits.MAX_LENGTH:
+            limits.charge(len(target) + len(value))
+        return operator.iadd(target, value)
+    return limits.guarded_add(target, value)
+
+
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
+    "+=": _guarded_iadd, "-=": operator.isub, "*=": limits.guarded_mul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": limits.guarded_mod, "|=": operator.ior, "&=": operator.iand,
 }
+#: builtins a script must not have: classes (user-defined dunders) and what could catch a limit
+_WITHHELD = ("__build_class__", "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")
 
 
 def _inplacevar(op: str, target: Any, value: Any) -> Any:
@@ -45,6 +63,10 @@ def _inplacevar(op: str, target: Any, value: Any) -> Any:
         return _INPLACE[op](target, value)
     except KeyError:
         raise SyntaxError(f"Operator {op} ist in Skripten nicht erlaubt") from None
+
+
+def _getattr(obj: Any, name: str, *default: Any) -> Any:
+    return limits.guard_method(obj, name, safer_getattr(obj, name, *default))
 
 
 def _write_guard(obj: Any) -> Any:
@@ -92,18 +114,22 @@ def register_functions(functions: Mapping[str, Callable[..., Any]]) -> None:
 
 
 def sandbox_globals() -> dict[str, Any]:
-    builtins = dict(safe_builtins)
-    builtins.update(limited_builtins)
+    builtins = {k: v for k, v in {**safe_builtins, **limited_builtins}.items() if k not in _WITHHELD}
     builtins.update({
-        "sorted": sorted, "min": min, "max": max, "sum": sum, "any": any, "all": all,
+        "sorted": sorted, "min": min, "max": max, "sum": limits.guarded_sum, "any": any, "all": all,
         "enumerate": enumerate, "dict": dict, "list": list, "set": set, "reversed": reversed,
-        "map": map, "filter": filter,
+        "map": map, "filter": filter, "range": limits.guarded_range, "pow": limits.guarded_pow,
+        "round": limits.guarded_round, "str": limits.GuardedStr, "repr": limits.guarded_repr,
+        "_getattr_": _getattr,
     })
     env: dict[str, Any] = {
         "__builtins__": builtins,
-        "_getattr_": safer_getattr,
+        "_getattr_": _getattr,
         "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
+        "_getiter_": limits.ticking,
+        "_binop_": lambda op, a, b: limits.BINARY[op](a, b),
+        "_format_": limits.guarded_format,
+        "_tick_": limits.tick,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": _write_guard,
@@ -126,7 +152,8 @@ def _compiled(source: str, mode: Literal["exec", "eval"]) -> Any:
     """Compiling with RestrictedPython costs about a millisecond; BPMN sources repeat on every step."""
     with warnings.catch_warnings():  # RestrictedPython warns about `print` without `printed`: not an error here
         warnings.simplefilter("ignore", SyntaxWarning)
-        return compile_restricted(source, f"<bpmn-{mode}>" if mode == "eval" else "<string>", mode)
+        return compile_restricted(source, f"<bpmn-{mode}>" if mode == "eval" else "<string>", mode,
+                                  policy=GuardingTransformer)
 
 
 def _syntax_reason(exc: SyntaxError) -> str:
@@ -161,7 +188,7 @@ def check_expression(source: str, mode: Literal["exec", "eval"] = "eval") -> str
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
-            compile_restricted(source, "<bpmn>", mode)
+            compile_restricted(source, "<bpmn>", mode, policy=GuardingTransformer)
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         return _syntax_reason(exc)
@@ -172,6 +199,17 @@ def check_expression(source: str, mode: Literal["exec", "eval"] = "eval") -> str
 
 
 ServiceCaller = Callable[[str, dict[str, Any], Mapping[str, Any]], Any]
+
+
+def _run_limited(run: Callable[[], Any]) -> Any:
+    """Run sandboxed code within the step's budget; a limit or runaway recursion refuses the step."""
+    try:
+        with limits.step_budget():
+            return run()
+    except limits.SandboxLimit as exc:
+        raise ProcessStepFailed(f"Das Skript wurde angehalten: {exc.reason}") from None
+    except RecursionError:
+        raise ProcessStepFailed("Das Skript wurde angehalten: zu tiefe Rekursion") from None
 
 
 class SandboxEnvironment(TaskDataEnvironment):
@@ -186,7 +224,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope = copy.copy(self.globals)
         scope.update(external_context or {})
         scope.update(context)
-        return eval(code, scope)
+        return _run_limited(lambda: eval(code, scope))
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = _compiled(script, "exec")
@@ -194,7 +232,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         context.update(copy.copy(self.globals))
         context.update(external_context or {})
         try:
-            exec(code, context)
+            _run_limited(lambda: exec(code, context))
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
             context.pop("date", None)

@@ -27,6 +27,8 @@ import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.engine.scripting import ServiceCaller, make_script_engine
@@ -84,6 +86,18 @@ def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> Bpm
     return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(call_service))
 
 
+def find_task(workflow: BpmnWorkflow, task_id: UUID) -> Task | None:
+    """The task with this id in the workflow or any of its subprocesses, or None if it is gone.
+
+    SpiffWorkflow raises `TaskNotFoundException` instead, e.g. for a task whose subprocess was
+    dropped by a step committed in between, or for the parent task of a cancelled subprocess.
+    """
+    try:
+        return workflow.get_task_from_id(task_id)
+    except TaskNotFoundException:
+        return None
+
+
 def prune_finished_subprocesses(workflow: BpmnWorkflow) -> int:
     """Drop the runtime of subprocesses whose activity has completed; returns how many were dropped.
 
@@ -95,13 +109,14 @@ def prune_finished_subprocesses(workflow: BpmnWorkflow) -> int:
     """
     finished = [
         task_id for task_id, sub in workflow.subprocesses.items()
-        if sub.is_completed() and (parent := workflow.get_task_from_id(task_id)) is not None
+        if sub.is_completed() and (parent := find_task(workflow, task_id)) is not None
         and parent.state == TaskState.COMPLETED
     ]
     dropped = 0
     for task_id in finished:
-        if task_id in workflow.subprocesses:  # a nested one may have gone with its parent already
-            workflow.delete_subprocess(workflow.get_task_from_id(task_id))
+        parent = find_task(workflow, task_id) if task_id in workflow.subprocesses else None
+        if parent is not None:  # a nested one may have gone with its parent already
+            workflow.delete_subprocess(parent)
             dropped += 1
     return dropped
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.engine import forms, scripting
+from workflows.errors import ProcessStepFailed
 from workflows.formatting import TIMEZONE as LOCAL_TZ
 from workflows.storage.models import TaskRow, utcnow
 
@@ -88,18 +89,38 @@ def describe(task: Task) -> HumanTask:
     props = properties(task)
     data = task.data
 
-    def expr(name: str) -> Any:
-        source = props.get(name)
-        return scripting.evaluate(source, data) if source else None
-
     name = task.task_spec.bpmn_name or task.task_spec.bpmn_id
+
+    def expr(prop: str) -> Any:
+        """A property's value; one that fails refuses the step (who may act must never be guessed)."""
+        source = props.get(prop)
+        try:
+            return scripting.evaluate(source, data) if source else None
+        except ProcessStepFailed:
+            raise
+        except Exception as exc:
+            raise ProcessStepFailed(f"Die Eigenschaft '{prop}' der Aufgabe '{name}' ließ sich nicht berechnen "
+                                    f"({str(exc)[:200]}). Es wurde nichts gespeichert.") from exc
+
+    def title() -> str:
+        try:  # a title is presentation: the element's name serves when the expression fails
+            return str(expr("title") or name)[:300]
+        except ProcessStepFailed:
+            return name[:300]
+
     gemeinde = expr("assigneeGemeinde")
     user = expr("assigneeUser")
+    due = expr("dueDate")
+    try:
+        due_at = _to_due(due)
+    except (TypeError, ValueError) as exc:
+        raise ProcessStepFailed(f"Die Frist der Aufgabe '{name}' ist kein Datum ({str(due)[:40]}). "
+                                "Es wurde nichts gespeichert.") from exc
     return HumanTask(
         spiff_task_id=str(task.id), element_id=task.task_spec.bpmn_id, element_name=name,
-        title=str(expr("title") or name)[:300], lane=lane_of(task), form_key=props.get("formKey"),
+        title=title(), lane=lane_of(task), form_key=props.get("formKey"),
         assignee_gemeinde=str(gemeinde) if gemeinde else None, assignee_user=str(user) if user else None,
-        four_eyes_of=props.get("fourEyes") or None, due_at=_to_due(expr("dueDate")),
+        four_eyes_of=props.get("fourEyes") or None, due_at=due_at,
     )
 
 

@@ -1,17 +1,28 @@
 """Accounts: logging in with a brake on guessing, and the user administration.
 
-Failed logins are counted per username (known or not, so the answer never reveals whether an
-account exists) in `login_throttle`. After `FREE_ATTEMPTS` failures every further attempt must
-wait an increasing delay; a successful login clears the counter.
+Failed logins are counted in `login_throttle` under three keys, for known and unknown usernames
+alike (the answer never reveals whether an account exists):
+
+- the account from this client address (`name@address`): after `FREE_ATTEMPTS` failures every
+  further attempt from there must wait an increasing delay (refused with 429 meanwhile);
+- the client address over all accounts (`@address`): the same after `FREE_ADDRESS_ATTEMPTS`;
+- the account from everywhere (`name`): never refused, so no stranger can lock a person out;
+  after `FREE_ACCOUNT_ATTEMPTS` each attempt is only slowed down, up to `MAX_SLOWDOWN`.
+
+Counting is atomic: the rows are locked (`FOR UPDATE` on PostgreSQL; SQLite serializes writers)
+and the attempt is counted as a failure *before* the password is checked, so parallel guesses
+cannot all pass the check; a success takes its count back and clears the account's counters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from workflows import audit
@@ -21,8 +32,12 @@ from workflows.storage.db import Database
 from workflows.storage.models import Gemeinde, Landkreis, LoginThrottle, Role, User, utcnow
 
 FREE_ATTEMPTS = 5
+FREE_ADDRESS_ATTEMPTS = 30
+FREE_ACCOUNT_ATTEMPTS = 10
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
+SLOWDOWN_STEP = 0.25
+MAX_SLOWDOWN = 3.0
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -36,7 +51,7 @@ class LoginFailed(GrantflowError):
 
 
 class LoginThrottled(GrantflowError):
-    """Too many failures for this username: wait before trying again."""
+    """Too many failures for this username from this address: wait before trying again."""
 
     http_status = 429
 
@@ -48,43 +63,88 @@ class LoginThrottled(GrantflowError):
         self.wait = wait
 
 
-def delay_after(failures: int) -> timedelta:
+def delay_after(failures: int, free: int = FREE_ATTEMPTS) -> timedelta:
     """How long to wait after `failures` failed attempts (0 while below the free attempts)."""
-    if failures < FREE_ATTEMPTS:
+    if failures < free:
         return timedelta(0)
-    return min(BASE_DELAY * (2 ** min(failures - FREE_ATTEMPTS, 16)), MAX_DELAY)
+    return min(BASE_DELAY * (2 ** min(failures - free, 16)), MAX_DELAY)
+
+
+def slowdown_after(failures: int) -> float:
+    """Seconds an attempt on an account under attack is held back (it is never refused)."""
+    if failures < FREE_ACCOUNT_ATTEMPTS:
+        return 0.0
+    return min(SLOWDOWN_STEP * (failures - FREE_ACCOUNT_ATTEMPTS + 1), MAX_SLOWDOWN)
 
 
 def _key(username: str) -> str:
-    return (username or "").strip().lower()[:200]
+    return (username or "").strip().lower()[:150]
 
 
-def authenticate(db: Database, username: str, password: str, now: datetime | None = None) -> str:
+@dataclass(frozen=True)
+class _Keys:
+    account: str
+    pair: str
+    address: str
+
+    @classmethod
+    def of(cls, username: str, address: str) -> _Keys:
+        name, where = _key(username), (address or "unbekannt").strip()[:45]
+        return cls(name, f"{name}@{where}", f"@{where}")
+
+
+def _locked_rows(session: Session, keys: Iterable[str]) -> dict[str, LoginThrottle]:
+    """The throttle rows of `keys`, created if missing and locked until the transaction ends."""
+    ordered = sorted(set(keys))  # one lock order for everyone: no deadlocks
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(LoginThrottle).values([{"key": k, "failures": 0} for k in ordered])
+                    .on_conflict_do_nothing())
+    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(ordered))
+                           .order_by(LoginThrottle.key).with_for_update().execution_options(populate_existing=True))
+    return {row.key: row for row in rows}
+
+
+def _wait(row: LoginThrottle, free: int, moment: datetime) -> timedelta:
+    if row.last_failure_at is None:
+        return timedelta(0)
+    return max(timedelta(0), row.last_failure_at + delay_after(row.failures, free) - moment)
+
+
+def _reserve_attempt(db: Database, keys: _Keys, moment: datetime) -> int:
+    """Refuse while this address must wait; else count the attempt as failed. Returns the account's failures."""
+    with db.write() as session:
+        rows = _locked_rows(session, [keys.account, keys.pair, keys.address])
+        wait = max(_wait(rows[keys.pair], FREE_ATTEMPTS, moment),
+                   _wait(rows[keys.address], FREE_ADDRESS_ATTEMPTS, moment))
+        if wait > timedelta(0):
+            raise LoginThrottled(wait)
+        account_failures = rows[keys.account].failures
+        for row in rows.values():
+            row.failures = (row.failures or 0) + 1
+            row.last_failure_at = moment
+        return account_failures
+
+
+def authenticate(db: Database, username: str, password: str, now: datetime | None = None, *,
+                 address: str = "", sleep: Callable[[float], None] = time.sleep) -> str:
     """Check the password; returns the canonical username or raises `LoginFailed`/`LoginThrottled`."""
-    moment = now or utcnow()
-    key = _key(username)
+    keys = _Keys.of(username, address)
+    account_failures = _reserve_attempt(db, keys, now or utcnow())
+    held_back = slowdown_after(account_failures)
+    if held_back:
+        sleep(held_back)
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.username == keys.account)).first() if keys.account else None
+    if not users.verify_password(user, password or ""):
+        raise LoginFailed()
+    assert user is not None
     with db.write() as session:
-        throttle = session.get(LoginThrottle, key)
-        if throttle is not None and throttle.last_failure_at is not None:
-            wait_until = throttle.last_failure_at + delay_after(throttle.failures)
-            if wait_until > moment:
-                raise LoginThrottled(wait_until - moment)
-        user = session.scalars(select(User).where(User.username == key)).first() if key else None
-        if users.verify_password(user, password or ""):
-            assert user is not None
-            if throttle is not None:
-                session.delete(throttle)
-            audit.record(session, "login", user.username, None, {})
-            return user.username
-    # count the failure in its own transaction (the block above must not roll it back)
-    with db.write() as session:
-        throttle = session.get(LoginThrottle, key)
-        if throttle is None:
-            throttle = LoginThrottle(key=key, failures=0)
-            session.add(throttle)
-        throttle.failures = (throttle.failures or 0) + 1
-        throttle.last_failure_at = moment
-    raise LoginFailed()
+        rows = _locked_rows(session, [keys.account, keys.pair, keys.address])
+        session.delete(rows[keys.account])
+        session.delete(rows[keys.pair])
+        rows[keys.address].failures = max(0, rows[keys.address].failures - 1)
+        audit.record(session, "login", user.username, None, {})
+    return user.username
 
 
 # --------------------------------------------------------------------------- administration

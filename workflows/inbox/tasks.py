@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.engine import children, taskindex
-from workflows.engine.spiff import load_state, process_specs
+from workflows.engine.spiff import find_task, load_state, process_specs
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
 from workflows.inbox.classified import visible_data
@@ -126,7 +126,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
         initial: dict[str, Any] = dict(row.data or {})
         if row.status == "ready":
             workflow = load_state(instance.state, process_specs(instance.definition.spec_json, instance.process_key))
-            task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+            task = find_task(workflow, UUID(row.spiff_task_id))
             if task is not None:
                 context = dict(task.data)
                 initial = taskindex.prefill_values(task, schema)

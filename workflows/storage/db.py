@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -39,8 +40,10 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """Owns the SQLAlchemy engine and hands out sessions for reads and for writes."""
 
-    def __init__(self, url: str | None = None, **engine_options: Any) -> None:
+    def __init__(self, url: str | None = None, *, audit_anchor: Path | None = None, **engine_options: Any) -> None:
         self.url = url or settings.get().database_url
+        #: where the audit chain's head is anchored outside the database (see `workflows.audit.chain`)
+        self.audit_anchor = audit_anchor or settings.get().audit_anchor_for(self.url)
         self.engine = create_engine(self.url, **engine_options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
@@ -48,8 +51,9 @@ class Database:
             write_bind: Engine = self.engine.execution_options(sqlite_immediate=True)
         else:
             write_bind = self.engine
-        self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
+        info = {"audit_anchor": self.audit_anchor}
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, info=info)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -45,7 +45,7 @@ def login() -> Any:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     try:
-        canonical = accounts.authenticate(database(), username, password)
+        canonical = accounts.authenticate(database(), username, password, address=request.remote_addr or "")
     except (accounts.LoginFailed, accounts.LoginThrottled) as exc:
         return _login_page(exc.http_status, exc.message, username)
     session.clear()  # no session fixation: a fresh session for the logged-in user

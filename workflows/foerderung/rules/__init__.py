@@ -32,6 +32,7 @@ def teams_aus_gemeinden(gemeinden: list[dict[str, Any]]) -> dict[str, Any]:
 RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     # survey of the Gemeinden
     "runde_vorbelegung": survey.runde_vorbelegung,
+    "runde_eroeffnen_fehler": survey.runde_eroeffnen_fehler,
     "abfrage_vorbereiten": survey.abfrage_vorbereiten,
     "opt_in_errors": survey.opt_in_errors,
     "rueckmeldung_vervollstaendigen": survey.rueckmeldung_vervollstaendigen,

@@ -40,6 +40,18 @@ def runde_vorbelegung(heute: DateLike) -> dict[str, Any]:
     return dict(RUNDE_STANDARD, rueckmeldefrist=iso(to_date(heute) + timedelta(days=28)))
 
 
+def runde_eroeffnen_fehler(form: Mapping[str, Any], heute: DateLike) -> dict[str, str]:
+    """Values of `runde_eroeffnen` that are schema-valid but would break the round (field -> German message).
+
+    A Rückmeldefrist that has passed would end the Abfrage at once without asking any Gemeinde.
+    """
+    errors: dict[str, str] = {}
+    frist = form.get("rueckmeldefrist")
+    if frist and to_date(frist) <= to_date(heute):
+        errors["rueckmeldefrist"] = "Die Rückmeldefrist muss in der Zukunft liegen."
+    return errors
+
+
 def abfrage_vorbereiten(rueckmeldefrist: DateLike, erinnerung_tage_vorher: int) -> dict[str, str]:
     """Timer moments of the survey: the deadline (end of day) and the reminder before it."""
     return {"frist": frist_zeitpunkt(rueckmeldefrist),

@@ -1,0 +1,74 @@
+"""Schema-valid input that would break a round is refused with a field pointer and a German message."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.web.grant_round import SB, deploy, one, prefill
+from workflows import engine
+from workflows.engine import scripting
+from workflows.errors import ProcessStepFailed, ValidationFailed
+from workflows.storage.db import Database
+from workflows.storage.models import Landkreis
+
+
+def _opening(db: Database) -> tuple[int, dict[str, object]]:
+    deploy(db)
+    engine.start_instance(db, "grant_round", "Runde", SB)
+    task = one(db, SB, "runde_eroeffnen")
+    return task.id, prefill(db, task.id, SB)
+
+
+def _refused(db: Database, task_id: int, values: dict[str, object]) -> ValidationFailed:
+    with pytest.raises(ValidationFailed) as caught:
+        engine.complete_task(db, task_id, values, SB)
+    assert one(db, SB, "runde_eroeffnen").id == task_id  # nothing moved
+    return caught.value
+
+
+@pytest.mark.parametrize("days", [0, -30])
+def test_a_rueckmeldefrist_that_has_passed_is_refused(db: Database, days: int) -> None:
+    task_id, values = _opening(db)
+    error = _refused(db, task_id, {**values, "rueckmeldefrist": (date.today() + timedelta(days=days)).isoformat()})
+    assert [(e.pointer, e.message) for e in error.errors] == [
+        ("/rueckmeldefrist", "Die Rückmeldefrist muss in der Zukunft liegen.")]
+
+
+def _step_refused(db: Database, task_id: int, values: dict[str, object]) -> ProcessStepFailed:
+    with pytest.raises(ProcessStepFailed) as caught:
+        engine.complete_task(db, task_id, values, SB)
+    assert one(db, SB, "runde_eroeffnen").id == task_id  # nothing moved
+    return caught.value
+
+
+def test_an_unknown_landkreis_is_refused_with_a_pointer_not_a_python_name(db: Database) -> None:
+    task_id, values = _opening(db)
+    error = _step_refused(db, task_id, {**values, "landkreis": "atlantis"})
+    assert [e.pointer for e in error.errors] == ["/landkreis"]
+    assert "atlantis" in error.message and "Error" not in error.message and "nichts gespeichert" in error.message
+
+
+def test_a_landkreis_without_gemeinden_is_refused(db: Database) -> None:
+    task_id, values = _opening(db)
+    with db.write() as session:
+        session.add(Landkreis(key="leer", name="Leerkreis"))
+    error = _step_refused(db, task_id, {**values, "landkreis": "leer"})
+    assert [e.pointer for e in error.errors] == ["/landkreis"] and "keine Gemeinden" in error.message
+
+
+def test_an_empty_applicant_list_is_refused_by_the_form() -> None:
+    import json
+    from pathlib import Path
+
+    from workflows.engine import forms
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "forms/bewerbungen.schema.json").read_text())
+    errors = forms.validation_errors(schema, {"bewerbungen": []})
+    assert [e.pointer for e in errors] == ["/bewerbungen"] and "Mindestens 1" in errors[0].message
+
+
+def test_the_rule_is_callable_from_the_sandbox() -> None:
+    data = {"form": {"rueckmeldefrist": "2018-02-01"}}
+    assert scripting.evaluate("runde_eroeffnen_fehler(form, '2018-01-01')", data) == {}

@@ -7,7 +7,9 @@ Every command prints a clear message and exits non-zero on error; errors a user 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from workflows import audit, engine, inbox, settings, wiring
+from workflows import audit, engine, inbox, jobs, settings, wiring
 from workflows.engine import definitions
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
 from workflows.foerderung import demo
@@ -197,6 +199,19 @@ def tick(now_text: str | None) -> None:
     click.echo(f"{fired} Vorgänge mit fälligen Timern weitergeführt.")
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Nur die fälligen Aufträge ausführen, dann beenden.")
+@friendly
+def worker(once: bool) -> None:
+    """Aufträge ausführen (Dokumente, E-Mails, wiederholte Fristen), bis der Prozess beendet wird."""
+    database = Database()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    done = jobs.run_worker(database, stop, once=once)
+    click.echo(f"{done} Aufträge ausgeführt.")
+
+
 @main.group("audit")
 def audit_group() -> None:
     """Protokoll prüfen."""
@@ -273,11 +288,15 @@ def documents_sample(outdir: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-ticker", is_flag=True, help="Keinen Timer-Thread im Hintergrund starten.")
-def serve(host: str, port: int, no_ticker: bool) -> None:
+@click.option("--no-worker", is_flag=True, help="Keinen Auftrags-Worker im Hintergrund starten.")
+def serve(host: str, port: int, no_ticker: bool, no_worker: bool) -> None:
     """Die Web-Anwendung starten (Entwicklungsserver)."""
     from webapp import create_app
+    from webapp.worker_thread import start_background_worker
 
     app = create_app(start_ticker=not no_ticker)
+    if not no_worker:
+        start_background_worker(app)
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
 
 

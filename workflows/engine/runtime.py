@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows import audit, formatting
-from workflows.engine import access, forms, scripting, services, spiff, taskindex
+from workflows.engine import access, forms, outbox, scripting, services, spiff, taskindex
 from workflows.engine.definitions import latest_definition, start_lane
 from workflows.engine.spiff import dump_state, load_state, new_workflow, prune_finished_subprocesses, specs_from_json
 from workflows.engine.taskindex import LOCAL_TZ
@@ -75,12 +75,17 @@ def _step_error(exc: Exception) -> ProcessStepFailed:
 def _run(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
          mutate: Callable[[BpmnWorkflow], None], task_row_id: int | None = None,
          now: datetime | None = None) -> None:
-    """Apply `mutate` and run engine steps with the service context of this transaction."""
-    token = services.set_context(services.StepContext(session, instance, actor, task_row_id))
+    """Apply `mutate` and run engine steps with the service context of this transaction.
+
+    Service tasks that started waiting for an asynchronous service become jobs in it (outbox).
+    """
+    ctx = services.StepContext(session, instance, actor, task_row_id)
+    token = services.set_context(ctx)
     try:
         with spiff.frozen_at(now):
             mutate(workflow)
             workflow.do_engine_steps()
+        outbox.queue_service_requests(ctx, workflow)
     except GrantflowError:
         raise
     except SpiffWorkflowException as exc:
@@ -159,7 +164,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
                                                         TaskRow.status == "ready")).all()
     instance.summary = {
         "current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
-        "waiting_for": [m["element_name"] for m in messages],
+        "waiting_for": [m["element_name"] for m in messages], "in_progress": outbox.in_progress(workflow),
     }
     for row in change.created:
         audit.record(session, "task_ready", actor, instance.id,
@@ -355,41 +360,53 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
 
 
 def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100) -> int:
-    """Fire every due timer; safe to run in several processes at once. Returns instances advanced."""
+    """Fire every due timer; safe to run in several processes at once. Returns instances advanced.
+
+    A round whose timer step fails is handed to a job (retried, then a Störung) and skipped here
+    until then: the rounds after it in due order still fire.
+    """
     moment = now or utcnow()
     with db.read() as session:
         due_ids = session.scalars(
             select(ProcessInstance.id).where(ProcessInstance.status == "running",
-                                             ProcessInstance.next_timer_at <= moment)
+                                             ProcessInstance.next_timer_at <= moment,
+                                             ProcessInstance.id.not_in(outbox.blocked_instances()))
             .order_by(ProcessInstance.next_timer_at).limit(limit)
         ).all()
     fired = 0
     for instance_id in due_ids:
-
-        def work(session: Session, instance_id: int = instance_id) -> StepResult:
-            query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
-                                                  ProcessInstance.status == "running",
-                                                  ProcessInstance.next_timer_at <= moment)
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            instance = session.scalars(query).first()
-            if instance is None:  # another ticker took it, or it moved on
-                return StepResult(instance_id, "skipped", [])
-            workflow = _load_workflow(instance)
-            before = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
-            _run(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
-            after = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
-            audit.record(session, "timer_fired", SYSTEM, instance.id,
-                         {"at": moment.isoformat(), "released": len(before - after)})
-            change = _save(session, instance, workflow, SYSTEM)
-            return StepResult(instance.id, instance.status, [r.id for r in change.created])
-
         try:
-            if _write(db, work).status != "skipped":
+            if fire_instance_timers(db, instance_id, moment, now).status != "skipped":
                 fired += 1
         except Conflict:
             continue  # a user step won the race; the timer is still due and fires next tick
+        except Exception as exc:  # this round's step failed: a job retries it, the others go on
+            outbox.record_timer_failure(db, instance_id, moment, exc)
     return fired
+
+
+def fire_instance_timers(db: Database, instance_id: int, moment: datetime, now: datetime | None = None) -> StepResult:
+    """Fire the due timers of one instance in one transaction; raises if its step fails."""
+
+    def work(session: Session) -> StepResult:
+        query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                              ProcessInstance.status == "running",
+                                              ProcessInstance.next_timer_at <= moment)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        instance = session.scalars(query).first()
+        if instance is None:  # another ticker took it, or it moved on
+            return StepResult(instance_id, "skipped", [])
+        workflow = _load_workflow(instance)
+        before = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
+        _run(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
+        after = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
+        audit.record(session, "timer_fired", SYSTEM, instance.id,
+                     {"at": moment.isoformat(), "released": len(before - after)})
+        change = _save(session, instance, workflow, SYSTEM)
+        return StepResult(instance.id, instance.status, [r.id for r in change.created])
+
+    return _write(db, work)
 
 
 def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str) -> StepResult:

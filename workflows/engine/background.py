@@ -83,15 +83,22 @@ def complete_waiting_task(db: Database, job: jobs.ClaimedJob, produce: Produce, 
 
 @jobs.handler(outbox.SERVICE_TASK)
 def run_service_task(db: Database, job: jobs.ClaimedJob) -> None:
-    waiting, prepared = _prepare(db, job)
-    if not waiting:
-        return
     operator, params = job.payload["operator"], job.payload["params"]
-    complete_waiting_task(db, job, lambda ctx, data: services.SERVICES[operator](ctx, params, data), prepared)
+    try:
+        waiting, prepared = _prepare(db, job)
+        if waiting:
+            complete_waiting_task(db, job, lambda ctx, data: services.SERVICES[operator](ctx, params, data), prepared)
+    except jobs.JobError:
+        raise
+    except Exception as exc:  # the service or the steps after it failed: retried, then a Störung
+        raise jobs.JobError(outbox.german_message(exc)) from exc
 
 
 @jobs.handler(outbox.FIRE_TIMERS)
 def retry_timers(db: Database, job: jobs.ClaimedJob) -> None:
     """Fire the round's timers again; at the original (possibly simulated) moment if that is later."""
     moment = max(datetime.fromisoformat(job.payload["at"]), utcnow())
-    runtime.fire_instance_timers(db, int(job.instance_id or 0), moment, now=moment)
+    try:
+        runtime.fire_instance_timers(db, int(job.instance_id or 0), moment, now=moment)
+    except Exception as exc:
+        raise jobs.JobError(outbox.german_message(exc)) from exc

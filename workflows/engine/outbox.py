@@ -56,10 +56,31 @@ def blocked_instances() -> Any:
     return select(Job.instance_id).where(Job.kind == FIRE_TIMERS, Job.status.in_(jobs.OPEN_STATUSES))
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
+    return exc
+
+
+def _cause_in_german(root: BaseException) -> str:
+    if isinstance(root, ZeroDivisionError):
+        return "Division durch null"
+    if isinstance(root, KeyError):
+        return f"der Wert {root} fehlt in den Prozessdaten"
+    if isinstance(root, NameError):
+        return f"unbekannter Name ({root})"
+    return str(root)
+
+
 def german_message(exc: BaseException) -> str:
-    if isinstance(exc, GrantflowError):
-        return exc.message.replace(" Es wurde nichts gespeichert.", "")
-    return "Der Prozessschritt ist mit einem unerwarteten Fehler abgebrochen."
+    """The step's German error with its innermost cause (e.g. "Division durch null") named.
+
+    The technical detail (the traceback) is kept separately for the folded-away view.
+    """
+    message = (exc.message.replace(" Es wurde nichts gespeichert.", "").rstrip(". ") if isinstance(exc, GrantflowError)
+               else "Der Prozessschritt ist mit einem unerwarteten Fehler abgebrochen")
+    root = _root_cause(exc)
+    return f"{message}. Ursache: {_cause_in_german(root)}." if root is not exc and str(root) else f"{message}."
 
 
 def record_timer_failure(db: Database, instance_id: int, moment: datetime, exc: BaseException) -> None:

@@ -52,7 +52,7 @@ def test_the_process_waits_at_the_document_task_until_the_worker_made_it(db: Dat
 
     assert jobs.run_worker(db, once=True) == 1
     assert _documents(db, iid) == [("beschlussvorlage", 1)]
-    (freigabe,) = gr.ready(db, gr.DZ, "beschlussvorlage_freigeben")
+    assert len(gr.ready(db, gr.DZ, "beschlussvorlage_freigeben")) == 1
     detail = inbox.get_instance(db, iid, gr.SB)
     assert detail.instance.summary["in_progress"] == []
     assert detail.data["dok_beschlussvorlage"]["kind"] == "beschlussvorlage"

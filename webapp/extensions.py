@@ -144,9 +144,9 @@ def init_app(app: Flask) -> None:
         return {"current_actor": g.get("actor"), "now": datetime.now(formatting.TIMEZONE),
                 "demo_mode": app.config.get("GRANTFLOW_DEMO_MODE", False)}
 
-    from webapp.web.views import account, admin, auth, documents, instances, notifications, tasks
+    from webapp.web.views import account, admin, auth, documents, instances, notifications, stoerungen, tasks
 
-    for module in (auth, tasks, instances, documents, admin, notifications, account):
+    for module in (auth, tasks, instances, documents, admin, notifications, account, stoerungen):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:
         from webapp import api

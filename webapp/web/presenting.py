@@ -57,6 +57,11 @@ EVENT_LABELS: dict[str, str] = {
     "user_activated": "Benutzer aktiviert",
     "user_deactivated": "Benutzer deaktiviert",
     "login": "Anmeldung",
+    "service_completed": "Hintergrundauftrag erledigt",
+    "stoerung": "Störung",
+    "stoerung_retried": "Störung erneut versucht",
+    "stoerung_skipped": "Störung übersprungen",
+    "mail_sent": "E-Mail versandt",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",

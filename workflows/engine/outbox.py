@@ -80,7 +80,8 @@ def german_message(exc: BaseException) -> str:
     message = (exc.message.replace(" Es wurde nichts gespeichert.", "").rstrip(". ") if isinstance(exc, GrantflowError)
                else "Der Prozessschritt ist mit einem unerwarteten Fehler abgebrochen")
     root = _root_cause(exc)
-    return f"{message}. Ursache: {_cause_in_german(root)}." if root is not exc and str(root) else f"{message}."
+    named = str(root) and (root is not exc or not isinstance(exc, GrantflowError))
+    return f"{message}. Ursache: {_cause_in_german(root)}." if named else f"{message}."
 
 
 def record_timer_failure(db: Database, instance_id: int, moment: datetime, exc: BaseException) -> None:

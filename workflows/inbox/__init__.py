@@ -14,6 +14,7 @@ from workflows.inbox.instances import (
     startable_processes,
 )
 from workflows.inbox.notifications import NotificationInfo, list_notifications
+from workflows.inbox.progress import in_progress
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskPage, TaskSummary
 from workflows.inbox.tasks import SORTS, TaskDetail, TaskForm, element_ids_by_name, get_task, get_task_form, list_tasks
 from workflows.inbox.votes import VoteTally, tally_field, vote_tallies
@@ -38,6 +39,7 @@ __all__ = [
     "get_instance",
     "get_task",
     "get_task_form",
+    "in_progress",
     "instance_forms",
     "list_all_documents",
     "list_documents",

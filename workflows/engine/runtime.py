@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows import audit, formatting
-from workflows.engine import access, forms, outbox, scripting, services, spiff, taskindex
+from workflows.engine import access, forms, hooks, outbox, scripting, services, spiff, taskindex
 from workflows.engine.definitions import latest_definition, start_lane
 from workflows.engine.spiff import dump_state, load_state, new_workflow, prune_finished_subprocesses, specs_from_json
 from workflows.engine.taskindex import LOCAL_TZ
@@ -171,6 +171,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
                      {"title": row.title, "element_id": row.element_id, "lane": row.lane}, task_id=row.id)
     if status == "completed":
         audit.record(session, "instance_completed", actor, instance.id, {})
+    hooks.step_saved(session, instance, change, actor)
     return change
 
 

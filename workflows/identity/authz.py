@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
-from workflows.storage.models import Event, ProcessInstance, TaskRow, User
+from workflows.storage.models import Event, Gemeinde, ProcessInstance, Role, TaskRow, User
 
 ADMIN_ROLE = "Administration"
 
@@ -124,3 +124,25 @@ def visible_instance(session: Session, instance_id: int, actor: Actor) -> Proces
     if inst is None:
         raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
     return inst
+
+
+def audience(session: Session, *, role: str | None = None, gemeinde_ags: str | None = None,
+             username: str | None = None) -> list[User]:
+    """The active users a task or message is for: the same rule as `can_see_task`.
+
+    A Gemeinde's task or message reaches that Gemeinde's users only; a role's, its holders'.
+    """
+    query = select(User).where(User.active.is_(True))
+    if role is not None:
+        query = query.where(User.roles.any(Role.key == role))
+    if gemeinde_ags is not None:
+        query = query.where(User.gemeinde.has(Gemeinde.ags == gemeinde_ags))
+    if username is not None:
+        query = query.where(User.username == username)
+    if role is None and gemeinde_ags is None and username is None:
+        return []
+    return list(session.scalars(query.order_by(User.username)))
+
+
+def task_audience(session: Session, row: TaskRow) -> list[User]:
+    return audience(session, role=row.lane, gemeinde_ags=row.assignee_gemeinde, username=row.assignee_user)

@@ -13,6 +13,7 @@ from workflows.inbox.instances import (
     message_forms,
     startable_processes,
 )
+from workflows.inbox.mails import OutboxMailInfo, list_outbox_mails
 from workflows.inbox.notifications import NotificationInfo, list_notifications
 from workflows.inbox.progress import in_progress
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskPage, TaskSummary
@@ -28,6 +29,7 @@ __all__ = [
     "InstanceSummary",
     "MessageForm",
     "NotificationInfo",
+    "OutboxMailInfo",
     "StartableProcess",
     "TaskDetail",
     "TaskForm",
@@ -46,6 +48,7 @@ __all__ = [
     "list_events",
     "list_instances",
     "list_notifications",
+    "list_outbox_mails",
     "list_tasks",
     "may_cancel",
     "message_forms",

@@ -1,4 +1,4 @@
-"""Administration: Störungen (jobs that failed every attempt): list, retry, skip with a reason."""
+"""Administration: Störungen (jobs that failed every attempt: list, retry, skip with a reason) and the mail outbox."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from flask import Blueprint, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from webapp.web.helpers import actor, database, login_required, see_other
+from workflows import inbox
 from workflows.engine import stoerungen
 from workflows.errors import ValidationFailed
 
-bp = Blueprint("stoerungen", __name__, url_prefix="/admin/stoerungen")
+bp = Blueprint("stoerungen", __name__, url_prefix="/admin")
 
 
-@bp.get("/")
+@bp.get("/stoerungen/")
 @login_required
 def index() -> str:
     return render_template("admin/stoerungen.html", items=stoerungen.list_stoerungen(database(), actor().username))
 
 
-@bp.post("/<int:job_id>/retry")
+@bp.post("/stoerungen/<int:job_id>/retry")
 @login_required
 def retry(job_id: int) -> Response:
     stoerungen.retry(database(), job_id, actor().username)
@@ -28,7 +29,7 @@ def retry(job_id: int) -> Response:
     return see_other("stoerungen.index")
 
 
-@bp.post("/<int:job_id>/skip")
+@bp.post("/stoerungen/<int:job_id>/skip")
 @login_required
 def skip(job_id: int) -> Any:
     try:
@@ -38,3 +39,9 @@ def skip(job_id: int) -> Any:
         return see_other("stoerungen.index")
     flash("Der Schritt wurde übersprungen; der Vorgang geht weiter.", "success")
     return see_other("stoerungen.index")
+
+
+@bp.get("/postausgang")
+@login_required
+def outbox() -> str:
+    return render_template("admin/postausgang.html", items=inbox.list_outbox_mails(database(), actor().username))

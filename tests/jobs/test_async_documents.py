@@ -35,6 +35,12 @@ def _documents(db: Database, iid: int) -> list[tuple[str, int]]:
         return [(d.kind, d.version) for d in session.scalars(select(Document).where(Document.instance_id == iid))]
 
 
+def _mails_to(db: Database) -> list[str]:
+    with db.read() as session:
+        return [j.payload["to"] for j in session.scalars(select(Job).where(Job.kind == "mail", Job.status == "done"))
+                if "Beschlussvorlage freigeben" in j.payload["subject"]]
+
+
 def _job(db: Database) -> Job:
     with db.read() as session:
         return session.scalars(select(Job).where(Job.kind == "service_task")).one()
@@ -50,8 +56,9 @@ def test_the_process_waits_at_the_document_task_until_the_worker_made_it(db: Dat
     job = _job(db)
     assert (job.status, job.task_ref, job.title, job.instance_id) == ("pending", "beschlussvorlage_erzeugen", STEP, iid)
 
-    assert jobs.run_worker(db, once=True) == 1
+    assert jobs.run_worker(db, once=True) == 2  # the PDF, then the mail about the Freigabe it made ready
     assert _documents(db, iid) == [("beschlussvorlage", 1)]
+    assert _mails_to(db) == ["dezernat@example.org"]
     assert len(gr.ready(db, gr.DZ, "beschlussvorlage_freigeben")) == 1
     detail = inbox.get_instance(db, iid, gr.SB)
     assert detail.instance.summary["in_progress"] == []
@@ -90,7 +97,7 @@ def test_a_worker_killed_while_rendering_leaves_nothing_and_the_job_runs_again(d
     again = subprocess.run([str(GRANTFLOW), "worker", "--once"], env={**env, "GRANTFLOW_JOB_LEASE_SECONDS": "1"},
                            capture_output=True, text=True, timeout=180)
     assert again.returncode == 0, again.stderr
-    assert "1 Aufträge ausgeführt." in again.stdout
+    assert "2 Aufträge ausgeführt." in again.stdout  # the PDF and the mail about the Freigabe
     done = _job(db)
     assert (done.status, done.attempts) == ("done", 2)
     assert _documents(db, iid) == [("beschlussvorlage", 1)]  # exactly one version

@@ -61,7 +61,6 @@ EVENT_LABELS: dict[str, str] = {
     "stoerung": "Störung",
     "stoerung_retried": "Störung erneut versucht",
     "stoerung_skipped": "Störung übersprungen",
-    "mail_sent": "E-Mail versandt",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",

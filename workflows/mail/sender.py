@@ -2,7 +2,8 @@
 only keep it; either way the mail is stored in the outbox table with the job's end.
 
 A worker killed between the SMTP server's acceptance and the commit sends that mail again on
-the retry (at least once); everything before the SMTP transaction happens once.
+the retry (at least once); everything before the SMTP transaction happens once. The outbox
+table is the record of what was sent (not the round's audit history, which ends with the round).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from workflows import audit, jobs, settings
+from workflows import jobs, settings
 from workflows.mail.queue import MAIL
 from workflows.storage.db import Database
 from workflows.storage.models import OutboxMail
@@ -64,6 +65,4 @@ def send_mail(db: Database, job: jobs.ClaimedJob) -> None:
         session.add(OutboxMail(job_id=job.id, instance_id=job.instance_id, recipient=job.payload["to"],
                                username=job.payload.get("username"), subject=job.payload["subject"],
                                body=job.payload["body"], status="sent" if sending else "kept"))
-        audit.record(session, "mail_sent", None, job.instance_id,
-                     {"to": job.payload["to"], "subject": job.payload["subject"], "sent": sending, "job_id": job.id})
         jobs.mark_done(session, job)

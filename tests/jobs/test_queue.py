@@ -141,3 +141,25 @@ def test_three_workers_run_1000_jobs_each_exactly_once(pg_schema_url: str, confi
             w.dispose()
     finally:
         db.dispose()
+
+
+@pytest.mark.timeout(60)
+def test_the_development_server_runs_a_worker_thread(sqlite_db: Database, configure) -> None:
+    from tests.web.conftest import make_app
+    from webapp.worker_thread import start_background_worker
+
+    app = make_app(sqlite_db)
+    configure(worker_poll_seconds=0.05)
+    thread = start_background_worker(app)
+    try:
+        (job_id,) = _enqueue(sqlite_db, "test.count", 1)
+        deadline = threading.Event()
+        for _ in range(400):
+            if RUNS[job_id]:
+                break
+            deadline.wait(0.05)
+        assert RUNS[job_id] == 1
+    finally:
+        app.extensions["grantflow_worker_stop"].set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -53,7 +53,8 @@ def in_progress(workflow: Any) -> list[str]:
 
 def blocked_instances() -> Any:
     """Instances the ticker leaves alone: their timer step failed and is retried as a job."""
-    return select(Job.instance_id).where(Job.kind == FIRE_TIMERS, Job.status.in_(jobs.OPEN_STATUSES))
+    return select(Job.instance_id).where(Job.kind == FIRE_TIMERS, Job.status.in_(jobs.OPEN_STATUSES),
+                                         Job.instance_id.is_not(None))  # NOT IN with a NULL would match nothing
 
 
 def _root_cause(exc: BaseException) -> BaseException:

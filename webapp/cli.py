@@ -10,7 +10,9 @@ Every command prints a clear message and exits non-zero on error; errors a user 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -324,6 +326,21 @@ def tick(now_text: str | None, loop: bool, interval: float) -> None:
     click.echo(f"{fired} Vorgänge mit fälligen Timern weitergeführt.")
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Nur die fälligen Aufträge ausführen, dann beenden.")
+@friendly
+def worker(once: bool) -> None:
+    """Aufträge ausführen (Dokumente, E-Mails, wiederholte Fristen), bis der Prozess beendet wird."""
+    from workflows import jobs
+
+    database = _database()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    done = jobs.run_worker(database, stop, once=once)
+    click.echo(f"{done} Aufträge ausgeführt.")
+
+
 @main.group("audit")
 def audit_group() -> None:
     """Protokoll prüfen."""
@@ -402,22 +419,27 @@ def documents_sample(outdir: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--no-ticker", is_flag=True, help="Keinen Timer-Thread im Hintergrund starten.")
+@click.option("--no-worker", is_flag=True, help="Keinen Auftrags-Worker im Hintergrund starten.")
 @click.option("--production", is_flag=True, help="gunicorn mit mehreren Prozessen statt des Entwicklungsservers.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="gunicorn-Prozesse.")
 @click.option("--allow-demo", is_flag=True, help="Produktion trotz GRANTFLOW_DEMO_MODE=1 starten.")
 @friendly
-def serve(host: str, port: int, no_ticker: bool, production: bool, workers: int, allow_demo: bool) -> None:
-    """Die Web-Anwendung starten (Entwicklungsserver mit Timer-Thread, oder --production)."""
+def serve(host: str, port: int, no_ticker: bool, no_worker: bool, production: bool, workers: int,
+          allow_demo: bool) -> None:
+    """Die Web-Anwendung starten (Entwicklungsserver mit Timer- und Auftrags-Thread, oder --production)."""
     if production:
         from webapp import production as gunicorn_server
 
         gunicorn_server.serve(settings.get(), host, port, workers, allow_demo)
         return
     from webapp import create_app
+    from webapp.worker_thread import start_background_worker
 
     app = create_app(start_ticker=not no_ticker)
     from webapp.extensions import QuietRequestHandler
 
+    if not no_worker:
+        start_background_worker(app)
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True, request_handler=QuietRequestHandler)
 
 

@@ -177,9 +177,19 @@ def init_app(app: Flask) -> None:
         return {"current_actor": g.get("actor"), "now": datetime.now(formatting.TIMEZONE),
                 "demo_mode": app.config.get("GRANTFLOW_DEMO_MODE", False)}
 
-    from webapp.web.views import account, admin, auth, documents, instances, migrations, notifications, tasks
+    from webapp.web.views import (
+        account,
+        admin,
+        auth,
+        documents,
+        instances,
+        migrations,
+        notifications,
+        stoerungen,
+        tasks,
+    )
 
-    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account):
+    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account, stoerungen):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:
         from webapp import api

@@ -21,6 +21,7 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 SHIPPED_DEFINITIONS = PACKAGE_DIR / "definitions"  # bpmn/ and forms/, copied into the wheel by setup.py
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 class SettingInvalid(GrantflowError):
@@ -88,6 +89,17 @@ class Settings:
     metrics_dir: Path
     audit_key: str | None = None
     audit_anchor: Path | None = None
+    job_max_attempts: int = 5
+    job_retry_base_seconds: float = 30.0
+    job_lease_seconds: float = 600.0
+    worker_poll_seconds: float = 2.0
+    base_url: str = "http://127.0.0.1:5000"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_sender: str = "Landratsamt Ortenaukreis <integrationsmanagement@ortenaukreis.example>"
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -109,6 +121,17 @@ class Settings:
             default_role=(env.get("GRANTFLOW_DEFAULT_ROLE") or "Administration").strip(),
             audit_key=env.get("GRANTFLOW_AUDIT_KEY") or None,
             audit_anchor=Path(env["GRANTFLOW_AUDIT_ANCHOR"]) if env.get("GRANTFLOW_AUDIT_ANCHOR") else None,
+            job_max_attempts=_int(env, "GRANTFLOW_JOB_MAX_ATTEMPTS", 5, minimum=1),
+            job_retry_base_seconds=float(env.get("GRANTFLOW_JOB_RETRY_BASE_SECONDS") or 30),
+            job_lease_seconds=float(env.get("GRANTFLOW_JOB_LEASE_SECONDS") or 600),
+            worker_poll_seconds=float(env.get("GRANTFLOW_WORKER_POLL_SECONDS") or 2),
+            base_url=(env.get("GRANTFLOW_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            smtp_host=env.get("GRANTFLOW_SMTP_HOST") or None,
+            smtp_port=_int(env, "GRANTFLOW_SMTP_PORT", 587, minimum=1),
+            smtp_security=_choice(env, "GRANTFLOW_SMTP_SECURITY", SMTP_SECURITY, "starttls"),
+            smtp_user=env.get("GRANTFLOW_SMTP_USER") or None,
+            smtp_password=env.get("GRANTFLOW_SMTP_PASSWORD") or None,
+            mail_sender=env.get("GRANTFLOW_MAIL_SENDER") or cls.mail_sender,
         )
 
     @property

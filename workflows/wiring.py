@@ -9,14 +9,18 @@ registers its service tasks with the engine.
 
 from __future__ import annotations
 
+from workflows import mail
 from workflows.documents import kinds
 from workflows.documents import service as _document_service  # noqa: F401
-from workflows.engine import access, scripting
+from workflows.engine import access, hooks, scripting, stoerungen
 from workflows.foerderung import services as _programme_services  # noqa: F401
 from workflows.foerderung.document_kinds import DOCUMENT_KINDS, TEMPLATES_DIR
+from workflows.foerderung.notifications import SIGN_ELEMENTS
 from workflows.foerderung.rules import RULE_FUNCTIONS
 from workflows.identity import authz
 from workflows.identity import services as _identity_services  # noqa: F401
+from workflows.mail import sender as _mail_sender  # noqa: F401
+from workflows.mail.queue import MAIL
 from workflows.notifications import service as _notification_service  # noqa: F401
 
 
@@ -25,3 +29,6 @@ def install() -> None:
     scripting.register_functions(RULE_FUNCTIONS)
     for kind in DOCUMENT_KINDS.values():
         kinds.register(kind, TEMPLATES_DIR)
+    hooks.observe(mail.on_step_saved)
+    mail.configure(SIGN_ELEMENTS)
+    stoerungen.skippable_kind(MAIL)

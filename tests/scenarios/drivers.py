@@ -5,7 +5,7 @@
 token from `workflows.tokens.create_token`; it never touches the engine, except for the
 ticker: timers are fired by `grantflow tick` (`engine.fire_due_timers`), which is not part of
 the API. Both return plain JSON-like dicts in the API's shapes, so the scenario cannot tell
-them apart.
+them apart. After every step both run the jobs it queued (documents), as `grantflow worker` would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from tests.api.helpers import assert_problem
 from tests.scenarios.grant_round import Refusal
-from workflows import engine, inbox
+from workflows import engine, inbox, jobs
 from workflows.errors import Forbidden, GrantflowError, NotFound, ValidationFailed
 from workflows.identity import tokens
 from workflows.storage.db import Database
@@ -65,6 +65,7 @@ class EngineDriver:
 
     def complete(self, task_id: int, data: dict[str, Any], user: str) -> None:
         engine.complete_task(self.db, task_id, data, user)
+        jobs.run_worker(self.db, once=True)
 
     def refused(self, task_id: int, data: dict[str, Any], user: str) -> Refusal:
         try:
@@ -77,9 +78,12 @@ class EngineDriver:
 
     def deliver(self, instance: int, name: str, payload: dict[str, Any], user: str) -> None:
         engine.deliver_message(self.db, instance, name, payload, user)
+        jobs.run_worker(self.db, once=True)
 
     def tick(self, now: datetime) -> int:
-        return engine.fire_due_timers(self.db, now=now)
+        fired = engine.fire_due_timers(self.db, now=now)
+        jobs.run_worker(self.db, once=True)
+        return fired
 
     def instance(self, instance: int, user: str) -> dict[str, Any]:
         d = inbox.get_instance(self.db, instance, user)
@@ -157,6 +161,7 @@ class ApiDriver:
     def complete(self, task_id: int, data: dict[str, Any], user: str) -> None:
         body = self._post(f"{API}/tasks/{task_id}/complete", data, user).get_json()
         assert body["links"]["instance"] == f"{API}/instances/{body['instance_id']}"
+        jobs.run_worker(self.db, once=True)  # the worker (`grantflow worker`), not the API
 
     def refused(self, task_id: int, data: dict[str, Any], user: str) -> Refusal:
         url = f"{API}/tasks/{task_id}/complete"
@@ -170,9 +175,12 @@ class ApiDriver:
 
     def deliver(self, instance: int, name: str, payload: dict[str, Any], user: str) -> None:
         self._post(f"{API}/instances/{instance}/messages/{name}", payload, user)
+        jobs.run_worker(self.db, once=True)
 
     def tick(self, now: datetime) -> int:
-        return engine.fire_due_timers(self.db, now=now)  # the ticker (`grantflow tick`), not the API
+        fired = engine.fire_due_timers(self.db, now=now)  # the ticker (`grantflow tick`), not the API
+        jobs.run_worker(self.db, once=True)  # and the worker (`grantflow worker`)
+        return fired
 
     def instance(self, instance: int, user: str) -> dict[str, Any]:
         return dict(self._get(f"{API}/instances/{instance}", user))

@@ -1,7 +1,8 @@
 """Drive the real `grant_round` through the engine to a given step (fast test setup for web and browser tests).
 
 Every step is done by the user of its lane, as in tests/process/test_grant_round_e2e.py. Each function
-continues from where the previous one stopped; `drive(db, upto)` runs them in order.
+continues from where the previous one stopped; `drive(db, upto)` runs them in order. After every
+step the jobs it queued (documents) are run, as the app's background worker would.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import deploy_dir
-from workflows import engine, inbox
+from workflows import engine, inbox, jobs
 from workflows.foerderung.demo import username_for
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.storage.db import Database
@@ -24,6 +25,18 @@ BUSINESS_KEY = "Ortenaukreis 2017-2018"
 SMALL_GEMEINDE = next(username_for(d["name"]) for d in DEMO.values() if d.get("erster_versuch"))
 STEPS = ("abfrage", "bemessung", "vorlage", "freigabe", "abstimmung", "antrag", "ausschreibung",
          "bewerbungen", "auswahl", "personalrat", "bescheid")
+
+
+def complete(db: Database, task_id: int, data: dict[str, Any], user: str) -> engine.StepResult:
+    result = engine.complete_task(db, task_id, data, user)
+    jobs.run_worker(db, once=True)
+    return result
+
+
+def tick(db: Database, now: datetime) -> int:
+    fired = engine.fire_due_timers(db, now=now)
+    jobs.run_worker(db, once=True)
+    return fired
 
 
 def deploy(db: Database) -> None:
@@ -52,7 +65,7 @@ def open_round(db: Database) -> int:
     """Start the round and open it with the defaults: 51 Gemeinden get their Rückmeldung task."""
     iid = engine.start_instance(db, "grant_round", BUSINESS_KEY, SB).instance_id
     task = one(db, SB, "runde_eroeffnen")
-    engine.complete_task(db, task.id, prefill(db, task.id, SB), SB)
+    complete(db, task.id, prefill(db, task.id, SB), SB)
     return iid
 
 
@@ -68,29 +81,29 @@ def answer(db: Database, *, skip: tuple[str, ...] = ()) -> None:
             form["anzahl_gefluechtete"] = demo["anzahl_gefluechtete"]
         if "traeger" in demo:
             form["traeger"] = demo["traeger"]
-        engine.complete_task(db, task.id, form, user)
+        complete(db, task.id, form, user)
 
 
 def close_survey(db: Database, iid: int) -> None:
     """Reminder and deadline timers of the Abfrage fire."""
     frist = date.fromisoformat(inbox.get_instance(db, iid, SB).data["rueckmeldefrist"])
-    engine.fire_due_timers(db, now=_midnight(frist - timedelta(days=7)) + timedelta(hours=8))
-    engine.fire_due_timers(db, now=_midnight(frist + timedelta(days=1)))
+    tick(db, now=_midnight(frist - timedelta(days=7)) + timedelta(hours=8))
+    tick(db, now=_midnight(frist + timedelta(days=1)))
 
 
 def review(db: Database) -> None:
     """Stellenbemessung accepted as computed."""
     task = one(db, SB, "stellenbemessung_pruefen")
-    engine.complete_task(db, task.id, prefill(db, task.id, SB), SB)
+    complete(db, task.id, prefill(db, task.id, SB), SB)
 
 
 def draft(db: Database) -> None:
     task = one(db, SB, "beschlussvorlage_entwerfen")
-    engine.complete_task(db, task.id, dict(prefill(db, task.id, SB), vorlagen_nr="VA/12/2017"), SB)
+    complete(db, task.id, dict(prefill(db, task.id, SB), vorlagen_nr="VA/12/2017"), SB)
 
 
 def release(db: Database) -> None:
-    engine.complete_task(db, one(db, DZ, "beschlussvorlage_freigeben").id, {"entscheidung": "freigeben"}, DZ)
+    complete(db, one(db, DZ, "beschlussvorlage_freigeben").id, {"entscheidung": "freigeben"}, DZ)
 
 
 def vote(db: Database, votes: dict[str, str] | None = None) -> None:
@@ -98,21 +111,21 @@ def vote(db: Database, votes: dict[str, str] | None = None) -> None:
     votes = votes if votes is not None else {"ausschuss1": "ja", "ausschuss2": "ja", "ausschuss3": "nein"}
     for user, stimme in votes.items():
         (task,) = ready(db, user, "stimme_abgeben")
-        engine.complete_task(db, task.id, {"stimme": stimme}, user)
-    engine.fire_due_timers(db, now=_midnight(date.today() + timedelta(days=400)))
+        complete(db, task.id, {"stimme": stimme}, user)
+    tick(db, now=_midnight(date.today() + timedelta(days=400)))
 
 
 def apply(db: Database) -> None:
     task = one(db, SB, "antrag_vervollstaendigen")
-    engine.complete_task(db, task.id, dict(prefill(db, task.id, SB), ansprechperson="N. Kaiser",
+    complete(db, task.id, dict(prefill(db, task.id, SB), ansprechperson="N. Kaiser",
                                            iban="DE12345678901234567890"), SB)
-    engine.complete_task(db, one(db, DZ, "antrag_zeichnen").id, {"entscheidung": "freigeben"}, DZ)
+    complete(db, one(db, DZ, "antrag_zeichnen").id, {"entscheidung": "freigeben"}, DZ)
 
 
 def post(db: Database) -> None:
     """Every posting drafted and published; the application deadline passes."""
     for p in ready(db, PA, "ausschreibung_entwerfen"):
-        engine.complete_task(db, p.id, prefill(db, p.id, PA), PA)
+        complete(db, p.id, prefill(db, p.id, PA), PA)
     post_published(db)
 
 
@@ -121,10 +134,10 @@ def post_published(db: Database) -> None:
     deadline = None
     for t in ready(db, PA, "ausschreibung_veroeffentlichen"):
         deadline = deadline or inbox.get_task(db, t.id, PA).context["ausschreibung"]["bewerbungsfrist"]
-        engine.complete_task(db, t.id, {"veroeffentlicht_am": "2018-01-02",
+        complete(db, t.id, {"veroeffentlicht_am": "2018-01-02",
                                         "kanaele": ["internet", "agentur_fuer_arbeit"]}, PA)
     assert deadline is not None
-    engine.fire_due_timers(db, now=_midnight(date.fromisoformat(deadline) + timedelta(days=1)))
+    tick(db, now=_midnight(date.fromisoformat(deadline) + timedelta(days=1)))
 
 
 def applications(db: Database) -> None:
@@ -132,16 +145,16 @@ def applications(db: Database) -> None:
         nr = inbox.get_task(db, t.id, PA).context["stelle"]["stelle_nr"]
         rows = [{"name": f"A {nr}", "qualifikation": "a", "einladen": True},
                 {"name": f"B {nr}", "qualifikation": "b", "einladen": True}]
-        engine.complete_task(db, t.id, {"bewerbungen": rows}, PA)
+        complete(db, t.id, {"bewerbungen": rows}, PA)
     for t in ready(db, PA, "vorstellungsgespraeche"):
-        engine.complete_task(db, t.id, prefill(db, t.id, PA), PA)
+        complete(db, t.id, prefill(db, t.id, PA), PA)
 
 
 def choose_first(db: Database) -> None:
     """The first Stelle's choice goes to the Personalrat."""
     t = sorted(ready(db, PA, "auswahl_treffen"), key=lambda x: x.id)[0]
     stelle = inbox.get_task(db, t.id, PA).context["stelle"]
-    engine.complete_task(db, t.id, {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
+    complete(db, t.id, {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
                                     "entgeltgruppe": "S 11b", "stufe": 2, "beginn_geplant": "2018-03-01",
                                     "auswahlvermerk": "Beste Eignung nach strukturiertem Interview"}, PA)
 

@@ -130,7 +130,7 @@ def test_every_task_form_of_the_round_refuses_bad_input_in_german(real_app: Flas
     posting = gr.ready(db, gr.PA, "ausschreibung_entwerfen")[0].id
     refused(app, gr.PA, posting, {"vza": "1,1", "titel": "Integrationsmanager"}, REQUIRED)
     for p in gr.ready(db, gr.PA, "ausschreibung_entwerfen"):
-        engine.complete_task(db, p.id, gr.prefill(db, p.id, gr.PA), gr.PA)
+        gr.complete(db, p.id, gr.prefill(db, p.id, gr.PA), gr.PA)  # and the worker makes the PDF
     publish = gr.ready(db, gr.PA, "ausschreibung_veroeffentlichen")[0].id
     refused(app, gr.PA, publish, {"veroeffentlicht_am": "gestern"}, "Datum")
     gr.post_published(db)
@@ -149,6 +149,6 @@ def test_every_task_form_of_the_round_refuses_bad_input_in_german(real_app: Flas
     (pr,) = gr.ready(db, gr.PR, "personalrat_zustimmung")
     text = refused(app, gr.PR, pr.id, {"entscheidung": "verweigert"}, "Begründung")
     assert "S 11b" in text  # what the Personalrat decides on is shown
-    engine.complete_task(db, pr.id, {"entscheidung": "erteilt"}, gr.PR)
+    gr.complete(db, pr.id, {"entscheidung": "erteilt"}, gr.PR)
     (hire,) = gr.ready(db, gr.PA, "einstellung_vornehmen")
     refused(app, gr.PA, hire.id, {"arbeitsvertrag_am": "1.2."}, REQUIRED)

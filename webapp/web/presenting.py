@@ -36,6 +36,10 @@ EVENT_LABELS: dict[str, str] = {
     "user_activated": "Benutzer aktiviert",
     "user_deactivated": "Benutzer deaktiviert",
     "login": "Anmeldung",
+    "service_completed": "Hintergrundauftrag erledigt",
+    "stoerung": "Störung",
+    "stoerung_retried": "Störung erneut versucht",
+    "stoerung_skipped": "Störung übersprungen",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",

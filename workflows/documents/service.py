@@ -1,12 +1,16 @@
-"""The `generate_document` service: render PDFs from the process data inside the step's transaction.
+"""The `generate_document` service: render PDFs from the process data, after the step (a job).
 
-Regenerating never overwrites: each run stores a new version per (instance, kind, Gemeinde).
+It is asynchronous: the step that reaches a document task only queues it and the process waits
+there. The worker renders in a read-only session (`render_documents`, the slow part: 41 letters
+take tens of seconds) and then, in its short write transaction, stores the PDFs and completes the
+task (`generate_document`). Regenerating never overwrites: each run stores a new version per
+(instance, kind, Gemeinde).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -14,6 +18,11 @@ from workflows import audit
 from workflows.documents import kinds
 from workflows.engine.services import StepContext, service
 from workflows.storage.models import Document
+
+if TYPE_CHECKING:
+    from workflows.documents.render import RenderedDocument
+
+Rendered = list[tuple[str | None, "RenderedDocument"]]
 
 
 def _next_version(ctx: StepContext, filename: str) -> int:
@@ -24,26 +33,33 @@ def _next_version(ctx: StepContext, filename: str) -> int:
     return (latest or 0) + 1
 
 
-@service("generate_document")
-def generate_document(ctx: StepContext, params: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+def render_documents(ctx: StepContext, params: Mapping[str, Any], data: Mapping[str, Any]) -> Rendered:
+    """Every PDF of the kind, rendered (Gemeinde AGS, document); reads master data only."""
     from workflows.documents.render import render_document  # here: WeasyPrint loads slowly, most commands never render
 
     kind = str(params.get("kind"))
+    return [(job.gemeinde_ags, render_document(kind, job.context))
+            for job in kinds.get(kind).build(ctx.session, data, ctx.actor)]
+
+
+@service("generate_document", asynchronous=True, prepare=render_documents)
+def generate_document(ctx: StepContext, params: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(params.get("kind"))
+    rendered: Rendered = ctx.prepared if ctx.prepared is not None else render_documents(ctx, params, data)
     stored = []
-    for job in kinds.get(kind).build(ctx.session, data, ctx.actor):
-        rendered = render_document(kind, job.context)
+    for gemeinde_ags, pdf in rendered:
         document = Document(
             instance_id=ctx.instance.id, task_id=ctx.task_row_id, kind=kind,
-            version=_next_version(ctx, rendered.filename), title=str(params.get("title") or rendered.title),
-            filename=rendered.filename, sha256=rendered.sha256, size=rendered.size, content=rendered.pdf,
-            gemeinde_ags=job.gemeinde_ags, created_by=ctx.actor,
+            version=_next_version(ctx, pdf.filename), title=str(params.get("title") or pdf.title),
+            filename=pdf.filename, sha256=pdf.sha256, size=pdf.size, content=pdf.pdf,
+            gemeinde_ags=gemeinde_ags, created_by=ctx.actor,
         )
         ctx.session.add(document)
         ctx.session.flush()
         audit.record(ctx.session, "document_generated", ctx.actor, ctx.instance.id,
                      {"document_id": document.id, "kind": kind, "version": document.version,
-                      "filename": document.filename, "sha256": document.sha256, "gemeinde": job.gemeinde_ags},
+                      "filename": document.filename, "sha256": document.sha256, "gemeinde": gemeinde_ags},
                      task_id=ctx.task_row_id)
         stored.append({"document_id": document.id, "filename": document.filename, "version": document.version,
-                       "gemeinde": job.gemeinde_ags})
+                       "gemeinde": gemeinde_ags})
     return {"kind": kind, "documents": stored, **(stored[0] if len(stored) == 1 else {})}

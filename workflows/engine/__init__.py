@@ -24,3 +24,5 @@ __all__ = [
     "message_lanes",
     "start_instance",
 ]
+
+from workflows.engine import background as _background  # noqa: F401  registers the engine's job handlers

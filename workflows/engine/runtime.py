@@ -28,8 +28,10 @@ from workflows.engine import (
     access,
     children,
     forms,
+    hooks,
     messages,
     observers,
+    outbox,
     scripting,
     services,
     spiff,
@@ -102,12 +104,17 @@ def _step_error(exc: Exception) -> ProcessStepFailed:
 def _run(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
          mutate: Callable[[BpmnWorkflow], None], task_row_id: int | None = None,
          now: datetime | None = None) -> None:
-    """Apply `mutate` and run engine steps with the service context of this transaction."""
-    token = services.set_context(services.StepContext(session, instance, actor, task_row_id))
+    """Apply `mutate` and run engine steps with the service context of this transaction.
+
+    Service tasks that started waiting for an asynchronous service become jobs in it (outbox).
+    """
+    ctx = services.StepContext(session, instance, actor, task_row_id)
+    token = services.set_context(ctx)
     try:
         with spiff.frozen_at(now):
             mutate(workflow)
             workflow.do_engine_steps()
+        outbox.queue_service_requests(ctx, workflow)
     except GrantflowError:
         raise
     except SpiffWorkflowException as exc:
@@ -182,7 +189,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
                                                         TaskRow.status == "ready")).all()
     instance.summary = {
         "current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
-        "waiting_for": [m["element_name"] for m in waiting],
+        "waiting_for": [m["element_name"] for m in waiting], "in_progress": outbox.in_progress(workflow),
     }
     for row in change.created:
         audit.record(session, "task_ready", actor, instance.id,
@@ -193,6 +200,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
     for event in thrown:
         if isinstance(event.event_definition, MessageEventDefinition):
             _route(session, instance, event, actor, depth)
+    hooks.step_saved(session, instance, change, actor)
     return change
 
 
@@ -536,44 +544,56 @@ def deliver_correlated(db: Database, name: str, payload: Mapping[str, Any], acto
 
 
 def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100) -> int:
-    """Fire every due timer; safe to run in several processes at once. Returns instances advanced."""
+    """Fire every due timer; safe to run in several processes at once. Returns instances advanced.
+
+    A round whose timer step fails is handed to a job (retried, then a Störung) and skipped here
+    until then: the rounds after it in due order still fire.
+    """
     moment = now or utcnow()
     with db.read() as session:
         due_ids = session.scalars(
             select(ProcessInstance.id).where(ProcessInstance.status == "running",
-                                             ProcessInstance.next_timer_at <= moment)
+                                             ProcessInstance.next_timer_at <= moment,
+                                             ProcessInstance.id.not_in(outbox.blocked_instances()))
             .order_by(ProcessInstance.next_timer_at).limit(limit)
         ).all()
     fired = 0
     for instance_id in due_ids:
-
-        def work(session: Session, instance_id: int = instance_id) -> StepResult:
-            query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
-                                                  ProcessInstance.status == "running",
-                                                  ProcessInstance.next_timer_at <= moment)
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            instance = session.scalars(query).first()
-            if instance is None:  # another ticker took it, or it moved on
-                return StepResult(instance_id, "skipped", [])
-            workflow = _load_workflow(instance)
-            before = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
-            _run(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
-            after = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
-            audit.record(session, "timer_fired", SYSTEM, instance.id,
-                         {"at": moment.isoformat(), "released": len(before - after)})
-            change = _save(session, instance, workflow, SYSTEM)
-            return StepResult(instance.id, instance.status, [r.id for r in change.created])
-
         try:
             with children.at_moment(now), observers.observing("fire_timer") as step:
-                if _write(db, work).status == "skipped":
+                if fire_instance_timers(db, instance_id, moment, now).status == "skipped":
                     step.outcome = "skipped"
                 else:
                     fired += 1
         except Conflict:
             continue  # a user step won the race; the timer is still due and fires next tick
+        except Exception as exc:  # this round's step failed: a job retries it, the others go on
+            outbox.record_timer_failure(db, instance_id, moment, exc)
     return fired
+
+
+def fire_instance_timers(db: Database, instance_id: int, moment: datetime, now: datetime | None = None) -> StepResult:
+    """Fire the due timers of one instance in one transaction; raises if its step fails."""
+
+    def work(session: Session) -> StepResult:
+        query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                              ProcessInstance.status == "running",
+                                              ProcessInstance.next_timer_at <= moment)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        instance = session.scalars(query).first()
+        if instance is None:  # another ticker took it, or it moved on
+            return StepResult(instance_id, "skipped", [])
+        workflow = _load_workflow(instance)
+        before = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
+        _run(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
+        after = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
+        audit.record(session, "timer_fired", SYSTEM, instance.id,
+                     {"at": moment.isoformat(), "released": len(before - after)})
+        change = _save(session, instance, workflow, SYSTEM)
+        return StepResult(instance.id, instance.status, [r.id for r in change.created])
+
+    return _write(db, work)
 
 
 @observers.observed("cancel_instance")

@@ -6,6 +6,8 @@
   workflow from (cached spec, instance state): the same steps as SpiffWorkflow's
   `BpmnWorkflowConverter.from_dict`, minus re-parsing the spec. That uses the converter's private
   helpers (`mapping_from_dict`, `set_default_attributes`, `subprocesses_from_dict`).
+- Service tasks that wait for an asynchronous service (`spiff_service.ServiceTask`, registered
+  with SpiffWorkflow's service-task converter under the same type name).
 - A movable clock for timers: SpiffWorkflow reads `datetime.now()` inside its timer module;
   `frozen_at(when)` replaces that name for the duration of a step (`grantflow tick --now`, tests).
 
@@ -28,13 +30,17 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.engine import spiff_service
 from workflows.engine.scripting import ServiceCaller, make_script_engine
 from workflows.engine.spiff_children import serializer_config
 
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(serializer_config()))
+_CONFIG = {**serializer_config(), spiff_service.ServiceTask: SPIFF_CONFIG[SpiffServiceTask]}  # registered last: wins
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 _REGISTRY = SERIALIZER.registry
 _WORKFLOW_CONVERTER = _REGISTRY.convert_from_dict[_REGISTRY.typenames[BpmnWorkflow]].args[0].__self__
 

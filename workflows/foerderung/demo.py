@@ -50,6 +50,11 @@ def username_for(gemeinde_name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", base).strip("-")
 
 
+def demo_email(username: str) -> str:
+    """Example addresses (RFC 2606 `example.org`): `offenburg@example.org`."""
+    return f"{username}@example.org"
+
+
 def load(session: Session) -> dict[str, int]:
     records = masterdata.read_gemeinden_csv(masterdata.DATA_DIR / "ortenaukreis_gemeinden.csv")
     teams, zuordnung = masterdata.read_teams_json(masterdata.DATA_DIR / "teams_ortenaukreis.json")
@@ -66,8 +71,9 @@ def load(session: Session) -> dict[str, int]:
     session.flush()
     password_hash = users.hash_password(DEMO_PASSWORD)  # one salted hash shared by all demo accounts
     for username, name, roles in STAFF:
-        users.upsert_user(session, username, name, roles, password_hash)
+        users.upsert_user(session, username, name, roles, password_hash, email=demo_email(username))
     for rec in records:
-        users.upsert_user(session, username_for(rec.name), f"{rec.name} (Gemeindeverwaltung)", ["Gemeinde"],
-                          password_hash, gemeinde_ags=rec.ags)
+        username = username_for(rec.name)
+        users.upsert_user(session, username, f"{rec.name} (Gemeindeverwaltung)", ["Gemeinde"],
+                          password_hash, gemeinde_ags=rec.ags, email=demo_email(username))
     return {"gemeinden": len(records), "users": len(STAFF) + len(records)}

@@ -13,7 +13,7 @@ from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import data_classes
 from workflows.identity.data_classes import DataClass
-from workflows.storage.models import Document, Event, ProcessInstance, TaskRow, User
+from workflows.storage.models import Document, Event, Gemeinde, ProcessInstance, Role, TaskRow, User
 
 ADMIN_ROLE = "Administration"
 
@@ -197,3 +197,25 @@ def may_see_votes_by_name(actor: Actor) -> bool:
 def may_see_tally(actor: Actor, *, closed: bool) -> bool:
     """The counts: to the chair while the vote runs; once the result is determined, to all who see the round."""
     return may_see_votes_by_name(actor) or (closed and may_see_whole_round(actor))
+
+
+def audience(session: Session, *, role: str | None = None, gemeinde_ags: str | None = None,
+             username: str | None = None) -> list[User]:
+    """The active users a task or message is for: the same rule as `may_see_task`.
+
+    A Gemeinde's task or message reaches that Gemeinde's users only; a role's, its holders'.
+    """
+    query = select(User).where(User.active.is_(True))
+    if role is not None:
+        query = query.where(User.roles.any(Role.key == role))
+    if gemeinde_ags is not None:
+        query = query.where(User.gemeinde.has(Gemeinde.ags == gemeinde_ags))
+    if username is not None:
+        query = query.where(User.username == username)
+    if role is None and gemeinde_ags is None and username is None:
+        return []
+    return list(session.scalars(query.order_by(User.username)))
+
+
+def task_audience(session: Session, row: TaskRow) -> list[User]:
+    return audience(session, role=row.lane, gemeinde_ags=row.assignee_gemeinde, username=row.assignee_user)

@@ -15,7 +15,9 @@ from workflows.inbox.instances import (
     message_forms,
     startable_processes,
 )
+from workflows.inbox.mails import OutboxMailInfo, list_outbox_mails
 from workflows.inbox.notifications import NotificationInfo, list_notifications
+from workflows.inbox.progress import in_progress
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskPage, TaskSummary
 from workflows.inbox.tasks import (
     SORTS,
@@ -41,6 +43,7 @@ __all__ = [
     "InstanceSummary",
     "MessageForm",
     "NotificationInfo",
+    "OutboxMailInfo",
     "StartableProcess",
     "TaskDetail",
     "TaskForm",
@@ -54,12 +57,14 @@ __all__ = [
     "get_instance",
     "get_task",
     "get_task_form",
+    "in_progress",
     "instance_page",
     "list_all_documents",
     "list_documents",
     "list_events",
     "list_instances",
     "list_notifications",
+    "list_outbox_mails",
     "list_tasks",
     "message_forms",
     "startable_processes",

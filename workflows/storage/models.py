@@ -310,3 +310,59 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime | None]
+
+
+class Job(Base):
+    """One unit of work after a commit (an outbox row): a document, a mail, a timer retried.
+
+    Written in the transaction that causes it, run by `grantflow worker`. `status` is `pending`,
+    `running` (claimed: `locked_by`/`locked_at`; a lease that runs out makes it claimable again),
+    `done`, `stoerung` (failed `attempts` times: Administration retries or skips it) or `skipped`.
+    `unique_key` makes enqueueing idempotent (one mail per person and event).
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_status_run_after", "status", "run_after"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    unique_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                                    index=True)
+    task_ref: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    skippable: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(200))
+    locked_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    finished_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class MailSetting(Base):
+    """A person's choice about e-mail; deadline mails are sent regardless."""
+
+    __tablename__ = "mail_setting"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    mails_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OutboxMail(Base):
+    """A mail as composed (and sent, or only kept when SMTP is off): what Administration sees."""
+
+    __tablename__ = "outbox_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="kept")  # kept (SMTP off) or sent
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""The user's own account: personal API tokens (create — shown once —, list, revoke)."""
+"""The user's own account: personal API tokens (create — shown once —, list, revoke), mail choice."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import Blueprint, flash, render_template, request
 
 from webapp.web.helpers import actor, database, login_required, see_other
 from workflows.errors import ValidationFailed
-from workflows.identity import tokens
+from workflows.identity import mailsettings, tokens
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
@@ -47,3 +47,19 @@ def token_revoke(token_id: int) -> Any:
     flash(f"Das Token „{info.name or info.id}“ wurde widerrufen. Programme, die es nutzen, werden abgewiesen.",
           "success")
     return see_other("account.token_list")
+
+
+@bp.get("/benachrichtigungen")
+@login_required
+def mail_settings() -> str:
+    return render_template("account_mail.html", enabled=mailsettings.mails_enabled(database(), actor().username))
+
+
+@bp.post("/benachrichtigungen")
+@login_required
+def mail_settings_save() -> Any:
+    enabled = request.form.get("mails") == "1"
+    mailsettings.set_mails_enabled(database(), actor().username, enabled)
+    flash("E-Mail-Benachrichtigungen eingeschaltet." if enabled else
+          "E-Mail-Benachrichtigungen ausgeschaltet. Mails zu Fristen erhalten Sie weiterhin.", "success")
+    return see_other("account.mail_settings")

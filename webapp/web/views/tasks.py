@@ -115,4 +115,8 @@ def submit(task_id: int) -> Any:
     flash(f"Erledigt: {form.title}.", "success")
     if result.status == "completed":
         flash("Der Vorgang ist damit abgeschlossen.", "info")
+    busy = inbox.in_progress(db, result.instance_id, user)
+    if busy:
+        flash(f"Wird im Hintergrund erstellt: {', '.join(busy)}. Der Vorgang zeigt es, sobald es fertig ist.", "info")
+        return see_other("instances.detail", instance_id=result.instance_id)
     return see_other("tasks.inbox")

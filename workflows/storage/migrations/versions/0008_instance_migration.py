@@ -1,7 +1,7 @@
 """instance migration: rounds moved to another definition version, and the way back
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0006
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import workflows.storage.models
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,32 @@
+"""From what a step did to mails: tasks ready (for me, my Gemeinde, my role), deadlines passed."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from workflows.engine.taskindex import IndexChange
+from workflows.identity import authz
+from workflows.mail import compose
+from workflows.mail.queue import queue_mail
+from workflows.storage.models import ProcessInstance
+
+SIGN_ELEMENTS: set[str] = set()
+
+
+def configure(sign_elements: set[str]) -> None:
+    """The programme names its tasks that release or sign a document (`unterschrift` mails)."""
+    SIGN_ELEMENTS.update(sign_elements)
+
+
+def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChange, actor: str | None) -> None:
+    """Engine observer: runs in the step's transaction."""
+    for row in change.created:
+        to_sign = row.element_id in SIGN_ELEMENTS
+        mail = compose.task_assigned(session, row, instance.business_key, to_sign)
+        queue_mail(session, f"task:{row.id}", authz.task_audience(session, row), mail,
+                   "unterschrift" if to_sign else "aufgabe", instance.id)
+    if actor is not None:
+        return
+    for row in change.cancelled:  # cancelled in a timer-driven step: its deadline passed
+        mail = compose.deadline_passed(session, row, instance.business_key, row.due_at)
+        queue_mail(session, f"deadline:{row.id}", authz.task_audience(session, row), mail, "frist", instance.id)

@@ -36,8 +36,11 @@ def _timer_events(db: Database, instance_id: int) -> int:
 def test_failing_deadline_is_a_stoerung_and_others_fire(db: Database, configure) -> None:
     configure(job_max_attempts=2)
     deploy_dir(db, FIXTURES / "stoerung")
-    with db.write() as session:
-        session.add(Landkreis(key="leerkreis", name="Leerkreis (noch ohne Gemeinden)"))
+    with db.write() as session:  # one Gemeinde: the deadline path's share divides by zero
+        kreis = Landkreis(key="leerkreis", name="Leerkreis (erst eine Gemeinde)")
+        session.add(kreis)
+        session.flush()
+        session.add(Gemeinde(ags="09999000", name="Altdorf", landkreis_id=kreis.id))
     broken = _start(db, "Leerkreis 2030", "leerkreis", "2030-01-10")  # earliest deadline: first in line
     others = [_start(db, f"Ortenaukreis 2030-{i}", "ortenaukreis", f"2030-01-{20 + i}") for i in range(3)]
 
@@ -67,7 +70,7 @@ def test_failing_deadline_is_a_stoerung_and_others_fire(db: Database, configure)
     except Conflict as exc:
         assert "nicht übersprungen" in exc.message
 
-    # the data is corrected: the Landkreis gets its Gemeinde; then "Erneut versuchen"
+    # the data is corrected: the Landkreis gets its second Gemeinde; then "Erneut versuchen"
     with db.write() as session:
         kreis = session.scalars(select(Landkreis).where(Landkreis.key == "leerkreis")).one()
         session.add(Gemeinde(ags="09999001", name="Neudorf", landkreis_id=kreis.id))

@@ -81,7 +81,8 @@ def german_message(exc: BaseException) -> str:
     message = (exc.message.replace(" Es wurde nichts gespeichert.", "").rstrip(". ") if isinstance(exc, GrantflowError)
                else "Der Prozessschritt ist mit einem unerwarteten Fehler abgebrochen")
     root = _root_cause(exc)
-    named = str(root) and (root is not exc or not isinstance(exc, GrantflowError))
+    # a cause that is itself one of grantflow's German errors is already said in the message
+    named = str(root) and not isinstance(root, GrantflowError) and (root is not exc or not isinstance(exc, GrantflowError))
     return f"{message}. Ursache: {_cause_in_german(root)}." if named else f"{message}."
 
 

@@ -82,7 +82,8 @@ def german_message(exc: BaseException) -> str:
                else "Der Prozessschritt ist mit einem unerwarteten Fehler abgebrochen")
     root = _root_cause(exc)
     # a cause that is itself one of grantflow's German errors is already said in the message
-    named = str(root) and not isinstance(root, GrantflowError) and (root is not exc or not isinstance(exc, GrantflowError))
+    named = str(root) and not isinstance(root, GrantflowError) and (
+        root is not exc or not isinstance(exc, GrantflowError))
     return f"{message}. Ursache: {_cause_in_german(root)}." if named else f"{message}."
 
 

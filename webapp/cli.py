@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from webapp.api.schemas import TaskFields
 from workflows import audit, engine, inbox, settings, wiring
 from workflows.engine import definitions
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
@@ -142,7 +143,7 @@ def tasks(actor: str, as_json: bool, instance_id: int | None, limit: int) -> Non
     """Offene Aufgaben eines Benutzers (Posteingang)."""
     page = inbox.list_tasks(Database(), actor, instance_id=instance_id, per_page=limit)
     if as_json:
-        click.echo(json.dumps({"total": page.total, "tasks": [t.as_json() for t in page.items]},
+        click.echo(json.dumps({"total": page.total, "tasks": [TaskFields.build(t).to_json() for t in page.items]},
                               ensure_ascii=False, indent=2))
         return
     if not page.items:

@@ -1,12 +1,12 @@
 """The OpenAPI 3.1 document of `/api/v1`, and the context for its human-readable page.
 
-Written by hand next to the views (no generator): it is the contract that the schemathesis
-test in `tests/api/` checks the running API against, response by response.
+The operations are written here next to the views; the schemas of every answer and request body
+come from the pydantic models in `webapp.api.schemas`, which the views serialize with. It is the
+contract that the tests in `tests/api/` (schemathesis among them) check the running API against.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from functools import cache
@@ -14,154 +14,17 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from webapp.api import schemas
 from webapp.api.problems import PROBLEM_JSON, PROBLEMS, SPECIAL, type_uri
 
 MAX_ID = 2**31 - 1
 
-NULL_STR = {"type": ["string", "null"]}
-NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
-TIME = {"type": "string", "format": "date-time"}
 ANY_OBJECT = {"type": "object", "additionalProperties": True}
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
-
-def _obj(properties: dict[str, Any], required: list[str] | None = None, description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "required": required if required is not None else list(properties)}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-LINKS = {"type": "object", "description": "Verweise auf zugehörige Ressourcen (relative URLs).",
-         "additionalProperties": NULL_STR}
-
-TASK = _obj({
-    "id": {"type": "integer", "description": "Nummer der Aufgabe."},
-    "instance_id": {"type": "integer", "description": "Nummer des Vorgangs."},
-    "business_key": {"type": "string", "description": "Bezeichnung des Vorgangs."},
-    "title": {"type": "string"},
-    "element_id": {"type": "string", "description": "BPMN-Element (Aufgabentyp, Filter `element_id`)."},
-    "element_name": {"type": "string"},
-    "lane": {**NULL_STR, "description": "Rolle (BPMN-Lane), die die Aufgabe bearbeitet."},
-    "form_key": NULL_STR,
-    "gemeinde": {**NULL_STR, "description": "AGS der Gemeinde, der die Aufgabe gehört."},
-    "due_at": NULL_TIME,
-    "overdue": {"type": "boolean"},
-    "created_at": TIME,
-    "status": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
-    "completed_by": NULL_STR,
-    "completed_at": NULL_TIME,
-    "href": {"type": "string"},
-}, description="Eine Aufgabe im Posteingang.")
-
-DOCUMENT = _obj({
-    "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
-    "filename": {"type": "string"}, "version": {"type": "integer"}, "size": {"type": "integer"},
-    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "created_at": TIME, "created_by": NULL_STR,
-    "gemeinde": {**NULL_STR, "description": "AGS, wenn das Dokument an eine Gemeinde gerichtet ist."},
-    "href": {"type": "string", "description": "Download-Adresse (PDF)."},
-}, description="Ein erzeugtes Dokument (Metadaten).")
-
-EVENT = _obj({
-    "id": {"type": "integer"}, "kind": {"type": "string", "examples": ["task_completed"]},
-    "actor": {**NULL_STR, "description": "Benutzername; null bei Timer-Schritten."},
-    "created_at": TIME, "task_id": {"type": ["integer", "null"]}, "payload": ANY_OBJECT,
-}, description="Ein Eintrag im Protokoll (append-only, Hash-verkettet).")
-
-INSTANCE = _obj({
-    "id": {"type": "integer"}, "business_key": {"type": "string"},
-    "process": {"type": "string", "description": "Prozessschlüssel, z. B. `grant_round`."},
-    "process_name": {"type": "string"}, "version": {"type": "integer"},
-    "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
-    "current_steps": {"type": "array", "items": {"type": "string"}},
-    "waiting_for": {"type": "array", "items": {"type": "string"}, "description": "Erwartete Nachrichten."},
-    "next_timer_at": NULL_TIME, "created_at": TIME, "created_by": NULL_STR, "updated_at": TIME,
-    "open_tasks": {"type": "integer"}, "href": {"type": "string"},
-}, description="Ein Vorgang (eine Förderrunde).")
-
-
-def _extend(base: dict[str, Any], extra: dict[str, Any], description: str) -> dict[str, Any]:
-    schema = copy.deepcopy(base)
-    schema["properties"].update(extra)
-    schema["required"] = [*schema["required"], *extra]
-    schema["description"] = description
-    return schema
-
-
-TASK_DETAIL = _extend(TASK, {
-    "schema": {**ANY_OBJECT, "description": "JSON Schema (2020-12) des Formulars; der Body von `complete`."},
-    "initial": {**ANY_OBJECT, "description": "Vorbelegte Werte."},
-    "context": {**ANY_OBJECT, "description": "Prozessdaten der Aufgabe."},
-    "may_complete": {"type": "boolean"},
-    "refusal": {**NULL_STR, "description": "Warum Sie die Aufgabe nicht erledigen dürfen."},
-    "documents": {"type": "array", "items": _ref("schemas", "Document")},
-    "links": LINKS,
-}, "Eine Aufgabe mit Formular-Schema und Kontext.")
-
-INSTANCE_DETAIL = _extend(INSTANCE, {
-    "data": {**ANY_OBJECT, "description": "Die aktuellen Prozessdaten (für Gemeinden leer)."},
-    "active_elements": {"type": "array", "items": {"type": "string"}},
-    "completed_elements": {"type": "array", "items": {"type": "string"}},
-    "tasks": {"type": "array", "items": _ref("schemas", "Task")},
-    "links": LINKS,
-}, "Ein Vorgang mit Daten, aktiven Schritten und Aufgaben.")
-
-
-def _page(item: str, description: str) -> dict[str, Any]:
-    return _obj({
-        "items": {"type": "array", "items": _ref("schemas", item)},
-        "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
-        "links": _obj({k: NULL_STR for k in ("self", "first", "last", "prev", "next")}),
-    }, description=description)
-
-
-ERROR_ITEM = _obj({
-    "pointer": {"type": "string", "description": "JSON Pointer auf das Feld im Anfrageinhalt ('' = ganzer Inhalt)."},
-    "parameter": {"type": "string", "description": "Name des ungültigen Query-Parameters."},
-    "detail": {"type": "string", "description": "Deutsche Meldung."},
-}, required=["detail"])
-
-PROBLEM = {
-    "type": "object",
-    "description": "Fehler nach RFC 9457 (`application/problem+json`).",
-    "properties": {
-        "type": {"type": "string", "format": "uri-reference", "description": "Art des Fehlers (Link in diese Doku)."},
-        "title": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string", "description": "Deutsche Erklärung für die Person, die die Anfrage stellte."},
-        "instance": {"type": "string", "description": "Pfad der Anfrage."},
-        "errors": {"type": "array", "items": _ref("schemas", "ErrorItem")},
-        "completed_by": NULL_STR, "completed_at": NULL_STR,
-    },
-    "required": ["type", "title", "status", "detail", "instance"],
-}
-VALIDATION_PROBLEM = {"allOf": [_ref("schemas", "Problem"), {"required": ["errors"]}],
-                      "description": "Ungültige Eingaben: ein Eintrag je Feld in `errors`."}
-
-STEP_RESULT = _obj({
-    "instance_id": {"type": "integer"},
-    "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
-    "new_task_ids": {"type": "array", "items": {"type": "integer"}, "description": "Dadurch entstandene Aufgaben."},
-    "links": LINKS,
-}, description="Ergebnis eines Prozessschritts.")
-
-START_INSTANCE = {
-    "type": "object",
-    "properties": {
-        "process": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Prozessschlüssel."},
-        "business_key": {"type": "string", "minLength": 1, "maxLength": 200,
-                         "description": "Bezeichnung, z. B. 'Ortenaukreis 2017-2018'."},
-        "data": {**ANY_OBJECT, "description": "Startdaten des Prozesses."},
-    },
-    "required": ["process", "business_key"],
-    "additionalProperties": False,
-    "examples": [{"process": "grant_round", "business_key": "Ortenaukreis 2017-2018",
-                  "data": {"landkreis": "ortenaukreis"}}],
-}
 
 ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component name, description, schema)
     400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ungültiger Query-Parameter.",
@@ -300,7 +163,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "startInstance", "tags": ["Vorgänge"], "summary": "Runde starten",
                 "description": "Startet die neueste Version eines Prozesses.",
                 "requestBody": _body(_ref("schemas", "StartInstance"), "Prozess, Bezeichnung und Startdaten.",
-                                     START_INSTANCE["examples"][0]),
+                                     schemas.START_EXAMPLE),
                 "responses": _responses({"201": {
                     **_json(_ref("schemas", "StepResult"), "Gestartet."),
                     "headers": {"Location": {"schema": {"type": "string"}, "description": "Adresse des Vorgangs."}},
@@ -324,9 +187,8 @@ def _paths() -> dict[str, Any]:
         "/instances/{instance_id}/documents": {"parameters": [instance_id], "get": {
             "operationId": "listDocuments", "tags": ["Dokumente"], "summary": "Dokumente eines Vorgangs",
             "description": "Die erzeugten Dokumente, die Sie sehen dürfen, neueste zuerst.",
-            "responses": _responses({"200": _json(_obj({"items": {"type": "array",
-                                                                  "items": _ref("schemas", "Document")}}),
-                                                  "Die Dokumente.")}, *AUTH_ERRORS, 404),
+            "responses": _responses({"200": _json(_ref("schemas", "DocumentList"), "Die Dokumente.")},
+                                    *AUTH_ERRORS, 404),
         }},
         "/instances/{instance_id}/messages/{name}": {
             "parameters": [instance_id, _ref("parameters", "MessageName")], "post": {
@@ -389,14 +251,7 @@ def _document() -> str:
                 "description": "Persönliches API-Token (`grantflow token create BENUTZER`)."}},
             "parameters": PARAMETERS,
             "responses": {name: _error_response(status) for status, (name, _, _) in ERROR_RESPONSES.items()},
-            "schemas": {
-                "Task": TASK, "TaskDetail": TASK_DETAIL, "TaskPage": _page("Task", "Eine Seite Aufgaben."),
-                "Instance": INSTANCE, "InstanceDetail": INSTANCE_DETAIL,
-                "InstancePage": _page("Instance", "Eine Seite Vorgänge."),
-                "Event": EVENT, "EventPage": _page("Event", "Eine Seite Protokoll."), "Document": DOCUMENT,
-                "StartInstance": START_INSTANCE, "StepResult": STEP_RESULT,
-                "Problem": PROBLEM, "ValidationProblem": VALIDATION_PROBLEM, "ErrorItem": ERROR_ITEM,
-            },
+            "schemas": schemas.components(),
         },
     }
     return json.dumps(doc, ensure_ascii=False)

@@ -31,17 +31,6 @@ class TaskSummary:
     def overdue(self) -> bool:
         return self.status == "ready" and self.due_at is not None and self.due_at < utcnow()
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "instance_id": self.instance_id, "business_key": self.business_key,
-            "title": self.title, "element_id": self.element_id, "element_name": self.element_name,
-            "lane": self.lane, "form_key": self.form_key, "gemeinde": self.assignee_gemeinde,
-            "due_at": self.due_at.isoformat() if self.due_at else None, "overdue": self.overdue,
-            "created_at": self.created_at.isoformat(), "status": self.status,
-            "completed_by": self.completed_by,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-        }
-
 
 @dataclass
 class TaskPage:
@@ -103,17 +92,6 @@ class InstanceSummary:
     updated_at: datetime
     next_timer_at: datetime | None
     waiting_messages: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "business_key": self.business_key, "process": self.process_key,
-            "process_name": self.process_name, "version": self.version, "status": self.status,
-            "current_steps": self.summary.get("current_steps", []),
-            "waiting_for": [m["name"] for m in self.waiting_messages],
-            "next_timer_at": self.next_timer_at.isoformat() if self.next_timer_at else None,
-            "created_at": self.created_at.isoformat(), "created_by": self.created_by,
-            "updated_at": self.updated_at.isoformat(),
-        }
 
 
 def instance_summary(inst: ProcessInstance, definition: ProcessDefinition, actor: authz.Actor) -> InstanceSummary:

@@ -199,6 +199,38 @@ def _paths() -> dict[str, Any]:
                                      {"aktenzeichen": "RPS-15.2-1", "betrag": 64000.0}),
                 "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
             }},
+        "/instances/{instance_id}/cancel": {"parameters": [instance_id], "post": {
+            "operationId": "cancelInstance", "tags": ["Vorgänge"], "summary": "Runde abbrechen",
+            "description": "Beendet eine laufende Runde; offene Aufgaben werden storniert. Darf, wer die Runde "
+                           "starten darf (siehe `start_role` in `/processes`), und die Administration.",
+            "requestBody": _body(_ref("schemas", "CancelInstance"), "Der Grund.", {"reason": "Doppelt angelegt."}),
+            "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+        }},
+        "/processes": {"get": {
+            "operationId": "listProcesses", "tags": ["Stammdaten"], "summary": "Prozesse und Versionen",
+            "description": "Die bereitgestellten Prozesse; `startInstance` startet die neueste Version.",
+            "responses": _responses({"200": _json(_ref("schemas", "ProcessList"), "Die Prozesse.")}, *AUTH_ERRORS),
+        }},
+        "/landkreise": {"get": {
+            "operationId": "listLandkreise", "tags": ["Stammdaten"], "summary": "Landkreise",
+            "description": "Die Landkreise; ihr `key` ist `data.landkreis` beim Start einer Runde.",
+            "responses": _responses({"200": _json(_ref("schemas", "LandkreisList"), "Die Landkreise.")},
+                                    *AUTH_ERRORS),
+        }},
+        "/timers": {"get": {
+            "operationId": "listTimers", "tags": ["Vorgänge"], "summary": "Geplante und fällige Timer",
+            "description": "Der nächste Timer jeder laufenden Runde, die Sie sehen dürfen (Erinnerungen, Fristen); "
+                           "`due` sagt, ob er fällig ist. Fällige Timer löst der Taktgeber (`grantflow tick`) aus.",
+            "responses": _responses({"200": _json(_ref("schemas", "TimerList"), "Die Timer.")}, *AUTH_ERRORS),
+        }},
+        "/timers/fire": {"post": {
+            "operationId": "fireTimers", "tags": ["Vorgänge"], "summary": "Fällige Timer auslösen",
+            "description": "Löst die fälligen Timer sofort aus, statt auf den Taktgeber zu warten. Nur für die "
+                           "Rolle Administration.",
+            "requestBody": _body(_ref("schemas", "FireTimers"), "Höchstzahl (optional).", {"limit": 100}),
+            "responses": _responses({"200": _json(_ref("schemas", "FiredTimers"), "Ausgelöst.")},
+                                    *BODY_ERRORS, *AUTH_ERRORS),
+        }},
         "/documents/{document_id}": {"parameters": [_ref("parameters", "DocumentId")], "get": {
             "operationId": "getDocument", "tags": ["Dokumente"], "summary": "Dokument herunterladen",
             "description": "Die PDF-Datei, wenn Sie sie sehen dürfen (eine Gemeinde nur ihre eigenen).",
@@ -243,7 +275,8 @@ def _document() -> str:
         "info": {"title": "grantflow API", "version": "1.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Beschreibung"}],
+        "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
+                 {"name": "Beschreibung"}],
         "paths": _paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {

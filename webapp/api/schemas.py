@@ -182,6 +182,57 @@ class StepResult(ApiModel):
     links: Links
 
 
+# --------------------------------------------------------------------------- processes, Landkreise, timers
+
+class Process(ApiModel):
+    model_config = described("Eine bereitgestellte Version eines Prozesses.")
+
+    key: str = Field(description="Prozessschlüssel (`process` beim Start).")
+    name: str
+    version: int
+    latest: bool = Field(description="Die neueste Version; nur sie wird gestartet.")
+    start_role: str | None = Field(description="Rolle, die eine Runde starten darf.")
+    may_start: bool = Field(description="Ob Sie diese Version starten dürfen.")
+    deployed_at: datetime
+
+
+class ProcessList(ApiModel):
+    model_config = described("Die bereitgestellten Prozesse, je Schlüssel neueste Version zuerst.")
+    items: list[Process]
+
+
+class Landkreis(ApiModel):
+    model_config = described("Ein Landkreis; `key` ist `data.landkreis` beim Start einer Runde.")
+
+    key: str
+    name: str
+
+
+class LandkreisList(ApiModel):
+    model_config = described("Die Landkreise.")
+    items: list[Landkreis]
+
+
+class Timer(ApiModel):
+    model_config = described("Der nächste Timer eines laufenden Vorgangs.")
+
+    instance_id: int
+    business_key: str
+    due_at: datetime
+    due: bool = Field(description="Fällig: der Zeitpunkt ist erreicht, der Timer wartet auf den Taktgeber.")
+    href: str = Field(description="Adresse des Vorgangs.")
+
+
+class TimerList(ApiModel):
+    model_config = described("Die geplanten Timer der Vorgänge, die Sie sehen dürfen, früheste zuerst.")
+    items: list[Timer]
+
+
+class FiredTimers(ApiModel):
+    model_config = described("Ergebnis des Auslösens fälliger Timer.")
+    fired: int = Field(ge=0, description="Anzahl der Vorgänge, die dadurch weitergelaufen sind.")
+
+
 # --------------------------------------------------------------------------- pages
 
 class PageLinks(ApiModel):
@@ -239,6 +290,19 @@ class StartInstance(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict, title="Startdaten", description="Startdaten des Prozesses.")
 
 
+class CancelInstance(BaseModel):
+    model_config = described("Der Grund des Abbruchs (steht im Protokoll).", [{"reason": "Doppelt angelegt."}],
+                             extra="forbid")
+
+    reason: str = Field(title="Grund", min_length=1, max_length=2000, description="Warum die Runde endet.")
+
+
+class FireTimers(BaseModel):
+    model_config = described("Wie viele Vorgänge höchstens weiterlaufen sollen.", [{"limit": 100}], extra="forbid")
+
+    limit: int = Field(default=100, title="Höchstens", ge=1, le=1000, description="Höchstzahl der Vorgänge.")
+
+
 # --------------------------------------------------------------------------- problems
 
 class Sparse(ApiModel):
@@ -281,9 +345,9 @@ class ValidationProblem(Problem):
 
 RESPONSES: tuple[type[BaseModel], ...] = (
     Task, TaskDetail, TaskPage, Instance, InstanceDetail, InstancePage, Event, EventPage, Document, DocumentList,
-    StepResult, Problem, ValidationProblem, ErrorItem,
+    StepResult, ProcessList, LandkreisList, TimerList, FiredTimers, Problem, ValidationProblem, ErrorItem,
 )
-REQUESTS: tuple[type[BaseModel], ...] = (StartInstance,)
+REQUESTS: tuple[type[BaseModel], ...] = (StartInstance, CancelInstance, FireTimers)
 
 
 class _Generator(GenerateJsonSchema):

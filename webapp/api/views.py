@@ -22,7 +22,8 @@ from workflows import engine, inbox
 from workflows.engine import forms
 from workflows.errors import Conflict, Forbidden, TaskAlreadyCompleted, ValidationFailed
 from workflows.errors import NotFound as DomainNotFound
-from workflows.identity import tokens
+from workflows.identity import accounts, tokens
+from workflows.inbox import catalog
 from workflows.storage.db import Database
 
 MAX_ID = 2**31 - 1
@@ -176,6 +177,15 @@ def _json_body() -> dict[str, Any]:
     return value
 
 
+def _validated_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body, checked against a request model's schema (German messages, one per field)."""
+    body = _json_body()
+    errors = forms.validation_errors(schema, body)
+    if errors:
+        raise ValidationFailed(errors)
+    return body
+
+
 # --------------------------------------------------------------------------- rendering
 
 def _page_links(page: int, pages: int) -> dict[str, str | None]:
@@ -274,10 +284,7 @@ def list_instances() -> Any:
 @bp.post("/instances")
 def start_instance() -> Any:
     """Start a round of a deployed process."""
-    body = _json_body()
-    errors = forms.validation_errors(START_SCHEMA, body)
-    if errors:
-        raise ValidationFailed(errors)
+    body = _validated_body(START_SCHEMA)
     result = engine.start_instance(_db(), body["process"], body["business_key"], _user(), body.get("data") or {})
     response = current_app.json.response(_step(result))
     response.status_code = 201
@@ -328,6 +335,54 @@ def deliver_message(instance_id: int, name: str) -> Any:
         inbox.list_documents(_db(), instance_id, _user())  # raises NotFound for an instance you may not see
         raise
     return _step(result)
+
+
+CANCEL_SCHEMA = schemas.request_schema(schemas.CancelInstance)
+FIRE_SCHEMA = schemas.request_schema(schemas.FireTimers)
+
+
+@bp.post(f"/instances/<{ID}:instance_id>/cancel")
+def cancel_instance(instance_id: int) -> Any:
+    """End a running round; its open tasks are cancelled (start role or Administration)."""
+    body = _validated_body(CANCEL_SCHEMA)
+    try:
+        result = engine.cancel_instance(_db(), instance_id, _user(), body["reason"])
+    except (Forbidden, Conflict):
+        inbox.list_documents(_db(), instance_id, _user())  # raises NotFound for an instance you may not see
+        raise
+    return _step(result)
+
+
+# --------------------------------------------------------------------------- what a client asks first
+
+@bp.get("/processes")
+def list_processes() -> Any:
+    """The deployed processes and their versions."""
+    return schemas.ProcessList(items=[schemas.Process.build(p) for p in catalog.list_processes(_db(), _user())]
+                               ).to_json()
+
+
+@bp.get("/landkreise")
+def list_landkreise() -> Any:
+    """The Landkreise a round can be started for."""
+    return schemas.LandkreisList(items=[schemas.Landkreis(key=key, name=name)
+                                        for key, name in accounts.list_landkreise(_db())]).to_json()
+
+
+@bp.get("/timers")
+def list_timers() -> Any:
+    """The scheduled timers of the rounds I may see, and which of them are due."""
+    return schemas.TimerList(items=[
+        schemas.Timer.build(t, href=url_for("api.get_instance", instance_id=t.instance_id))
+        for t in catalog.list_timers(_db(), _user())]).to_json()
+
+
+@bp.post("/timers/fire")
+def fire_timers() -> Any:
+    """Fire the due timers now instead of waiting for the ticker (Administration)."""
+    body = _validated_body(FIRE_SCHEMA)
+    catalog.check_may_fire_timers(_db(), _user())
+    return schemas.FiredTimers(fired=engine.fire_due_timers(_db(), limit=body.get("limit", 100))).to_json()
 
 
 # --------------------------------------------------------------------------- documents

@@ -1,0 +1,67 @@
+"""What a client asks before it acts: which processes are deployed, which timers are scheduled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from workflows.engine.definitions import start_lane
+from workflows.identity import authz
+from workflows.storage.db import Database
+from workflows.storage.models import ProcessDefinition, ProcessInstance, utcnow
+
+
+@dataclass
+class ProcessVersion:
+    key: str
+    name: str
+    version: int
+    latest: bool
+    start_role: str | None
+    may_start: bool
+    deployed_at: datetime
+
+
+def list_processes(db: Database, actor_name: str) -> list[ProcessVersion]:
+    """Every deployed version, newest first per key; only the latest can be started."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        rows = session.scalars(select(ProcessDefinition)
+                               .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())).all()
+        latest: dict[str, int] = {}
+        result = []
+        for d in rows:
+            is_latest = latest.setdefault(d.key, d.version) == d.version
+            role = start_lane(d)
+            result.append(ProcessVersion(d.key, d.name, d.version, is_latest, role,
+                                         is_latest and authz.has_role(actor, role), d.deployed_at))
+        return result
+
+
+@dataclass
+class TimerInfo:
+    instance_id: int
+    business_key: str
+    due_at: datetime
+    due: bool
+
+
+def list_timers(db: Database, actor_name: str, now: datetime | None = None) -> list[TimerInfo]:
+    """The next timer of every running round the actor may see, soonest first; `due` once its time has come."""
+    moment = now or utcnow()
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        rows = session.execute(
+            select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.next_timer_at)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at.is_not(None),
+                   authz.visible_instances_clause(actor))
+            .order_by(ProcessInstance.next_timer_at, ProcessInstance.id)).all()
+        return [TimerInfo(i, key, at, at <= moment) for i, key, at in rows]
+
+
+def check_may_fire_timers(db: Database, actor_name: str) -> None:
+    """Firing timers by hand (instead of waiting for the ticker) is for Administration."""
+    with db.read() as session:
+        authz.check_may_administer(authz.load_actor(session, actor_name), "Das Auslösen fälliger Timer")

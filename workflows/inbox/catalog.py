@@ -58,7 +58,7 @@ def list_timers(db: Database, actor_name: str, now: datetime | None = None) -> l
             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at.is_not(None),
                    authz.visible_instances_clause(actor))
             .order_by(ProcessInstance.next_timer_at, ProcessInstance.id)).all()
-        return [TimerInfo(i, key, at, at <= moment) for i, key, at in rows]
+        return [TimerInfo(i, key, at, at <= moment) for i, key, at in rows if at is not None]
 
 
 def check_may_fire_timers(db: Database, actor_name: str) -> None:

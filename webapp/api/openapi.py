@@ -191,12 +191,22 @@ def _paths() -> dict[str, Any]:
                                     *AUTH_ERRORS, 404),
         }},
         "/instances/{instance_id}/messages/{name}": {
-            "parameters": [instance_id, _ref("parameters", "MessageName")], "post": {
+            "parameters": [instance_id, _ref("parameters", "MessageName")],
+            "get": {
+                "operationId": "getMessageSchema", "tags": ["Vorgänge"], "summary": "Schema einer Nachricht",
+                "description": "Das JSON Schema (2020-12) des Inhalts dieser Nachricht, wie es die Prozessversion "
+                               "des Vorgangs prüft. Verlinkt aus `expected_messages[].schema` des Vorgangs.",
+                "responses": _responses({"200": _json(ANY_OBJECT, "Das JSON Schema.")}, *AUTH_ERRORS, 404),
+            },
+            "post": {
                 "operationId": "deliverMessage", "tags": ["Vorgänge"], "summary": "Nachricht zustellen",
                 "description": "Stellt eine Nachricht zu, auf die der Vorgang wartet (z. B. den Bewilligungs"
-                               "bescheid); geprüft gegen `forms/messages/<name>.schema.json`.",
+                               "bescheid). Welche erwartet werden, wer sie zustellen darf und ihr Schema nennt "
+                               "`expected_messages` des Vorgangs; der Inhalt wird gegen dieses Schema geprüft "
+                               "(`getMessageSchema`).",
                 "requestBody": _body(ANY_OBJECT, "Inhalt der Nachricht.",
-                                     {"aktenzeichen": "RPS-15.2-1", "betrag": 64000.0}),
+                                     {"aktenzeichen": "RPS-15.2-1", "datum": "2017-03-01",
+                                      "personen": [{"name": "A. Muster", "vza": 1.0, "betrag": 128000.0}]}),
                 "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
             }},
         "/instances/{instance_id}/cancel": {"parameters": [instance_id], "post": {

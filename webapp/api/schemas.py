@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -68,6 +68,15 @@ def _waiting_names(messages: list[dict[str, Any]]) -> list[str]:
 
 # --------------------------------------------------------------------------- tasks and documents
 
+class Assignee(ApiModel):
+    model_config = described("Wer die Aufgabe bearbeitet: die Person `user`, sonst jede Person der Gemeinde "
+                             "`gemeinde` (AGS), sonst jede Person mit der Rolle `role`.")
+
+    user: str | None = Field(description="Benutzername, wenn die Aufgabe einer Person zugewiesen ist.")
+    gemeinde: str | None = Field(description="AGS der Gemeinde, der die Aufgabe gehört.")
+    role: str | None = Field(description="Die Rolle (BPMN-Lane), die man dafür braucht.")
+
+
 class TaskFields(ApiModel):
     """A task as the read model knows it; `Task` adds the web address (the CLI prints this shape)."""
 
@@ -89,6 +98,12 @@ class TaskFields(ApiModel):
     status: TaskStatus
     completed_by: str | None = Field(description="Benutzername der Person, die die Aufgabe erledigt hat.")
     completed_at: datetime | None
+    assignee_user: str | None = Field(default=None, exclude=True)  # read for `assignee`, not shown on its own
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def assignee(self) -> Assignee:
+        return Assignee(user=self.assignee_user, gemeinde=self.gemeinde, role=self.lane)
 
 
 class Task(TaskFields):
@@ -148,7 +163,18 @@ class InstanceFields(ApiModel):
     open_tasks: int = Field(default=0, validation_alias=AliasPath("summary", "open_tasks"))
 
 
+class ExpectedMessage(ApiModel):
+    model_config = described("Eine Nachricht, auf die der Vorgang wartet.")
+
+    name: str = Field(description="Name für `deliverMessage`.")
+    element_name: str
+    role: str | None = Field(description="Rolle, die sie zustellen darf (und die Administration).")
+    schema_: str = Field(alias="schema", description="Adresse des JSON Schemas ihres Inhalts.")
+
+
 class Instance(InstanceFields):
+    expected_messages: list[ExpectedMessage] = Field(
+        description="Die erwarteten Nachrichten mit Rolle und Schema (`waiting_for` nennt nur die Namen).")
     href: str
 
 

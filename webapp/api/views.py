@@ -217,8 +217,15 @@ def _task(t: inbox.TaskSummary) -> schemas.Task:
     return schemas.Task.build(t, href=url_for("api.get_task", task_id=t.id))
 
 
-def _instance(i: inbox.InstanceSummary) -> schemas.Instance:
-    return schemas.Instance.build(i, href=url_for("api.get_instance", instance_id=i.id))
+def _expected(i: inbox.InstanceSummary) -> list[schemas.ExpectedMessage]:
+    return [schemas.ExpectedMessage.model_validate({
+        "name": m["name"], "element_name": m.get("element_name") or m["name"], "role": m.get("lane"),
+        "schema": url_for("api.get_message_schema", instance_id=i.id, name=m["name"])}) for m in i.waiting_messages]
+
+
+def _instance_links(i: inbox.InstanceSummary) -> dict[str, Any]:
+    """What an instance resource has beyond its read model: its address, the messages' roles and schemas."""
+    return {"href": url_for("api.get_instance", instance_id=i.id), "expected_messages": _expected(i)}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -278,7 +285,8 @@ def list_instances() -> Any:
     per_page = _int_arg("per_page", 25, 1, 200) or 25
     status = _choice_arg("status", ("running", "completed", "cancelled"), None)
     items, total = inbox.list_instances(_db(), _user(), status=status, page=page, per_page=per_page)
-    return schemas.InstancePage(items=[_instance(i) for i in items], **_page_fields(total, page, per_page)).to_json()
+    return schemas.InstancePage(items=[schemas.Instance.build(i, **_instance_links(i)) for i in items],
+                                **_page_fields(total, page, per_page)).to_json()
 
 
 @bp.post("/instances")
@@ -297,7 +305,7 @@ def get_instance(instance_id: int) -> Any:
     """A round: status, current steps, its data, its tasks."""
     detail = inbox.get_instance(_db(), instance_id, _user())
     return schemas.InstanceDetail.build(
-        detail.instance, href=url_for("api.get_instance", instance_id=instance_id), data=detail.data,
+        detail.instance, **_instance_links(detail.instance), data=detail.data,
         active_elements=detail.active_elements, completed_elements=detail.completed_elements,
         tasks=[_task(t) for t in detail.tasks],
         links={"events": url_for("api.list_events", instance_id=instance_id),
@@ -321,6 +329,14 @@ def list_documents(instance_id: int) -> Any:
     """The documents of a round I may see."""
     return schemas.DocumentList(items=[_document(d) for d in inbox.list_documents(_db(), instance_id, _user())]
                                 ).to_json()
+
+
+@bp.get(f"/instances/<{ID}:instance_id>/messages/<string(maxlength=100):name>")
+def get_message_schema(instance_id: int, name: str) -> Any:
+    """The JSON Schema of a message of this round's process (what `deliverMessage` checks the body against)."""
+    if not _clean_text(name):
+        raise DomainNotFound(f"Unbekannte Nachricht '{name!r}'.")
+    return catalog.message_schema(_db(), instance_id, name, _user())
 
 
 @bp.post(f"/instances/<{ID}:instance_id>/messages/<string(maxlength=100):name>")

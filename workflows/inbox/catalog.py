@@ -1,13 +1,15 @@
-"""What a client asks before it acts: which processes are deployed, which timers are scheduled."""
+"""What a client asks before it acts: deployed processes, scheduled timers, the schemas of messages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from workflows.engine.definitions import start_lane
+from workflows.errors import NotFound
 from workflows.identity import authz
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessDefinition, ProcessInstance, utcnow
@@ -65,3 +67,13 @@ def check_may_fire_timers(db: Database, actor_name: str) -> None:
     """Firing timers by hand (instead of waiting for the ticker) is for Administration."""
     with db.read() as session:
         authz.check_may_administer(authz.load_actor(session, actor_name), "Das Auslösen fälliger Timer")
+
+
+def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -> dict[str, Any]:
+    """The JSON Schema of a message of a round's process version, for a round the actor may see."""
+    with db.read() as session:
+        inst = authz.visible_instance(session, instance_id, authz.load_actor(session, actor_name))
+        schema = inst.definition.message_schemas.get(name)
+        if schema is None:
+            raise NotFound(f"Der Prozess dieses Vorgangs kennt keine Nachricht '{name}'.")
+        return dict(schema)

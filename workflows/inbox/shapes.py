@@ -26,6 +26,7 @@ class TaskSummary:
     status: str
     completed_by: str | None
     completed_at: datetime | None
+    assignee_user: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -50,7 +51,7 @@ def task_summary(row: TaskRow, business_key: str) -> TaskSummary:
     return TaskSummary(
         row.id, row.instance_id, business_key, row.title, row.element_id, row.element_name, row.lane,
         row.form_key, row.assignee_gemeinde, row.due_at, row.created_at, row.status, row.completed_by,
-        row.completed_at,
+        row.completed_at, row.assignee_user,
     )
 
 

@@ -102,12 +102,27 @@ PARAMETERS = {
                    "Seite (ab 1)."),
     "PerPage": _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 25},
                       "Einträge je Seite."),
+    "IdempotencyKey": _param(
+        "Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+        "Frei gewählter Schlüssel (z. B. eine UUID). Eine Wiederholung mit demselben Schlüssel und demselben "
+        "Inhalt gibt die erste erfolgreiche Antwort noch einmal (Header `Idempotent-Replayed: true`), ohne den "
+        "Schritt erneut auszuführen. Derselbe Schlüssel mit anderem Inhalt: 422; während die erste Anfrage "
+        "noch läuft: 409. Nach einem Fehler ist der Schlüssel wieder frei. Schlüssel gelten je Benutzer 24 "
+        "Stunden.", example="6f1c0d7e-3b7a-4c43-9a51-0d3f3f6b2a10"),
 }
 
 
 def _body(schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
     return {"required": True, "description": description,
             "content": {"application/json": {"schema": schema, "example": example}}}
+
+
+def _with_idempotency(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every POST takes an `Idempotency-Key`."""
+    for item in paths.values():
+        if "post" in item:
+            item["post"].setdefault("parameters", []).append(_ref("parameters", "IdempotencyKey"))
+    return paths
 
 
 def _paths() -> dict[str, Any]:
@@ -287,7 +302,7 @@ def _document() -> str:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
                  {"name": "Beschreibung"}],
-        "paths": _paths(),
+        "paths": _with_idempotency(_paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from webapp.api import bp, openapi, schemas
+from webapp.api import bp, idempotency, openapi, schemas
 from webapp.api.problems import ApiProblem
 from workflows import engine, inbox
 from workflows.engine import forms
@@ -68,6 +68,20 @@ def _authenticate() -> None:
         raise ApiProblem(401, "Das API-Token ist ungültig oder widerrufen.",
                          headers={"WWW-Authenticate": 'Bearer realm="grantflow", error="invalid_token"'})
     g.api_user = username
+
+
+@bp.before_request
+def _idempotency() -> Response | None:
+    """A POST retried with its `Idempotency-Key` gets the first answer again (see `idempotency`)."""
+    if request.method != "POST" or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return idempotency.claim(_db(), _user())
+
+
+@bp.after_request
+def _settle_idempotency(response: Response) -> Response:
+    idempotency.settle(_db(), response)
+    return response
 
 
 @bp.after_request

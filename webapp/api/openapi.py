@@ -36,8 +36,12 @@ ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component nam
           "Problem"),
     405: ("MethodNotAllowed", "Diese Methode gibt es für die Adresse nicht (Header `Allow` nennt die erlaubten).",
           "Problem"),
+    406: ("NotAcceptable", "Der Header `Accept` schließt das Format aus, in dem diese Adresse antwortet.",
+          "Problem"),
     409: ("Conflict", "Schon erledigt (mit `completed_by`/`completed_at`), gleichzeitig geändert, oder der Vorgang "
                       "ist nicht in dem Zustand dafür.", "Problem"),
+    412: ("PreconditionFailed", "`If-Match` nennt nicht mehr den aktuellen Stand (`revision`) des Vorgangs; "
+                                "`revision` im Fehler nennt ihn.", "Problem"),
     413: ("PayloadTooLarge", "Der Anfrageinhalt ist größer als erlaubt.", "Problem"),
     415: ("UnsupportedMediaType", "Der Anfrageinhalt ist nicht `application/json`.", "Problem"),
     422: ("UnprocessableContent", "Die Daten passen nicht zum Formular/Schema: ein Eintrag je Feld in `errors`; "
@@ -72,7 +76,7 @@ def _json(schema: dict[str, Any], description: str, example: Any = None) -> dict
 
 def _responses(ok: dict[str, dict[str, Any]], *errors: int) -> dict[str, Any]:
     responses: dict[str, Any] = dict(ok)
-    for status in sorted({*errors, 500}):
+    for status in sorted({*errors, 406, 500}):
         responses[str(status)] = _ref("responses", ERROR_RESPONSES[status][0])
     return responses
 
@@ -109,6 +113,12 @@ PARAMETERS = {
         "Schritt erneut auszuführen. Derselbe Schlüssel mit anderem Inhalt: 422; während die erste Anfrage "
         "noch läuft: 409. Nach einem Fehler ist der Schlüssel wieder frei. Schlüssel gelten je Benutzer 24 "
         "Stunden.", example="6f1c0d7e-3b7a-4c43-9a51-0d3f3f6b2a10"),
+    "IfMatch": _param("If-Match", "header", {"type": "string", "maxLength": 200},
+                      "Der `revision` des Vorgangs, den Sie gesehen haben (z. B. `\"7\"`). Ist der Vorgang "
+                      "inzwischen weitergelaufen, antwortet der Server 412 und führt nichts aus. Geprüft beim "
+                      "Eingang der Anfrage.", example='"1"'),
+    "IfNoneMatch": _param("If-None-Match", "header", {"type": "string", "maxLength": 200},
+                          "Der `ETag` einer früheren Antwort: 304 ohne Inhalt, wenn sich nichts geändert hat."),
 }
 
 
@@ -117,11 +127,24 @@ def _body(schema: dict[str, Any], description: str, example: Any) -> dict[str, A
             "content": {"application/json": {"schema": schema, "example": example}}}
 
 
-def _with_idempotency(paths: dict[str, Any]) -> dict[str, Any]:
-    """Every POST takes an `Idempotency-Key`."""
+WRITES_TO_A_ROUND = {"completeTask", "deliverMessage", "cancelInstance"}
+ETAG = {"schema": {"type": "string"}, "description": "Kennung dieses Inhalts, für `If-None-Match`."}
+
+
+def _with_conditions(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every POST takes an `Idempotency-Key`, writes to a round `If-Match`, every GET `If-None-Match`."""
     for item in paths.values():
         if "post" in item:
-            item["post"].setdefault("parameters", []).append(_ref("parameters", "IdempotencyKey"))
+            post = item["post"]
+            post.setdefault("parameters", []).append(_ref("parameters", "IdempotencyKey"))
+            if post["operationId"] in WRITES_TO_A_ROUND:
+                post["parameters"].append(_ref("parameters", "IfMatch"))
+                post["responses"]["412"] = _ref("responses", "PreconditionFailed")
+        if "get" in item:
+            get = item["get"]
+            get.setdefault("parameters", []).append(_ref("parameters", "IfNoneMatch"))
+            get["responses"]["200"].setdefault("headers", {})["ETag"] = ETAG
+            get["responses"]["304"] = {"description": "Unverändert seit dem ETag in `If-None-Match` (ohne Inhalt)."}
     return paths
 
 
@@ -302,7 +325,7 @@ def _document() -> str:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
                  {"name": "Beschreibung"}],
-        "paths": _with_idempotency(_paths()),
+        "paths": _with_conditions(_paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -151,7 +151,7 @@ class InstanceFields(ApiModel):
     business_key: str
     process: str = Field(validation_alias="process_key", description="Prozessschlüssel, z. B. `grant_round`.")
     process_name: str
-    version: int
+    version: int = Field(description="Version des Prozesses (der Definition), nach der der Vorgang läuft.")
     status: InstanceStatus
     current_steps: list[str] = Field(default_factory=list, validation_alias=AliasPath("summary", "current_steps"))
     waiting_for: Annotated[list[str], BeforeValidator(_waiting_names)] = Field(
@@ -161,6 +161,8 @@ class InstanceFields(ApiModel):
     created_by: str | None
     updated_at: datetime
     open_tasks: int = Field(default=0, validation_alias=AliasPath("summary", "open_tasks"))
+    revision: int = Field(description="Stand des Vorgangs; steigt mit jedem Schritt. Als `If-Match` bei "
+                                      "Schreibzugriffen: 412, wenn der Vorgang inzwischen weitergelaufen ist.")
 
 
 class ExpectedMessage(ApiModel):
@@ -359,6 +361,7 @@ class Problem(Sparse):
     completed_by: str | None = Field(default=None, description="Bei `already-completed`: Benutzername der Person, die "
                                                               "die Aufgabe erledigt hat.")
     completed_at: datetime | None = Field(default=None, description="Bei `already-completed`: wann (ISO 8601).")
+    revision: int | None = Field(default=None, description="Bei 412: der aktuelle Stand (`revision`) des Vorgangs.")
 
 
 class ValidationProblem(Problem):

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from webapp.api import bp, idempotency, openapi, schemas
+from webapp.api import bp, conditions, idempotency, openapi, schemas
 from webapp.api.problems import ApiProblem
 from workflows import engine, inbox
 from workflows.engine import forms
@@ -51,6 +51,11 @@ def _check_ids() -> None:
 
 
 @bp.before_request
+def _acceptable() -> None:
+    conditions.check_acceptable()
+
+
+@bp.before_request
 def _authenticate() -> None:
     """Resolve the bearer token to a username; the engine resolves its roles per call."""
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -82,6 +87,11 @@ def _idempotency() -> Response | None:
 def _settle_idempotency(response: Response) -> Response:
     idempotency.settle(_db(), response)
     return response
+
+
+@bp.after_request
+def _conditional(response: Response) -> Response:
+    return conditions.conditional(response)
 
 
 @bp.after_request
@@ -191,6 +201,12 @@ def _json_body() -> dict[str, Any]:
     return value
 
 
+def _if_match(**target: int) -> None:
+    """`If-Match: "<revision>"` on a write: only if the round is still where the client saw it."""
+    if "If-Match" in request.headers:
+        conditions.check_if_match(catalog.revision(_db(), _user(), **target))
+
+
 def _validated_body(schema: dict[str, Any]) -> dict[str, Any]:
     """The JSON body, checked against a request model's schema (German messages, one per field)."""
     body = _json_body()
@@ -275,6 +291,7 @@ def get_task(task_id: int) -> Any:
 def complete_task(task_id: int) -> Any:
     """Complete a task with the form data in the JSON body (validated by the engine against the form)."""
     data = _json_body()
+    _if_match(task_id=task_id)
     try:
         result = engine.complete_task(_db(), task_id, data, _user())
     except TaskAlreadyCompleted as exc:
@@ -359,6 +376,7 @@ def deliver_message(instance_id: int, name: str) -> Any:
     payload = _json_body()
     if not _clean_text(name):
         raise DomainNotFound(f"Unbekannte Nachricht '{name!r}'.")
+    _if_match(instance_id=instance_id)
     try:
         result = engine.deliver_message(_db(), instance_id, name, payload, _user())
     except (Forbidden, Conflict):
@@ -375,6 +393,7 @@ FIRE_SCHEMA = schemas.request_schema(schemas.FireTimers)
 def cancel_instance(instance_id: int) -> Any:
     """End a running round; its open tasks are cancelled (start role or Administration)."""
     body = _validated_body(CANCEL_SCHEMA)
+    _if_match(instance_id=instance_id)
     try:
         result = engine.cancel_instance(_db(), instance_id, _user(), body["reason"])
     except (Forbidden, Conflict):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from workflows.engine.definitions import start_lane
 from workflows.errors import NotFound
 from workflows.identity import authz
+from workflows.inbox.tasks import visible_task
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessDefinition, ProcessInstance, utcnow
 
@@ -77,3 +78,13 @@ def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -
         if schema is None:
             raise NotFound(f"Der Prozess dieses Vorgangs kennt keine Nachricht '{name}'.")
         return dict(schema)
+
+
+def revision(db: Database, actor_name: str, *, instance_id: int | None = None, task_id: int | None = None) -> int:
+    """The current version of a round (or of a task's round) the actor may see, for `If-Match`."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        if task_id is not None:
+            return visible_task(session, task_id, actor)[1].version
+        assert instance_id is not None
+        return authz.visible_instance(session, instance_id, actor).version

@@ -93,6 +93,7 @@ class InstanceSummary:
     updated_at: datetime
     next_timer_at: datetime | None
     waiting_messages: list[dict[str, Any]]
+    revision: int = 0  # the instance row's version, raised by every step (optimistic locking)
 
 
 def instance_summary(inst: ProcessInstance, definition: ProcessDefinition, actor: authz.Actor) -> InstanceSummary:
@@ -100,4 +101,4 @@ def instance_summary(inst: ProcessInstance, definition: ProcessDefinition, actor
     summary = {} if authz.is_gemeinde_only(actor) else (inst.summary or {})
     return InstanceSummary(inst.id, inst.business_key, definition.key, definition.name, definition.version,
                            inst.status, summary, inst.created_at, inst.created_by, inst.updated_at,
-                           inst.next_timer_at, inst.waiting_messages or [])
+                           inst.next_timer_at, inst.waiting_messages or [], inst.version)

@@ -313,6 +313,14 @@ Nachrichten des Förderprozesses Integrationsmanagement (Pakt für Integration).
 **Fehler** kommen als `application/problem+json` (RFC 9457) mit deutscher Erklärung in `detail`;
 bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte Adressen unter
 `/api/v1` geben 404, bekannte Adressen mit anderer Methode 405 (mit Header `Allow`).
+
+**Bedingungen:** jeder POST nimmt einen `Idempotency-Key`; GET-Antworten tragen ein `ETag`
+(`If-None-Match` gibt 304); Schreibzugriffe auf einen Vorgang nehmen `If-Match` mit seiner `revision`
+(412, wenn er inzwischen weiterlief); ein `Accept`, das die Adresse nicht bedienen kann, gibt 406.
+
+**Änderungen:** innerhalb von `/api/v1` kommen nur Adressen, optionale Eingaben und Antwortfelder hinzu;
+unbekannte Felder bitte ignorieren. Entfernen, Umbenennen oder Bedeutungsänderungen gibt es nur mit
+einer neuen Version (`/api/v2`).
 """
 
 
@@ -320,7 +328,7 @@ bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte 
 def _document() -> str:
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "grantflow API", "version": "1.0.0", "description": DESCRIPTION},
+        "info": {"title": "grantflow API", "version": "1.1.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},

@@ -1,9 +1,13 @@
-"""What the web app could do and the API could not: cancel a round, list processes, Landkreise, timers."""
+"""What the web app could do and the API could not: cancel a round, list processes, Landkreise, timers.
+
+On SQLite and PostgreSQL (`api_db` is `mini_db`): timers compare stored times.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
@@ -14,6 +18,11 @@ from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance
 
 API = "/api/v1"
+
+
+@pytest.fixture
+def api_db(mini_db: Database) -> Database:
+    return mini_db
 
 
 def _get(client: FlaskClient, path: str, headers: dict[str, str]) -> dict:

@@ -1,11 +1,14 @@
-"""`Idempotency-Key`: a retried POST gets the first answer and the step runs once."""
+"""`Idempotency-Key`: a retried POST gets the first answer and the step runs once (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.api.conftest import START_DATA, TokenFactory
+from tests.api.conftest import START_DATA, TokenFactory, make_app
 from tests.api.contract import assert_conforms
 from tests.api.helpers import assert_problem
 from tests.api.test_api import ANSWER, _answer_task
@@ -13,6 +16,11 @@ from workflows.storage.db import Database
 from workflows.storage.models import Event, ProcessInstance
 
 API = "/api/v1"
+
+
+@pytest.fixture
+def api_db(mini_db: Database) -> Database:
+    return mini_db
 
 
 def _count(db: Database, what: object) -> int:
@@ -70,3 +78,26 @@ def test_a_malformed_key_is_400(client: FlaskClient, auth: TokenFactory, api_db:
                               400, url)
         assert body["errors"][0]["parameter"] == "Idempotency-Key"
     assert client.get(f"{API}/tasks/{url.split('/')[-2]}", headers=auth("offenburg")).get_json()["status"] == "ready"
+
+
+def test_the_same_key_twice_at_once_runs_the_step_once(api_db: Database, auth: TokenFactory,
+                                                       round_id: int) -> None:
+    task_id = _answer_task(api_db, round_id)
+    url, headers = f"{API}/tasks/{task_id}/complete", {**auth("offenburg"), "Idempotency-Key": "gleichzeitig"}
+    app, barrier, statuses = make_app(api_db), threading.Barrier(2), []
+
+    def submit() -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post(url, headers=headers, json=ANSWER).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) in ([200, 200], [200, 409]), statuses  # a replay, or "still running"
+    with api_db.read() as session:
+        completions = session.scalar(select(func.count()).select_from(Event).where(
+            Event.kind == "task_completed", Event.task_id == task_id))
+    assert completions == 1

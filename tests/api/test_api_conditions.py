@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 
 from tests.api.conftest import TokenFactory
 from tests.api.contract import assert_conforms
-from tests.api.helpers import assert_problem
-from tests.api.test_api import ANSWER, LAHR_AGS, _answer_task
+from tests.api.helpers import assert_problem, ready_tasks
+from tests.api.test_api import ANSWER, _answer_everything, _answer_task
 from workflows.storage.db import Database
 
 API = "/api/v1"
@@ -51,20 +51,32 @@ def test_if_match_refuses_a_write_to_a_round_that_moved_on(client: FlaskClient, 
                                                            api_db: Database, round_id: int) -> None:
     staff, url = auth("sachbearbeitung"), f"{API}/instances/{round_id}"
     seen = client.get(url, headers=staff).get_json()["revision"]
-    offenburg = _answer_task(api_db, round_id)
-    done = client.post(f"{API}/tasks/{offenburg}/complete", headers={**auth("offenburg"), "If-Match": f'"{seen}"'},
-                       json=ANSWER)
-    assert done.status_code == 200, done.get_json()
+    _answer_everything(client, auth, api_db, round_id)
     now = client.get(url, headers=staff).get_json()["revision"]
     assert now > seen
 
-    lahr = _answer_task(api_db, round_id, LAHR_AGS)
-    complete = f"{API}/tasks/{lahr}/complete"
-    stale = assert_problem(client.post(complete, headers={**auth("lahr"), "If-Match": f'"{seen}"'}, json=ANSWER),
-                           412, complete)
-    assert stale["revision"] == now
-    assert client.get(f"{API}/tasks/{lahr}", headers=auth("lahr")).get_json()["status"] == "ready"  # nothing ran
     cancel = f"{API}/instances/{round_id}/cancel"
-    assert_problem(client.post(cancel, headers={**staff, "If-Match": f'"{seen}"'}, json={"reason": "x"}), 412)
-    assert client.get(url, headers=staff).get_json()["status"] == "running"
-    assert client.post(complete, headers={**auth("lahr"), "If-Match": "*"}, json=ANSWER).status_code == 200
+    stale = assert_problem(client.post(cancel, headers={**staff, "If-Match": f'"{seen}"'}, json={"reason": "x"}),
+                           412, cancel)
+    assert stale["revision"] == now
+    assert client.get(url, headers=staff).get_json()["status"] == "running"  # nothing ran
+
+    (draft,) = ready_tasks(client, staff, element_id="draft")
+    complete = f"{API}/tasks/{draft['id']}/complete"
+    assert_problem(client.post(complete, headers={**staff, "If-Match": f'"{seen}"'}, json={"text": "E"}), 412)
+    assert ready_tasks(client, staff, element_id="draft") == [draft]
+    done = client.post(complete, headers={**staff, "If-Match": f'W/"{now}", "0"'}, json={"text": "E"})
+    assert done.status_code == 200, done.get_json()
+
+
+def test_a_gemeinde_sees_no_revision_and_cannot_probe_it(client: FlaskClient, auth: TokenFactory,
+                                                         api_db: Database, round_id: int) -> None:
+    offenburg = auth("offenburg")
+    assert client.get(f"{API}/instances/{round_id}", headers=offenburg).get_json()["revision"] is None
+    (listed,) = client.get(f"{API}/instances", headers=offenburg).get_json()["items"]
+    assert listed["revision"] is None
+    task_id = _answer_task(api_db, round_id)
+    url = f"{API}/tasks/{task_id}/complete"
+    body = assert_problem(client.post(url, headers={**offenburg, "If-Match": '"1"'}, json=ANSWER), 412, url)
+    assert "revision" not in body
+    assert client.post(url, headers={**offenburg, "If-Match": "*"}, json=ANSWER).status_code == 200

@@ -28,12 +28,16 @@ def conditional(response: Response) -> Response:
     return response
 
 
-def check_if_match(revision: int) -> None:
+def check_if_match(revision: int | None) -> None:
     """`If-Match` on a write names the round's `revision` the client saw; a newer one means 412."""
     header = request.headers.get("If-Match")
     if header is None:
         return
     tags = {t.strip().removeprefix("W/").strip('"') for t in header.split(",")}
-    if "*" not in tags and str(revision) not in tags:
+    if "*" in tags:
+        return
+    if revision is None:
+        raise ApiProblem(412, "Für Sie zeigt der Vorgang keinen Stand (`revision`); bitte ohne If-Match senden.")
+    if str(revision) not in tags:
         raise ApiProblem(412, f"Der Vorgang ist inzwischen weitergelaufen (Stand {revision}); bitte neu laden und "
                               "erneut entscheiden.", revision=revision)

@@ -161,8 +161,9 @@ class InstanceFields(ApiModel):
     created_by: str | None
     updated_at: datetime
     open_tasks: int = Field(default=0, validation_alias=AliasPath("summary", "open_tasks"))
-    revision: int = Field(description="Stand des Vorgangs; steigt mit jedem Schritt. Als `If-Match` bei "
-                                      "Schreibzugriffen: 412, wenn der Vorgang inzwischen weitergelaufen ist.")
+    revision: int | None = Field(description="Stand des Vorgangs; steigt mit jedem Schritt. Als `If-Match` bei "
+                                             "Schreibzugriffen: 412, wenn der Vorgang inzwischen weitergelaufen "
+                                             "ist. Für Gemeinden null (er verriete, wie viele geantwortet haben).")
 
 
 class ExpectedMessage(ApiModel):

@@ -80,11 +80,17 @@ def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -
         return dict(schema)
 
 
-def revision(db: Database, actor_name: str, *, instance_id: int | None = None, task_id: int | None = None) -> int:
-    """The current version of a round (or of a task's round) the actor may see, for `If-Match`."""
+def revision(db: Database, actor_name: str, *, instance_id: int | None = None,
+             task_id: int | None = None) -> int | None:
+    """The current version of a round (or of a task's round) the actor may see, for `If-Match`.
+
+    None for a Gemeinde: the count of steps would tell how many others have answered.
+    """
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         if task_id is not None:
-            return visible_task(session, task_id, actor)[1].version
-        assert instance_id is not None
-        return authz.visible_instance(session, instance_id, actor).version
+            instance = visible_task(session, task_id, actor)[1]
+        else:
+            assert instance_id is not None
+            instance = authz.visible_instance(session, instance_id, actor)
+        return None if authz.is_gemeinde_only(actor) else instance.version

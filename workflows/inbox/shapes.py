@@ -93,12 +93,14 @@ class InstanceSummary:
     updated_at: datetime
     next_timer_at: datetime | None
     waiting_messages: list[dict[str, Any]]
-    revision: int = 0  # the instance row's version, raised by every step (optimistic locking)
+    revision: int | None = None  # the row's version, raised by every step; None where it would count answers
 
 
 def instance_summary(inst: ProcessInstance, definition: ProcessDefinition, actor: authz.Actor) -> InstanceSummary:
-    """A Gemeinde gets no current steps: their titles would tell who else has not answered yet."""
-    summary = {} if authz.is_gemeinde_only(actor) else (inst.summary or {})
+    """A Gemeinde gets no current steps and no revision: they would tell who and how many others answered."""
+    gemeinde = authz.is_gemeinde_only(actor)
+    summary = {} if gemeinde else (inst.summary or {})
     return InstanceSummary(inst.id, inst.business_key, definition.key, definition.name, definition.version,
                            inst.status, summary, inst.created_at, inst.created_by, inst.updated_at,
-                           inst.next_timer_at, inst.waiting_messages or [], inst.version)
+                           inst.next_timer_at, inst.waiting_messages or [],
+                           None if gemeinde else inst.version)

@@ -181,7 +181,9 @@ def tasks(actor: str, as_json: bool, instance_id: int | None, limit: int) -> Non
 
     page = inbox.list_tasks(_database(), actor, instance_id=instance_id, per_page=limit)
     if as_json:
-        click.echo(json.dumps({"total": page.total, "tasks": [t.as_json() for t in page.items]},
+        from webapp.api.schemas import TaskFields  # the API's own shape of a task
+
+        click.echo(json.dumps({"total": page.total, "tasks": [TaskFields.build(t).to_json() for t in page.items]},
                               ensure_ascii=False, indent=2))
         return
     if not page.items:

@@ -7,10 +7,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.api.contract import assert_conforms, assert_schema
 from workflows.foerderung.demo import username_for
 from workflows.foerderung.masterdata import DATA_DIR, read_gemeinden_csv
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
 def gemeinde_users() -> dict[str, str]:
@@ -23,7 +22,7 @@ def assert_problem(response: TestResponse, status: int, path: str | None = None)
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
     assert response.mimetype == "application/problem+json", response.mimetype
     body = response.get_json()
-    assert set(body) >= PROBLEM_KEYS, body
+    assert_schema(body, "ValidationProblem" if status == 422 else "Problem")
     assert body["status"] == status
     assert body["type"].startswith("/api/v1/docs#problem-")
     assert body["detail"] and "Traceback" not in body["detail"]
@@ -35,5 +34,6 @@ def assert_problem(response: TestResponse, status: int, path: str | None = None)
 def ready_tasks(client: FlaskClient, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
     response = client.get("/api/v1/tasks", headers=headers, query_string={"per_page": 200, **params})
     assert response.status_code == 200, response.get_json()
+    assert_conforms(response, "GET", "/api/v1/tasks")
     items: list[dict[str, Any]] = response.get_json()["items"]
     return items

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import OFFENBURG_AGS, START_DATA, TokenFactory, make_app
 from tests.api.helpers import assert_problem, ready_tasks
+from webapp.api import openapi, schemas
 from workflows import inbox
 from workflows.identity import tokens, users
 from workflows.storage.db import Database
@@ -74,6 +76,13 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
                     content = doc["components"]["responses"][name]["content"]
                     assert list(content) == ["application/problem+json"]
     assert set(doc["components"]["responses"]) >= {"MethodNotAllowed", "Conflict", "UnprocessableContent"}
+
+
+def test_served_schemas_are_the_models_the_views_serialize_with(client: FlaskClient) -> None:
+    served = client.get(f"{API}/openapi.json").get_json()
+    assert served == openapi.document()  # what tests/api/contract.py checks answers against
+    assert served["components"]["schemas"] == schemas.components()
+    assert served["components"]["schemas"]["Task"]["required"][:2] == ["id", "instance_id"]
 
 
 def test_openapi_document_is_valid_openapi_31(client: FlaskClient) -> None:
@@ -298,8 +307,10 @@ def test_completing_twice_is_409_with_who_and_when(client: FlaskClient, auth: To
     assert client.post(url, headers=auth("offenburg"), json=ANSWER).status_code == 200
     body = assert_problem(client.post(url, headers=auth("offenburg"), json=ANSWER), 409, url)
     assert body["type"].endswith("already-completed")
-    assert body["completed_by"] == "Offenburg (Gemeindeverwaltung)" and body["completed_at"]
-    assert body["completed_at"] in body["detail"]
+    assert "Offenburg (Gemeindeverwaltung)" in body["detail"] and " am " in body["detail"]  # for the person
+    task = client.get(f"{API}/tasks/{task_id}", headers=auth("offenburg")).get_json()
+    assert body["completed_by"] == task["completed_by"] == "offenburg"  # for the program: as in the task
+    assert body["completed_at"] == task["completed_at"] and datetime.fromisoformat(body["completed_at"]).tzinfo
 
 
 # --------------------------------------------------------------------------- instances

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -56,7 +57,8 @@ def test_concurrent_completion_one_wins_the_other_gets_409(api_db: Database, aut
     _, loser_body, loser_type = next(r for r in results.values() if r[0] == 409)
     assert loser_type == "application/problem+json"
     names = {"offenburg": "Offenburg (Gemeindeverwaltung)", "offenburg2": "Zweite Person Offenburg"}
-    assert loser_body["completed_by"] == names[winner] and loser_body["completed_at"]
+    assert names[winner] in loser_body["detail"]
+    assert loser_body["completed_by"] == winner and datetime.fromisoformat(loser_body["completed_at"])
     with api_db.read() as session:
         row = session.get(TaskRow, task_id)
         assert row is not None and row.completed_by == winner

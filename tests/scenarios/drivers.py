@@ -10,14 +10,15 @@ them apart. After every step both run the jobs it queued (documents), as `grantf
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from flask.testing import FlaskClient
 
+from tests.api.contract import assert_conforms
 from tests.api.helpers import assert_problem
 from tests.scenarios.grant_round import Refusal
+from webapp.api.schemas import Document, Event, InstanceFields, TaskFields, jsonable
 from workflows import engine, inbox, jobs
 from workflows.errors import Forbidden, GrantflowError, NotFound, ValidationFailed
 from workflows.identity import tokens
@@ -27,19 +28,9 @@ API = "/api/v1"
 PER_PAGE = 200
 
 
-def _jsonable(value: Any) -> Any:
-    """What a JSON answer makes of task data (dates and other script results become strings)."""
-    return json.loads(json.dumps(value, default=str))
-
-
 def _field(pointer: str) -> str:
     parts = [p for p in pointer.split("/") if p]
     return parts[-1] if parts else ""
-
-
-def _document_json(d: inbox.DocumentInfo) -> dict[str, Any]:
-    return {"id": d.id, "kind": d.kind, "title": d.title, "filename": d.filename, "version": d.version,
-            "size": d.size, "sha256": d.sha256, "gemeinde": d.gemeinde_ags}
 
 
 class EngineDriver:
@@ -56,11 +47,11 @@ class EngineDriver:
     def tasks(self, user: str, *, instance: int, element: str | None = None) -> list[dict[str, Any]]:
         page = inbox.list_tasks(self.db, user, instance_id=instance, element_id=element, per_page=PER_PAGE)
         assert page.total <= PER_PAGE, page.total
-        return [t.as_json() for t in page.items]
+        return [TaskFields.build(t).to_json() for t in page.items]
 
     def task(self, task_id: int, user: str) -> dict[str, Any]:
         d = inbox.get_task(self.db, task_id, user)
-        return {**d.task.as_json(), "initial": _jsonable(d.initial), "context": _jsonable(d.context),
+        return {**TaskFields.build(d.task).to_json(), "initial": jsonable(d.initial), "context": jsonable(d.context),
                 "may_complete": d.may_complete, "refusal": d.refusal}
 
     def complete(self, task_id: int, data: dict[str, Any], user: str) -> None:
@@ -87,21 +78,21 @@ class EngineDriver:
 
     def instance(self, instance: int, user: str) -> dict[str, Any]:
         d = inbox.get_instance(self.db, instance, user)
-        return {**d.instance.as_json(), "data": _jsonable(d.data)}
+        return {**InstanceFields.build(d.instance).to_json(), "data": jsonable(d.data)}
 
     def events(self, instance: int, user: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         page = 1
         while True:
             events, total = inbox.list_events(self.db, instance, user, page=page, per_page=500)
-            out += [{"id": e.id, "kind": e.kind, "actor": e.actor, "task_id": e.task_id,
-                     "payload": _jsonable(e.payload)} for e in events]
+            out += [Event.build(e).to_json() for e in events]
             if len(out) >= total or not events:
                 return out
             page += 1
 
     def documents(self, instance: int, user: str) -> list[dict[str, Any]]:
-        return [_document_json(d) for d in inbox.list_documents(self.db, instance, user)]
+        return [Document.build(d, href=f"{API}/documents/{d.id}").to_json()
+                for d in inbox.list_documents(self.db, instance, user)]
 
     def download(self, document_id: int, user: str) -> tuple[int, bytes]:
         try:
@@ -130,12 +121,14 @@ class ApiDriver:
     def _get(self, url: str, user: str, **params: Any) -> Any:
         response = self.client.get(url, headers=self.headers(user), query_string=params)
         assert response.status_code == 200, (url, response.status_code, response.get_data(as_text=True)[:500])
+        assert_conforms(response, "GET", url)
         assert response.headers["Cache-Control"] == "private, no-store"
         return response.get_json()
 
     def _post(self, url: str, body: dict[str, Any], user: str) -> Any:
         response = self.client.post(url, headers=self.headers(user), json=body)
         assert response.status_code in (200, 201), (url, response.status_code, response.get_data(as_text=True)[:500])
+        assert_conforms(response, "POST", url)
         return response
 
     def start(self, process: str, business_key: str, user: str) -> int:

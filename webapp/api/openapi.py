@@ -1,12 +1,12 @@
 """The OpenAPI 3.1 document of `/api/v1`, and the context for its human-readable page.
 
-Written by hand next to the views (no generator): it is the contract that the schemathesis
-test in `tests/api/` checks the running API against, response by response.
+The operations are written here next to the views; the schemas of every answer and request body
+come from the pydantic models in `webapp.api.schemas`, which the views serialize with. It is the
+contract that the tests in `tests/api/` (schemathesis among them) check the running API against.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from functools import cache
@@ -14,154 +14,17 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from webapp.api import schemas
 from webapp.api.problems import PROBLEM_JSON, PROBLEMS, SPECIAL, type_uri
 
 MAX_ID = 2**31 - 1
 
-NULL_STR = {"type": ["string", "null"]}
-NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
-TIME = {"type": "string", "format": "date-time"}
 ANY_OBJECT = {"type": "object", "additionalProperties": True}
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
-
-def _obj(properties: dict[str, Any], required: list[str] | None = None, description: str = "") -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "required": required if required is not None else list(properties)}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-LINKS = {"type": "object", "description": "Verweise auf zugehörige Ressourcen (relative URLs).",
-         "additionalProperties": NULL_STR}
-
-TASK = _obj({
-    "id": {"type": "integer", "description": "Nummer der Aufgabe."},
-    "instance_id": {"type": "integer", "description": "Nummer des Vorgangs."},
-    "business_key": {"type": "string", "description": "Bezeichnung des Vorgangs."},
-    "title": {"type": "string"},
-    "element_id": {"type": "string", "description": "BPMN-Element (Aufgabentyp, Filter `element_id`)."},
-    "element_name": {"type": "string"},
-    "lane": {**NULL_STR, "description": "Rolle (BPMN-Lane), die die Aufgabe bearbeitet."},
-    "form_key": NULL_STR,
-    "gemeinde": {**NULL_STR, "description": "AGS der Gemeinde, der die Aufgabe gehört."},
-    "due_at": NULL_TIME,
-    "overdue": {"type": "boolean"},
-    "created_at": TIME,
-    "status": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
-    "completed_by": NULL_STR,
-    "completed_at": NULL_TIME,
-    "href": {"type": "string"},
-}, description="Eine Aufgabe im Posteingang.")
-
-DOCUMENT = _obj({
-    "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
-    "filename": {"type": "string"}, "version": {"type": "integer"}, "size": {"type": "integer"},
-    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "created_at": TIME, "created_by": NULL_STR,
-    "gemeinde": {**NULL_STR, "description": "AGS, wenn das Dokument an eine Gemeinde gerichtet ist."},
-    "href": {"type": "string", "description": "Download-Adresse (PDF)."},
-}, description="Ein erzeugtes Dokument (Metadaten).")
-
-EVENT = _obj({
-    "id": {"type": "integer"}, "kind": {"type": "string", "examples": ["task_completed"]},
-    "actor": {**NULL_STR, "description": "Benutzername; null bei Timer-Schritten."},
-    "created_at": TIME, "task_id": {"type": ["integer", "null"]}, "payload": ANY_OBJECT,
-}, description="Ein Eintrag im Protokoll (append-only, Hash-verkettet).")
-
-INSTANCE = _obj({
-    "id": {"type": "integer"}, "business_key": {"type": "string"},
-    "process": {"type": "string", "description": "Prozessschlüssel, z. B. `grant_round`."},
-    "process_name": {"type": "string"}, "version": {"type": "integer"},
-    "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
-    "current_steps": {"type": "array", "items": {"type": "string"}},
-    "waiting_for": {"type": "array", "items": {"type": "string"}, "description": "Erwartete Nachrichten."},
-    "next_timer_at": NULL_TIME, "created_at": TIME, "created_by": NULL_STR, "updated_at": TIME,
-    "open_tasks": {"type": "integer"}, "href": {"type": "string"},
-}, description="Ein Vorgang (eine Förderrunde).")
-
-
-def _extend(base: dict[str, Any], extra: dict[str, Any], description: str) -> dict[str, Any]:
-    schema = copy.deepcopy(base)
-    schema["properties"].update(extra)
-    schema["required"] = [*schema["required"], *extra]
-    schema["description"] = description
-    return schema
-
-
-TASK_DETAIL = _extend(TASK, {
-    "schema": {**ANY_OBJECT, "description": "JSON Schema (2020-12) des Formulars; der Body von `complete`."},
-    "initial": {**ANY_OBJECT, "description": "Vorbelegte Werte."},
-    "context": {**ANY_OBJECT, "description": "Prozessdaten der Aufgabe."},
-    "may_complete": {"type": "boolean"},
-    "refusal": {**NULL_STR, "description": "Warum Sie die Aufgabe nicht erledigen dürfen."},
-    "documents": {"type": "array", "items": _ref("schemas", "Document")},
-    "links": LINKS,
-}, "Eine Aufgabe mit Formular-Schema und Kontext.")
-
-INSTANCE_DETAIL = _extend(INSTANCE, {
-    "data": {**ANY_OBJECT, "description": "Die aktuellen Prozessdaten (für Gemeinden leer)."},
-    "active_elements": {"type": "array", "items": {"type": "string"}},
-    "completed_elements": {"type": "array", "items": {"type": "string"}},
-    "tasks": {"type": "array", "items": _ref("schemas", "Task")},
-    "links": LINKS,
-}, "Ein Vorgang mit Daten, aktiven Schritten und Aufgaben.")
-
-
-def _page(item: str, description: str) -> dict[str, Any]:
-    return _obj({
-        "items": {"type": "array", "items": _ref("schemas", item)},
-        "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
-        "links": _obj({k: NULL_STR for k in ("self", "first", "last", "prev", "next")}),
-    }, description=description)
-
-
-ERROR_ITEM = _obj({
-    "pointer": {"type": "string", "description": "JSON Pointer auf das Feld im Anfrageinhalt ('' = ganzer Inhalt)."},
-    "parameter": {"type": "string", "description": "Name des ungültigen Query-Parameters."},
-    "detail": {"type": "string", "description": "Deutsche Meldung."},
-}, required=["detail"])
-
-PROBLEM = {
-    "type": "object",
-    "description": "Fehler nach RFC 9457 (`application/problem+json`).",
-    "properties": {
-        "type": {"type": "string", "format": "uri-reference", "description": "Art des Fehlers (Link in diese Doku)."},
-        "title": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string", "description": "Deutsche Erklärung für die Person, die die Anfrage stellte."},
-        "instance": {"type": "string", "description": "Pfad der Anfrage."},
-        "errors": {"type": "array", "items": _ref("schemas", "ErrorItem")},
-        "completed_by": NULL_STR, "completed_at": NULL_STR,
-    },
-    "required": ["type", "title", "status", "detail", "instance"],
-}
-VALIDATION_PROBLEM = {"allOf": [_ref("schemas", "Problem"), {"required": ["errors"]}],
-                      "description": "Ungültige Eingaben: ein Eintrag je Feld in `errors`."}
-
-STEP_RESULT = _obj({
-    "instance_id": {"type": "integer"},
-    "status": {"type": "string", "enum": ["running", "completed", "cancelled"]},
-    "new_task_ids": {"type": "array", "items": {"type": "integer"}, "description": "Dadurch entstandene Aufgaben."},
-    "links": LINKS,
-}, description="Ergebnis eines Prozessschritts.")
-
-START_INSTANCE = {
-    "type": "object",
-    "properties": {
-        "process": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Prozessschlüssel."},
-        "business_key": {"type": "string", "minLength": 1, "maxLength": 200,
-                         "description": "Bezeichnung, z. B. 'Ortenaukreis 2017-2018'."},
-        "data": {**ANY_OBJECT, "description": "Startdaten des Prozesses."},
-    },
-    "required": ["process", "business_key"],
-    "additionalProperties": False,
-    "examples": [{"process": "grant_round", "business_key": "Ortenaukreis 2017-2018",
-                  "data": {"landkreis": "ortenaukreis"}}],
-}
 
 ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component name, description, schema)
     400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ungültiger Query-Parameter.",
@@ -173,8 +36,12 @@ ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component nam
           "Problem"),
     405: ("MethodNotAllowed", "Diese Methode gibt es für die Adresse nicht (Header `Allow` nennt die erlaubten).",
           "Problem"),
+    406: ("NotAcceptable", "Der Header `Accept` schließt das Format aus, in dem diese Adresse antwortet.",
+          "Problem"),
     409: ("Conflict", "Schon erledigt (mit `completed_by`/`completed_at`), gleichzeitig geändert, oder der Vorgang "
                       "ist nicht in dem Zustand dafür.", "Problem"),
+    412: ("PreconditionFailed", "`If-Match` nennt nicht mehr den aktuellen Stand (`revision`) des Vorgangs; "
+                                "`revision` im Fehler nennt ihn.", "Problem"),
     413: ("PayloadTooLarge", "Der Anfrageinhalt ist größer als erlaubt.", "Problem"),
     415: ("UnsupportedMediaType", "Der Anfrageinhalt ist nicht `application/json`.", "Problem"),
     422: ("UnprocessableContent", "Die Daten passen nicht zum Formular/Schema: ein Eintrag je Feld in `errors`; "
@@ -209,7 +76,7 @@ def _json(schema: dict[str, Any], description: str, example: Any = None) -> dict
 
 def _responses(ok: dict[str, dict[str, Any]], *errors: int) -> dict[str, Any]:
     responses: dict[str, Any] = dict(ok)
-    for status in sorted({*errors, 500}):
+    for status in sorted({*errors, 406, 500}):
         responses[str(status)] = _ref("responses", ERROR_RESPONSES[status][0])
     return responses
 
@@ -239,12 +106,46 @@ PARAMETERS = {
                    "Seite (ab 1)."),
     "PerPage": _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 25},
                       "Einträge je Seite."),
+    "IdempotencyKey": _param(
+        "Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+        "Frei gewählter Schlüssel (z. B. eine UUID). Eine Wiederholung mit demselben Schlüssel und demselben "
+        "Inhalt gibt die erste erfolgreiche Antwort noch einmal (Header `Idempotent-Replayed: true`), ohne den "
+        "Schritt erneut auszuführen. Derselbe Schlüssel mit anderem Inhalt: 422; während die erste Anfrage "
+        "noch läuft: 409. Nach einem Fehler ist der Schlüssel wieder frei. Schlüssel gelten je Benutzer 24 "
+        "Stunden.", example="6f1c0d7e-3b7a-4c43-9a51-0d3f3f6b2a10"),
+    "IfMatch": _param("If-Match", "header", {"type": "string", "maxLength": 200},
+                      "Der `revision` des Vorgangs, den Sie gesehen haben (z. B. `\"7\"`). Ist der Vorgang "
+                      "inzwischen weitergelaufen, antwortet der Server 412 und führt nichts aus. Geprüft beim "
+                      "Eingang der Anfrage.", example='"1"'),
+    "IfNoneMatch": _param("If-None-Match", "header", {"type": "string", "maxLength": 200},
+                          "Der `ETag` einer früheren Antwort: 304 ohne Inhalt, wenn sich nichts geändert hat."),
 }
 
 
 def _body(schema: dict[str, Any], description: str, example: Any) -> dict[str, Any]:
     return {"required": True, "description": description,
             "content": {"application/json": {"schema": schema, "example": example}}}
+
+
+WRITES_TO_A_ROUND = {"completeTask", "deliverMessage", "cancelInstance"}
+ETAG = {"schema": {"type": "string"}, "description": "Kennung dieses Inhalts, für `If-None-Match`."}
+
+
+def _with_conditions(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every POST takes an `Idempotency-Key`, writes to a round `If-Match`, every GET `If-None-Match`."""
+    for item in paths.values():
+        if "post" in item:
+            post = item["post"]
+            post.setdefault("parameters", []).append(_ref("parameters", "IdempotencyKey"))
+            if post["operationId"] in WRITES_TO_A_ROUND:
+                post["parameters"].append(_ref("parameters", "IfMatch"))
+                post["responses"]["412"] = _ref("responses", "PreconditionFailed")
+        if "get" in item:
+            get = item["get"]
+            get.setdefault("parameters", []).append(_ref("parameters", "IfNoneMatch"))
+            get["responses"]["200"].setdefault("headers", {})["ETag"] = ETAG
+            get["responses"]["304"] = {"description": "Unverändert seit dem ETag in `If-None-Match` (ohne Inhalt)."}
+    return paths
 
 
 def _paths() -> dict[str, Any]:
@@ -300,7 +201,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "startInstance", "tags": ["Vorgänge"], "summary": "Runde starten",
                 "description": "Startet die neueste Version eines Prozesses.",
                 "requestBody": _body(_ref("schemas", "StartInstance"), "Prozess, Bezeichnung und Startdaten.",
-                                     START_INSTANCE["examples"][0]),
+                                     schemas.START_EXAMPLE),
                 "responses": _responses({"201": {
                     **_json(_ref("schemas", "StepResult"), "Gestartet."),
                     "headers": {"Location": {"schema": {"type": "string"}, "description": "Adresse des Vorgangs."}},
@@ -324,19 +225,60 @@ def _paths() -> dict[str, Any]:
         "/instances/{instance_id}/documents": {"parameters": [instance_id], "get": {
             "operationId": "listDocuments", "tags": ["Dokumente"], "summary": "Dokumente eines Vorgangs",
             "description": "Die erzeugten Dokumente, die Sie sehen dürfen, neueste zuerst.",
-            "responses": _responses({"200": _json(_obj({"items": {"type": "array",
-                                                                  "items": _ref("schemas", "Document")}}),
-                                                  "Die Dokumente.")}, *AUTH_ERRORS, 404),
+            "responses": _responses({"200": _json(_ref("schemas", "DocumentList"), "Die Dokumente.")},
+                                    *AUTH_ERRORS, 404),
         }},
         "/instances/{instance_id}/messages/{name}": {
-            "parameters": [instance_id, _ref("parameters", "MessageName")], "post": {
+            "parameters": [instance_id, _ref("parameters", "MessageName")],
+            "get": {
+                "operationId": "getMessageSchema", "tags": ["Vorgänge"], "summary": "Schema einer Nachricht",
+                "description": "Das JSON Schema (2020-12) des Inhalts dieser Nachricht, wie es die Prozessversion "
+                               "des Vorgangs prüft. Verlinkt aus `expected_messages[].schema` des Vorgangs.",
+                "responses": _responses({"200": _json(ANY_OBJECT, "Das JSON Schema.")}, *AUTH_ERRORS, 404),
+            },
+            "post": {
                 "operationId": "deliverMessage", "tags": ["Vorgänge"], "summary": "Nachricht zustellen",
                 "description": "Stellt eine Nachricht zu, auf die der Vorgang wartet (z. B. den Bewilligungs"
-                               "bescheid); geprüft gegen `forms/messages/<name>.schema.json`.",
+                               "bescheid). Welche erwartet werden, wer sie zustellen darf und ihr Schema nennt "
+                               "`expected_messages` des Vorgangs; der Inhalt wird gegen dieses Schema geprüft "
+                               "(`getMessageSchema`).",
                 "requestBody": _body(ANY_OBJECT, "Inhalt der Nachricht.",
-                                     {"aktenzeichen": "RPS-15.2-1", "betrag": 64000.0}),
+                                     {"aktenzeichen": "RPS-15.2-1", "datum": "2017-03-01",
+                                      "personen": [{"name": "A. Muster", "vza": 1.0, "betrag": 128000.0}]}),
                 "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
             }},
+        "/instances/{instance_id}/cancel": {"parameters": [instance_id], "post": {
+            "operationId": "cancelInstance", "tags": ["Vorgänge"], "summary": "Runde abbrechen",
+            "description": "Beendet eine laufende Runde; offene Aufgaben werden storniert. Darf, wer die Runde "
+                           "starten darf (siehe `start_role` in `/processes`), und die Administration.",
+            "requestBody": _body(_ref("schemas", "CancelInstance"), "Der Grund.", {"reason": "Doppelt angelegt."}),
+            "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+        }},
+        "/processes": {"get": {
+            "operationId": "listProcesses", "tags": ["Stammdaten"], "summary": "Prozesse und Versionen",
+            "description": "Die bereitgestellten Prozesse; `startInstance` startet die neueste Version.",
+            "responses": _responses({"200": _json(_ref("schemas", "ProcessList"), "Die Prozesse.")}, *AUTH_ERRORS),
+        }},
+        "/landkreise": {"get": {
+            "operationId": "listLandkreise", "tags": ["Stammdaten"], "summary": "Landkreise",
+            "description": "Die Landkreise; ihr `key` ist `data.landkreis` beim Start einer Runde.",
+            "responses": _responses({"200": _json(_ref("schemas", "LandkreisList"), "Die Landkreise.")},
+                                    *AUTH_ERRORS),
+        }},
+        "/timers": {"get": {
+            "operationId": "listTimers", "tags": ["Vorgänge"], "summary": "Geplante und fällige Timer",
+            "description": "Der nächste Timer jeder laufenden Runde, die Sie sehen dürfen (Erinnerungen, Fristen); "
+                           "`due` sagt, ob er fällig ist. Fällige Timer löst der Taktgeber (`grantflow tick`) aus.",
+            "responses": _responses({"200": _json(_ref("schemas", "TimerList"), "Die Timer.")}, *AUTH_ERRORS),
+        }},
+        "/timers/fire": {"post": {
+            "operationId": "fireTimers", "tags": ["Vorgänge"], "summary": "Fällige Timer auslösen",
+            "description": "Löst die fälligen Timer sofort aus, statt auf den Taktgeber zu warten. Nur für die "
+                           "Rolle Administration.",
+            "requestBody": _body(_ref("schemas", "FireTimers"), "Höchstzahl (optional).", {"limit": 100}),
+            "responses": _responses({"200": _json(_ref("schemas", "FiredTimers"), "Ausgelöst.")},
+                                    *BODY_ERRORS, *AUTH_ERRORS),
+        }},
         "/documents/{document_id}": {"parameters": [_ref("parameters", "DocumentId")], "get": {
             "operationId": "getDocument", "tags": ["Dokumente"], "summary": "Dokument herunterladen",
             "description": "Die PDF-Datei, wenn Sie sie sehen dürfen (eine Gemeinde nur ihre eigenen).",
@@ -371,6 +313,14 @@ Nachrichten des Förderprozesses Integrationsmanagement (Pakt für Integration).
 **Fehler** kommen als `application/problem+json` (RFC 9457) mit deutscher Erklärung in `detail`;
 bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte Adressen unter
 `/api/v1` geben 404, bekannte Adressen mit anderer Methode 405 (mit Header `Allow`).
+
+**Bedingungen:** jeder POST nimmt einen `Idempotency-Key`; GET-Antworten tragen ein `ETag`
+(`If-None-Match` gibt 304); Schreibzugriffe auf einen Vorgang nehmen `If-Match` mit seiner `revision`
+(412, wenn er inzwischen weiterlief); ein `Accept`, das die Adresse nicht bedienen kann, gibt 406.
+
+**Änderungen:** innerhalb von `/api/v1` kommen nur Adressen, optionale Eingaben und Antwortfelder hinzu;
+unbekannte Felder bitte ignorieren. Entfernen, Umbenennen oder Bedeutungsänderungen gibt es nur mit
+einer neuen Version (`/api/v2`).
 """
 
 
@@ -378,25 +328,19 @@ bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte 
 def _document() -> str:
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "grantflow API", "version": "1.0.0", "description": DESCRIPTION},
+        "info": {"title": "grantflow API", "version": "1.1.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Beschreibung"}],
-        "paths": _paths(),
+        "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
+                 {"name": "Beschreibung"}],
+        "paths": _with_conditions(_paths()),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "Persönliches API-Token (`grantflow token create BENUTZER`)."}},
             "parameters": PARAMETERS,
             "responses": {name: _error_response(status) for status, (name, _, _) in ERROR_RESPONSES.items()},
-            "schemas": {
-                "Task": TASK, "TaskDetail": TASK_DETAIL, "TaskPage": _page("Task", "Eine Seite Aufgaben."),
-                "Instance": INSTANCE, "InstanceDetail": INSTANCE_DETAIL,
-                "InstancePage": _page("Instance", "Eine Seite Vorgänge."),
-                "Event": EVENT, "EventPage": _page("Event", "Eine Seite Protokoll."), "Document": DOCUMENT,
-                "StartInstance": START_INSTANCE, "StepResult": STEP_RESULT,
-                "Problem": PROBLEM, "ValidationProblem": VALIDATION_PROBLEM, "ErrorItem": ERROR_ITEM,
-            },
+            "schemas": schemas.components(),
         },
     }
     return json.dumps(doc, ensure_ascii=False)

@@ -14,6 +14,7 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from webapp.api import bp
+from webapp.api.schemas import Problem
 from workflows.errors import GrantflowError, ProcessStepFailed, TaskAlreadyCompleted, ValidationFailed
 
 PROBLEM_JSON = "application/problem+json"
@@ -25,7 +26,9 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     403: ("forbidden", "Keine Berechtigung"),
     404: ("not-found", "Nicht gefunden"),
     405: ("method-not-allowed", "Methode nicht erlaubt"),
+    406: ("not-acceptable", "Antwortformat nicht verfügbar"),
     409: ("conflict", "Konflikt"),
+    412: ("precondition-failed", "Vorgang inzwischen geändert"),
     413: ("too-large", "Anfrage zu groß"),
     415: ("unsupported-media-type", "Inhaltstyp nicht unterstützt"),
     422: ("validation-failed", "Ungültige Eingaben"),
@@ -61,9 +64,8 @@ def problem(status: int, detail: str, *, slug: str | None = None, headers: dict[
     default_slug, title = PROBLEMS.get(status, ("about:blank", "Fehler"))
     slug = slug or default_slug
     title = SPECIAL.get(slug, title)
-    body = {"type": type_uri(slug), "title": title, "status": status, "detail": detail,
-            "instance": request.path, **extra}
-    response = Response(json.dumps(body, ensure_ascii=False, default=str), status=status, mimetype=PROBLEM_JSON)
+    body = Problem(type=type_uri(slug), title=title, status=status, detail=detail, instance=request.path, **extra)
+    response = Response(json.dumps(body.to_json(), ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     if status == 401:
         response.headers["WWW-Authenticate"] = BEARER_CHALLENGE
     response.headers.update(headers or {})
@@ -82,8 +84,7 @@ def _domain_error(exc: GrantflowError) -> Response:
         errors = [{"pointer": e.pointer, "detail": e.message} for e in exc.errors]
         return problem(422, exc.message, errors=errors)
     if isinstance(exc, TaskAlreadyCompleted):
-        return problem(409, exc.message, slug="already-completed", completed_by=exc.completed_by,
-                       completed_at=exc.completed_at_text)
+        return problem(409, exc.message, slug="already-completed")  # `complete_task` adds who and when
     if isinstance(exc, ProcessStepFailed):
         return problem(422, exc.message, slug="process-step-failed",
                        errors=[{"pointer": e.pointer, "detail": e.message} for e in exc.errors])

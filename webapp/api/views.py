@@ -16,13 +16,14 @@ from markupsafe import Markup
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from webapp.api import bp, openapi
+from webapp.api import bp, conditions, idempotency, openapi, schemas
 from webapp.api.problems import ApiProblem
 from workflows import engine, inbox
 from workflows.engine import forms
-from workflows.errors import Conflict, Forbidden, ValidationFailed
+from workflows.errors import Conflict, Forbidden, TaskAlreadyCompleted, ValidationFailed
 from workflows.errors import NotFound as DomainNotFound
-from workflows.identity import tokens
+from workflows.identity import accounts, tokens
+from workflows.inbox import catalog
 from workflows.storage.db import Database
 
 MAX_ID = 2**31 - 1
@@ -39,11 +40,6 @@ def _user() -> str:
     return str(g.api_user)
 
 
-def _jsonable(value: Any) -> Any:
-    """Task data as plain JSON (dates and other script results become strings)."""
-    return json.loads(json.dumps(value, default=str))
-
-
 # --------------------------------------------------------------------------- authentication
 
 @bp.before_request
@@ -52,6 +48,11 @@ def _check_ids() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and not 1 <= value <= MAX_ID:
             raise ApiProblem(404, f"Unbekannte Adresse: {request.path}")
+
+
+@bp.before_request
+def _acceptable() -> None:
+    conditions.check_acceptable()
 
 
 @bp.before_request
@@ -72,6 +73,25 @@ def _authenticate() -> None:
         raise ApiProblem(401, "Das API-Token ist ungültig oder widerrufen.",
                          headers={"WWW-Authenticate": 'Bearer realm="grantflow", error="invalid_token"'})
     g.api_user = username
+
+
+@bp.before_request
+def _idempotency() -> Response | None:
+    """A POST retried with its `Idempotency-Key` gets the first answer again (see `idempotency`)."""
+    if request.method != "POST" or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return idempotency.claim(_db(), _user())
+
+
+@bp.after_request
+def _settle_idempotency(response: Response) -> Response:
+    idempotency.settle(_db(), response)
+    return response
+
+
+@bp.after_request
+def _conditional(response: Response) -> Response:
+    return conditions.conditional(response)
 
 
 @bp.after_request
@@ -181,6 +201,21 @@ def _json_body() -> dict[str, Any]:
     return value
 
 
+def _if_match(**target: int) -> None:
+    """`If-Match: "<revision>"` on a write: only if the round is still where the client saw it."""
+    if "If-Match" in request.headers:
+        conditions.check_if_match(catalog.revision(_db(), _user(), **target))
+
+
+def _validated_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body, checked against a request model's schema (German messages, one per field)."""
+    body = _json_body()
+    errors = forms.validation_errors(schema, body)
+    if errors:
+        raise ValidationFailed(errors)
+    return body
+
+
 # --------------------------------------------------------------------------- rendering
 
 def _page_links(page: int, pages: int) -> dict[str, str | None]:
@@ -194,30 +229,33 @@ def _page_links(page: int, pages: int) -> dict[str, str | None]:
             "prev": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < pages else None}
 
 
-def _paged(items: list[dict[str, Any]], total: int, page: int, per_page: int) -> dict[str, Any]:
+def _page_fields(total: int, page: int, per_page: int) -> dict[str, Any]:
     pages = max(1, -(-total // per_page))
-    return {"items": items, "total": total, "page": page, "per_page": per_page, "pages": pages,
-            "links": _page_links(page, pages)}
+    return {"total": total, "page": page, "per_page": per_page, "pages": pages, "links": _page_links(page, pages)}
 
 
-def _document_json(d: inbox.DocumentInfo) -> dict[str, Any]:
-    return {"id": d.id, "kind": d.kind, "title": d.title, "filename": d.filename, "version": d.version,
-            "size": d.size, "sha256": d.sha256, "created_at": d.created_at.isoformat(), "created_by": d.created_by,
-            "gemeinde": d.gemeinde_ags, "href": url_for("api.get_document", document_id=d.id)}
+def _document(d: inbox.DocumentInfo) -> schemas.Document:
+    return schemas.Document.build(d, href=url_for("api.get_document", document_id=d.id))
 
 
-def _event_json(e: inbox.EventInfo) -> dict[str, Any]:
-    return {"id": e.id, "kind": e.kind, "actor": e.actor, "created_at": e.created_at.isoformat(),
-            "task_id": e.task_id, "payload": _jsonable(e.payload)}
+def _step(result: engine.StepResult) -> dict[str, Any]:
+    return schemas.StepResult.build(
+        result, links={"instance": url_for("api.get_instance", instance_id=result.instance_id)}).to_json()
 
 
-def _step_json(result: engine.StepResult) -> dict[str, Any]:
-    return {"instance_id": result.instance_id, "status": result.status, "new_task_ids": result.new_task_ids,
-            "links": {"instance": url_for("api.get_instance", instance_id=result.instance_id)}}
+def _task(t: inbox.TaskSummary) -> schemas.Task:
+    return schemas.Task.build(t, href=url_for("api.get_task", task_id=t.id))
 
 
-def _task_json(t: inbox.TaskSummary) -> dict[str, Any]:
-    return {**t.as_json(), "href": url_for("api.get_task", task_id=t.id)}
+def _expected(i: inbox.InstanceSummary) -> list[schemas.ExpectedMessage]:
+    return [schemas.ExpectedMessage.model_validate({
+        "name": m["name"], "element_name": m.get("element_name") or m["name"], "role": m.get("lane"),
+        "schema": url_for("api.get_message_schema", instance_id=i.id, name=m["name"])}) for m in i.waiting_messages]
+
+
+def _instance_links(i: inbox.InstanceSummary) -> dict[str, Any]:
+    """What an instance resource has beyond its read model: its address, the messages' roles and schemas."""
+    return {"href": url_for("api.get_instance", instance_id=i.id), "expected_messages": _expected(i)}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -231,48 +269,44 @@ def list_tasks() -> Any:
         _db(), _user(), status=_choice_arg("status", ("ready", "completed"), "ready") or "ready",
         instance_id=_int_arg("instance", None, 1, MAX_ID), element_id=_str_arg("element_id"),
         sort=_choice_arg("sort", tuple(inbox.SORTS), "due") or "due", page=page, per_page=per_page)
-    return _paged([_task_json(t) for t in result.items], result.total, page, per_page)
+    return schemas.TaskPage(items=[_task(t) for t in result.items],
+                            **_page_fields(result.total, page, per_page)).to_json()
 
 
 @bp.get(f"/tasks/<{ID}:task_id>")
 def get_task(task_id: int) -> Any:
     """One task with its form's JSON Schema, prefilled values and context data."""
     detail = inbox.get_task(_db(), task_id, _user())
-    return {
-        **_task_json(detail.task), "schema": detail.schema, "initial": _jsonable(detail.initial),
-        "context": _jsonable(detail.context), "may_complete": detail.may_complete, "refusal": detail.refusal,
-        "documents": [_document_json(d) for d in detail.documents],
-        "links": {"complete": url_for("api.complete_task", task_id=task_id),
-                  "instance": url_for("api.get_instance", instance_id=detail.task.instance_id),
-                  "events": url_for("api.list_events", instance_id=detail.task.instance_id)},
-    }
+    return schemas.TaskDetail.build(
+        detail.task, href=url_for("api.get_task", task_id=task_id), schema=detail.schema, initial=detail.initial,
+        context=detail.context, may_complete=detail.may_complete, refusal=detail.refusal,
+        documents=[_document(d) for d in detail.documents],
+        links={"complete": url_for("api.complete_task", task_id=task_id),
+               "instance": url_for("api.get_instance", instance_id=detail.task.instance_id),
+               "events": url_for("api.list_events", instance_id=detail.task.instance_id)},
+    ).to_json()
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/complete")
 def complete_task(task_id: int) -> Any:
     """Complete a task with the form data in the JSON body (validated by the engine against the form)."""
     data = _json_body()
+    _if_match(task_id=task_id)
     try:
         result = engine.complete_task(_db(), task_id, data, _user())
+    except TaskAlreadyCompleted as exc:
+        done = inbox.get_task(_db(), task_id, _user()).task  # who and when as in the task resource
+        raise ApiProblem(409, exc.message, slug="already-completed", completed_by=done.completed_by,
+                         completed_at=done.completed_at) from exc
     except (Forbidden, Conflict):
         inbox.check_task_visible(_db(), task_id, _user())  # a task you may not see is not found, not forbidden
         raise
-    return _step_json(result)
+    return _step(result)
 
 
 # --------------------------------------------------------------------------- instances
 
-START_SCHEMA: dict[str, Any] = {
-    "$schema": forms.DRAFT_2020_12,
-    "type": "object",
-    "properties": {
-        "process": {"type": "string", "title": "Prozess", "minLength": 1, "maxLength": 100},
-        "business_key": {"type": "string", "title": "Bezeichnung", "minLength": 1, "maxLength": 200},
-        "data": {"type": "object", "title": "Startdaten"},
-    },
-    "required": ["process", "business_key"],
-    "additionalProperties": False,
-}
+START_SCHEMA = schemas.request_schema(schemas.StartInstance)
 
 
 @bp.get("/instances")
@@ -282,23 +316,16 @@ def list_instances() -> Any:
     per_page = _int_arg("per_page", 25, 1, 200) or 25
     status = _choice_arg("status", ("running", "completed", "cancelled"), None)
     items, total = inbox.list_instances(_db(), _user(), status=status, page=page, per_page=per_page)
-    return _paged([_instance_json(i) for i in items], total, page, per_page)
-
-
-def _instance_json(i: inbox.InstanceSummary) -> dict[str, Any]:
-    return {**i.as_json(), "open_tasks": int(i.summary.get("open_tasks", 0)),
-            "href": url_for("api.get_instance", instance_id=i.id)}
+    return schemas.InstancePage(items=[schemas.Instance.build(i, **_instance_links(i)) for i in items],
+                                **_page_fields(total, page, per_page)).to_json()
 
 
 @bp.post("/instances")
 def start_instance() -> Any:
     """Start a round of a deployed process."""
-    body = _json_body()
-    errors = forms.validation_errors(START_SCHEMA, body)
-    if errors:
-        raise ValidationFailed(errors)
+    body = _validated_body(START_SCHEMA)
     result = engine.start_instance(_db(), body["process"], body["business_key"], _user(), body.get("data") or {})
-    response = current_app.json.response(_step_json(result))
+    response = current_app.json.response(_step(result))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_instance", instance_id=result.instance_id)
     return response
@@ -308,14 +335,14 @@ def start_instance() -> Any:
 def get_instance(instance_id: int) -> Any:
     """A round: status, current steps, its data, its tasks."""
     detail = inbox.get_instance(_db(), instance_id, _user())
-    return {
-        **_instance_json(detail.instance), "data": _jsonable(detail.data),
-        "active_elements": detail.active_elements, "completed_elements": detail.completed_elements,
-        "tasks": [_task_json(t) for t in detail.tasks],
-        "links": {"events": url_for("api.list_events", instance_id=instance_id),
-                  "documents": url_for("api.list_documents", instance_id=instance_id),
-                  "tasks": url_for("api.list_tasks", instance=instance_id)},
-    }
+    return schemas.InstanceDetail.build(
+        detail.instance, **_instance_links(detail.instance), data=detail.data,
+        active_elements=detail.active_elements, completed_elements=detail.completed_elements,
+        tasks=[_task(t) for t in detail.tasks],
+        links={"events": url_for("api.list_events", instance_id=instance_id),
+               "documents": url_for("api.list_documents", instance_id=instance_id),
+               "tasks": url_for("api.list_tasks", instance=instance_id)},
+    ).to_json()
 
 
 @bp.get(f"/instances/<{ID}:instance_id>/events")
@@ -324,13 +351,23 @@ def list_events(instance_id: int) -> Any:
     page = _int_arg("page", 1, 1, 100_000) or 1
     per_page = _int_arg("per_page", 100, 1, 500) or 100
     events, total = inbox.list_events(_db(), instance_id, _user(), page=page, per_page=per_page)
-    return _paged([_event_json(e) for e in events], total, page, per_page)
+    return schemas.EventPage(items=[schemas.Event.build(e) for e in events],
+                             **_page_fields(total, page, per_page)).to_json()
 
 
 @bp.get(f"/instances/<{ID}:instance_id>/documents")
 def list_documents(instance_id: int) -> Any:
     """The documents of a round I may see."""
-    return {"items": [_document_json(d) for d in inbox.list_documents(_db(), instance_id, _user())]}
+    return schemas.DocumentList(items=[_document(d) for d in inbox.list_documents(_db(), instance_id, _user())]
+                                ).to_json()
+
+
+@bp.get(f"/instances/<{ID}:instance_id>/messages/<string(maxlength=100):name>")
+def get_message_schema(instance_id: int, name: str) -> Any:
+    """The JSON Schema of a message of this round's process (what `deliverMessage` checks the body against)."""
+    if not _clean_text(name):
+        raise DomainNotFound(f"Unbekannte Nachricht '{name!r}'.")
+    return catalog.message_schema(_db(), instance_id, name, _user())
 
 
 @bp.post(f"/instances/<{ID}:instance_id>/messages/<string(maxlength=100):name>")
@@ -339,12 +376,62 @@ def deliver_message(instance_id: int, name: str) -> Any:
     payload = _json_body()
     if not _clean_text(name):
         raise DomainNotFound(f"Unbekannte Nachricht '{name!r}'.")
+    _if_match(instance_id=instance_id)
     try:
         result = engine.deliver_message(_db(), instance_id, name, payload, _user())
     except (Forbidden, Conflict):
         inbox.check_instance_visible(_db(), instance_id, _user())  # not found, not forbidden, if not visible
         raise
-    return _step_json(result)
+    return _step(result)
+
+
+CANCEL_SCHEMA = schemas.request_schema(schemas.CancelInstance)
+FIRE_SCHEMA = schemas.request_schema(schemas.FireTimers)
+
+
+@bp.post(f"/instances/<{ID}:instance_id>/cancel")
+def cancel_instance(instance_id: int) -> Any:
+    """End a running round; its open tasks are cancelled (start role or Administration)."""
+    body = _validated_body(CANCEL_SCHEMA)
+    _if_match(instance_id=instance_id)
+    try:
+        result = engine.cancel_instance(_db(), instance_id, _user(), body["reason"])
+    except (Forbidden, Conflict):
+        inbox.list_documents(_db(), instance_id, _user())  # raises NotFound for an instance you may not see
+        raise
+    return _step(result)
+
+
+# --------------------------------------------------------------------------- what a client asks first
+
+@bp.get("/processes")
+def list_processes() -> Any:
+    """The deployed processes and their versions."""
+    return schemas.ProcessList(items=[schemas.Process.build(p) for p in catalog.list_processes(_db(), _user())]
+                               ).to_json()
+
+
+@bp.get("/landkreise")
+def list_landkreise() -> Any:
+    """The Landkreise a round can be started for."""
+    return schemas.LandkreisList(items=[schemas.Landkreis(key=key, name=name)
+                                        for key, name in accounts.list_landkreise(_db())]).to_json()
+
+
+@bp.get("/timers")
+def list_timers() -> Any:
+    """The scheduled timers of the rounds I may see, and which of them are due."""
+    return schemas.TimerList(items=[
+        schemas.Timer.build(t, href=url_for("api.get_instance", instance_id=t.instance_id))
+        for t in catalog.list_timers(_db(), _user())]).to_json()
+
+
+@bp.post("/timers/fire")
+def fire_timers() -> Any:
+    """Fire the due timers now instead of waiting for the ticker (Administration)."""
+    body = _validated_body(FIRE_SCHEMA)
+    catalog.check_may_fire_timers(_db(), _user())
+    return schemas.FiredTimers(fired=engine.fire_due_timers(_db(), limit=body.get("limit", 100))).to_json()
 
 
 # --------------------------------------------------------------------------- documents

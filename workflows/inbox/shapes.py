@@ -26,21 +26,11 @@ class TaskSummary:
     status: str
     completed_by: str | None
     completed_at: datetime | None
+    assignee_user: str | None = None
 
     @property
     def overdue(self) -> bool:
         return self.status == "ready" and self.due_at is not None and self.due_at < utcnow()
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "instance_id": self.instance_id, "business_key": self.business_key,
-            "title": self.title, "element_id": self.element_id, "element_name": self.element_name,
-            "lane": self.lane, "form_key": self.form_key, "gemeinde": self.assignee_gemeinde,
-            "due_at": self.due_at.isoformat() if self.due_at else None, "overdue": self.overdue,
-            "created_at": self.created_at.isoformat(), "status": self.status,
-            "completed_by": self.completed_by,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-        }
 
 
 @dataclass
@@ -61,7 +51,7 @@ def task_summary(row: TaskRow, business_key: str) -> TaskSummary:
     return TaskSummary(
         row.id, row.instance_id, business_key, row.title, row.element_id, row.element_name, row.lane,
         row.form_key, row.assignee_gemeinde, row.due_at, row.created_at, row.status, row.completed_by,
-        row.completed_at,
+        row.completed_at, row.assignee_user,
     )
 
 
@@ -103,22 +93,14 @@ class InstanceSummary:
     updated_at: datetime
     next_timer_at: datetime | None
     waiting_messages: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "business_key": self.business_key, "process": self.process_key,
-            "process_name": self.process_name, "version": self.version, "status": self.status,
-            "current_steps": self.summary.get("current_steps", []),
-            "waiting_for": [m["name"] for m in self.waiting_messages],
-            "next_timer_at": self.next_timer_at.isoformat() if self.next_timer_at else None,
-            "created_at": self.created_at.isoformat(), "created_by": self.created_by,
-            "updated_at": self.updated_at.isoformat(),
-        }
+    revision: int | None = None  # the row's version, raised by every step; None where it would count answers
 
 
 def instance_summary(inst: ProcessInstance, definition: ProcessDefinition, actor: authz.Actor) -> InstanceSummary:
-    """A Gemeinde gets no current steps: their titles would tell who else has not answered yet."""
-    summary = {} if authz.is_gemeinde_only(actor) else (inst.summary or {})
+    """A Gemeinde gets no current steps and no revision: they would tell who and how many others answered."""
+    gemeinde = authz.is_gemeinde_only(actor)
+    summary = {} if gemeinde else (inst.summary or {})
     return InstanceSummary(inst.id, inst.business_key, definition.key, definition.name, definition.version,
                            inst.status, summary, inst.created_at, inst.created_by, inst.updated_at,
-                           inst.next_timer_at, inst.waiting_messages or [])
+                           inst.next_timer_at, inst.waiting_messages or [],
+                           None if gemeinde else inst.version)

@@ -303,6 +303,21 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class ApiIdempotencyKey(Base):
+    """A POST under /api/v1 sent with an `Idempotency-Key`: its first answer, replayed for a retry."""
+
+    __tablename__ = "api_idempotency_key"
+    __table_args__ = (UniqueConstraint("username", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))  # method, path and body of the first request
+    status: Mapped[int | None]  # None while the first request is still running
+    response: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class LoginThrottle(Base):
     """Failed logins per username (known or not), to slow down guessing."""
 

@@ -1,0 +1,96 @@
+"""What a client asks before it acts: deployed processes, scheduled timers, the schemas of messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from workflows.engine.definitions import start_lane
+from workflows.errors import NotFound
+from workflows.identity import authz
+from workflows.inbox.tasks import visible_task
+from workflows.storage.db import Database
+from workflows.storage.models import ProcessDefinition, ProcessInstance, utcnow
+
+
+@dataclass
+class ProcessVersion:
+    key: str
+    name: str
+    version: int
+    latest: bool
+    start_role: str | None
+    may_start: bool
+    deployed_at: datetime
+
+
+def list_processes(db: Database, actor_name: str) -> list[ProcessVersion]:
+    """Every deployed version, newest first per key; only the latest can be started."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        rows = session.scalars(select(ProcessDefinition)
+                               .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())).all()
+        latest: dict[str, int] = {}
+        result = []
+        for d in rows:
+            is_latest = latest.setdefault(d.key, d.version) == d.version
+            role = start_lane(d)
+            result.append(ProcessVersion(d.key, d.name, d.version, is_latest, role,
+                                         is_latest and authz.has_role(actor, role), d.deployed_at))
+        return result
+
+
+@dataclass
+class TimerInfo:
+    instance_id: int
+    business_key: str
+    due_at: datetime
+    due: bool
+
+
+def list_timers(db: Database, actor_name: str, now: datetime | None = None) -> list[TimerInfo]:
+    """The next timer of every running round the actor may see, soonest first; `due` once its time has come."""
+    moment = now or utcnow()
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        rows = session.execute(
+            select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.next_timer_at)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at.is_not(None),
+                   authz.visible_instances_clause(actor))
+            .order_by(ProcessInstance.next_timer_at, ProcessInstance.id)).all()
+        return [TimerInfo(i, key, at, at <= moment) for i, key, at in rows if at is not None]
+
+
+def check_may_fire_timers(db: Database, actor_name: str) -> None:
+    """Firing timers by hand (instead of waiting for the ticker) is for Administration."""
+    with db.read() as session:
+        authz.check_may_administer(authz.load_actor(session, actor_name), "Das Auslösen fälliger Timer")
+
+
+def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -> dict[str, Any]:
+    """The JSON Schema of a message of a round's process version, for a round the actor may see."""
+    with db.read() as session:
+        inst = authz.visible_instance(session, instance_id, authz.load_actor(session, actor_name))
+        schema = inst.definition.message_schemas.get(name)
+        if schema is None:
+            raise NotFound(f"Der Prozess dieses Vorgangs kennt keine Nachricht '{name}'.")
+        return dict(schema)
+
+
+def revision(db: Database, actor_name: str, *, instance_id: int | None = None,
+             task_id: int | None = None) -> int | None:
+    """The current version of a round (or of a task's round) the actor may see, for `If-Match`.
+
+    None for a Gemeinde: the count of steps would tell how many others have answered.
+    """
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        if task_id is not None:
+            instance = visible_task(session, task_id, actor)[1]
+        else:
+            assert instance_id is not None
+            instance = authz.visible_instance(session, instance_id, actor)
+        return None if authz.is_gemeinde_only(actor) else instance.version

@@ -1,9 +1,14 @@
-"""The floor: SpiffWorkflow 3.2 alone doing the same step on the same round state.
+"""The floor: SpiffWorkflow 3.2 alone doing the same step on the same state.
 
 What a plain SpiffWorkflow user does: keep the workflow as the library serializes it (with its
 spec), and per step `deserialize_json`, set the form data, run the task, `do_engine_steps`,
 `serialize_json`. Same sandboxed script engine as grantflow; service tasks replay what the
 real step's services returned (`services_tap.Replay`).
+
+The state is the one the step touches: since call activities run as child instances, a
+Gemeinde's answer is a step of its own Abfrage, so the floor is SpiffWorkflow on that child's
+workflow (serialized with grantflow's spec classes: the waiting call activity and the
+asynchronous service task), not on a whole round held as one workflow.
 """
 
 from __future__ import annotations
@@ -12,19 +17,16 @@ import time
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-
 from benchmarks.services_tap import Replay
 from workflows.engine import spiff
 from workflows.engine.scripting import make_script_engine
 
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER = spiff.SERIALIZER
 
 
-def library_json(state: str, spec_json: str) -> str:
-    """The round as SpiffWorkflow itself would store it: the whole workflow with its spec."""
-    return str(SERIALIZER.serialize_json(spiff.load_state(state, spiff.specs_from_json(spec_json))))
+def library_json(state: str, spec_json: str, process_key: str | None) -> str:
+    """The instance as SpiffWorkflow itself would store it: the whole workflow with its spec."""
+    return str(SERIALIZER.serialize_json(spiff.load_state(state, spiff.process_specs(spec_json, process_key))))
 
 
 def bare_step(stored: str, task_id: str, values: dict[str, Any], replay: Replay) -> float:

@@ -33,7 +33,6 @@ from sqlalchemy import func, select
 
 from benchmarks.round_driver import RoundDriver, gemeinde_answer
 from workflows import engine
-from workflows.engine.spiff import load_state, specs_from_json
 from workflows.identity import tokens
 from workflows.settings import PROJECT_ROOT
 from workflows.storage.db import Database
@@ -175,15 +174,12 @@ def _check(db: Database, rounds: list[int], statuses: dict[int, int]) -> tuple[i
         events = Counter(dict(session.execute(
             select(Event.task_id, func.count()).where(Event.kind == "task_completed", Event.task_id.in_(statuses))
             .group_by(Event.task_id)).all()))
-        collected: Counter[str] = Counter()
-        for iid in rounds:
-            inst = session.get(ProcessInstance, iid)
-            assert inst is not None
-            workflow = load_state(inst.state, specs_from_json(inst.definition.spec_json))
-            for task in workflow.get_tasks():
-                if task.task_spec.bpmn_id == "gemeinde_abfrage" and "rueckmeldungen" in task.data:
-                    collected.update(r["ags"] for r in task.data["rueckmeldungen"])
-                    break
+        collected: Counter[str] = Counter()  # each Gemeinde's Abfrage is a child instance handing back its answer
+        for outputs in session.scalars(select(ProcessInstance.outputs).where(
+                ProcessInstance.parent_id.in_(rounds), ProcessInstance.status == "completed")):
+            answer = ((outputs or {}).get("data") or {}).get("rueckmeldung")
+            if isinstance(answer, dict) and answer.get("ags"):
+                collected[answer["ags"]] += 1
         answered = Counter(session.scalars(select(TaskRow.assignee_gemeinde).where(TaskRow.id.in_(ok))).all())
     lost = sum(1 for tid in ok if rows.get(tid) != "completed" or events[tid] == 0)
     lost += sum(max(0, n - collected[ags]) for ags, n in answered.items())

@@ -8,13 +8,15 @@ the inbox generator can copy real states of every phase.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from workflows import engine, inbox
+from workflows import engine, inbox, jobs
+from workflows.engine import children
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.foerderung.rules.funding import foerdersumme
 from workflows.storage.db import Database
@@ -53,10 +55,23 @@ class RoundDriver:
 
     def __init__(self, db: Database, complete: Complete, business_key: str, landkreis: str = "ortenaukreis",
                  on_phase: OnPhase | None = None) -> None:
-        self.db, self.complete, self.landkreis = db, complete, landkreis
+        self.db, self.landkreis = db, landkreis
+        self._complete = complete
+        self.worker_seconds, self.worker_jobs = 0.0, 0
         self.on_phase = on_phase or (lambda _phase, _iid: None)
         self.iid = engine.start_instance(db, "grant_round", business_key, SB).instance_id
         self.deadline = date.today()
+
+    def complete(self, task_id: int, data: dict[str, Any], user: str) -> None:
+        """One user step, then what the worker does after it (documents, mails), timed apart."""
+        self._complete(task_id, data, user)
+        self.settle()
+
+    def settle(self) -> None:
+        """Run the jobs the last step queued, as the app's worker would, and count their time."""
+        t0 = time.perf_counter()
+        self.worker_jobs += jobs.run_worker(self.db, once=True)
+        self.worker_seconds += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ reading
     def ready(self, user: str, element: str) -> list[inbox.TaskSummary]:
@@ -74,7 +89,8 @@ class RoundDriver:
             return [(tid, ags, user) for tid, ags, user in session.execute(
                 select(TaskRow.id, TaskRow.assignee_gemeinde, User.username)
                 .join(Gemeinde, Gemeinde.ags == TaskRow.assignee_gemeinde).join(User, User.gemeinde_id == Gemeinde.id)
-                .where(TaskRow.instance_id == self.iid, TaskRow.element_id == ANSWER, TaskRow.status == "ready")
+                .where(TaskRow.instance_id.in_(children.family_ids(self.iid)), TaskRow.element_id == ANSWER,
+                       TaskRow.status == "ready")
                 .order_by(TaskRow.id)).all()]
 
     def _do(self, user: str, element: str, data: Callable[[int], dict[str, Any]] | None = None) -> None:
@@ -105,7 +121,9 @@ class RoundDriver:
     def finish(self) -> None:
         """Everything after the Abfrage, up to the letters to the Gemeinden."""
         engine.fire_due_timers(self.db, now=_midnight(self.deadline - timedelta(days=7)) + timedelta(hours=8))
+        self.settle()
         engine.fire_due_timers(self.db, now=_midnight(self.deadline + timedelta(days=1)))
+        self.settle()
         self.on_phase("stellenbemessung", self.iid)
         self._do(SB, "stellenbemessung_pruefen")
         self._do(SB, "beschlussvorlage_entwerfen")
@@ -128,6 +146,7 @@ class RoundDriver:
             self.complete(task.id, {"stimme": stimme}, user)
         assert sitzung is not None
         engine.fire_due_timers(self.db, now=_midnight(sitzung.date() + timedelta(days=2)))
+        self.settle()
         self.on_phase("antrag", self.iid)
         self._do(SB, "antrag_vervollstaendigen", lambda t: dict(self.prefill(t, SB), ansprechperson="N. Kaiser",
                                                                  iban="DE12345678901234567890"))
@@ -148,6 +167,7 @@ class RoundDriver:
                  lambda _: {"veroeffentlicht_am": "2018-01-02", "kanaele": ["internet", "agentur_fuer_arbeit"]})
         assert frist is not None
         engine.fire_due_timers(self.db, now=_midnight(date.fromisoformat(frist) + timedelta(days=1)))
+        self.settle()
 
         def applications(task_id: int) -> dict[str, Any]:
             nr = self.context(task_id, PA)["stelle"]["stelle_nr"]
@@ -182,13 +202,15 @@ class RoundDriver:
     def bescheid(self) -> None:
         with self.db.read() as session:
             reports = [e.payload["payload"] for e in session.scalars(
-                select(Event).where(Event.instance_id == self.iid, Event.kind == "message_sent").order_by(Event.id))
+                select(Event).where(Event.instance_id.in_(children.family_ids(self.iid)), Event.kind == "message_sent")
+                .order_by(Event.id))
                 if e.payload["message"] == "personalmeldung"]
         personen = [{"name": p["name"], "vza": p["vza"], "betrag": float(foerdersumme(p["vza"], 64000))}
                     for p in reports]
         personen[0]["betrag"] -= 10000
         engine.deliver_message(self.db, self.iid, "bewilligungsbescheid",
                                {"aktenzeichen": "RPS15.2-1", "datum": "2018-05-15", "personen": personen}, SB)
+        self.settle()
         self._do(SB, "kuerzung_entscheiden", lambda _: {"massnahme": "eigenmittel", "eigenmittel_betrag": 10000,
                                                         "begruendung": "Kreistag"})
 

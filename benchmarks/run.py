@@ -70,8 +70,12 @@ def measure_database(bench: databases.BenchDatabase, tap: services_tap.Tap, scal
     snapshots = inbox_data.Snapshots(bench.db)
     figures = steps.whole_round(bench.db, tap, "Ortenaukreis 2017-2018", on_phase=snapshots.take,
                                 answers=scale.round_answers)
-    out["steps"] = [f.as_json() for f in figures]
-    print(f"[{bench.kind}] whole round: {len(figures)} steps in {time.perf_counter() - t0:.0f} s", flush=True)
+    out["steps"] = [f.as_json() for f in figures.steps]
+    out["worker"] = {"jobs": figures.worker_jobs, "seconds": figures.worker_seconds,
+                     "jobs_per_s": figures.worker_jobs / figures.worker_seconds if figures.worker_seconds else 0.0}
+    print(f"[{bench.kind}] whole round: {len(figures.steps)} steps in {time.perf_counter() - t0:.0f} s; "
+          f"worker: {figures.worker_jobs} jobs in {figures.worker_seconds:.1f} s "
+          f"({out['worker']['jobs_per_s']:.1f} jobs/s)", flush=True)
 
     databases.generated_landkreis(bench.db, GROWTH_KREIS, scale.growth_gemeinden)
     big, small = steps.growth(bench.db, tap, GROWTH_KREIS, scale.growth_answers)

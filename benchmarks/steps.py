@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from benchmarks import bare
 from benchmarks.round_driver import DEFAULT_ANSWER, OnPhase, RoundDriver, gemeinde_answer
 from benchmarks.services_tap import Replay, Tap
-from workflows import engine
+from workflows import engine, jobs
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskRow
 
@@ -44,6 +44,7 @@ class PairedSteps:
     def __init__(self, db: Database, tap: Tap, with_floor: bool = True) -> None:
         self.db, self.tap, self.with_floor = db, tap, with_floor
         self.steps: list[StepFigure] = []
+        self.worker_seconds, self.worker_jobs = 0.0, 0
 
     def __call__(self, task_id: int, data: dict[str, Any], user: str) -> None:
         with self.db.read() as session:
@@ -52,7 +53,8 @@ class PairedSteps:
             instance = session.get(ProcessInstance, row.instance_id)
             assert instance is not None
             element, lane, spiff_id = row.element_id, row.lane, row.spiff_task_id
-            stored = bare.library_json(instance.state, instance.definition.spec_json) if self.with_floor else ""
+            stored = (bare.library_json(instance.state, instance.definition.spec_json, instance.process_key)
+                      if self.with_floor else "")
         self.tap.reset()
         t0 = time.perf_counter()
         engine.complete_task(self.db, task_id, data, user)
@@ -63,13 +65,19 @@ class PairedSteps:
             size = session.scalar(select(func.length(ProcessInstance.state))
                                   .where(ProcessInstance.id == row.instance_id)) or 0
         floor = bare.bare_step(stored, spiff_id, values, Replay(calls)) if self.with_floor else None
+        self.tap.reset()  # documents are made after the commit, by the worker: timed apart from the step
+        t1 = time.perf_counter()
+        self.worker_jobs += jobs.run_worker(self.db, once=True)
+        self.worker_seconds += time.perf_counter() - t1
+        complete = step - sum(pdf.values())  # any rendering still inside the step is left out of the ratio
+        pdf = {**pdf, **self.tap.pdf_seconds()}
         self.steps.append(StepFigure(
-            element, lane, step * 1000, (step - sum(pdf.values())) * 1000,
+            element, lane, step * 1000, complete * 1000,
             floor * 1000 if floor is not None else None, int(size), {k: v * 1000 for k, v in pdf.items()}))
 
 
 def whole_round(db: Database, tap: Tap, business_key: str, on_phase: OnPhase | None = None,
-                answers: int | None = None) -> list[StepFigure]:
+                answers: int | None = None) -> PairedSteps:
     """Every user step of one whole round of the demo Landkreis, paired with the floor.
 
     With `answers`, only the opening and that many Gemeinde answers (the quick smoke run).
@@ -81,7 +89,7 @@ def whole_round(db: Database, tap: Tap, business_key: str, on_phase: OnPhase | N
     else:
         driver.open_round()
         driver.answer(limit=answers)
-    return paired.steps
+    return paired
 
 
 def growth(db: Database, tap: Tap, landkreis: str, answers: int) -> tuple[list[float], list[float]]:

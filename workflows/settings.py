@@ -79,7 +79,6 @@ class Settings:
     secret_key: str | None
     demo_mode: bool
     definitions_dir: Path
-    default_role: str
     proxy_count: int
     secure_cookies: bool | None  # None: on for the production server, off for the development server
     session_hours: int
@@ -87,6 +86,7 @@ class Settings:
     log_level: str
     metrics_token: str | None
     metrics_dir: Path
+    default_role: str = "Administration"  # for tasks outside lanes without a declared role
     audit_key: str | None = None
     audit_anchor: Path | None = None
     job_max_attempts: int = 5

@@ -102,6 +102,13 @@ PARAMETERS = {
     "MessageName": _param("name", "path", {"type": "string", "minLength": 1, "maxLength": 100,
                                            "pattern": "^[A-Za-z0-9_.-]+$"},
                           "Name der Nachricht (BPMN `message`), z. B. `decision`.", example="decision"),
+    "Correlation": {**_param("correlation", "query", {
+        "type": "object", "maxProperties": 10,
+        "additionalProperties": {"type": "string", "maxLength": 200}},
+        "Korrelationsschlüssel der Nachricht als `correlation[NAME]=WERT` (welche, nennt "
+        "`expected_messages[].correlation`). Ohne sie werden die Werte aus dem Inhalt berechnet, wie es der "
+        "sendende Prozess täte; ein Wert, der dem Inhalt widerspricht, gibt 422; eine Nachricht, die nicht zum "
+        "Vorgang gehört, 409."), "style": "deepObject", "explode": True},
     "Page": _param("page", "query", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
                    "Seite (ab 1)."),
     "PerPage": _param("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 25},
@@ -242,11 +249,25 @@ def _paths() -> dict[str, Any]:
                                "bescheid). Welche erwartet werden, wer sie zustellen darf und ihr Schema nennt "
                                "`expected_messages` des Vorgangs; der Inhalt wird gegen dieses Schema geprüft "
                                "(`getMessageSchema`).",
+                "parameters": [_ref("parameters", "Correlation")],
                 "requestBody": _body(ANY_OBJECT, "Inhalt der Nachricht.",
                                      {"aktenzeichen": "RPS-15.2-1", "datum": "2017-03-01",
                                       "personen": [{"name": "A. Muster", "vza": 1.0, "betrag": 128000.0}]}),
                 "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
             }},
+        "/messages/{name}": {"parameters": [_ref("parameters", "MessageName")], "post": {
+            "operationId": "deliverCorrelatedMessage", "tags": ["Vorgänge"],
+            "summary": "Nachricht nach Korrelationsschlüssel zustellen",
+            "description": "Für Absender, die das Aktenzeichen kennen, nicht die Nummer des Vorgangs: stellt die "
+                           "Nachricht dem einen laufenden Vorgang zu, der auf sie mit passendem "
+                           "Korrelationsschlüssel wartet (`correlation[...]`, sonst aus dem Inhalt). Keiner oder "
+                           "mehrere passende Vorgänge: 409, es wird nichts zugestellt.",
+            "parameters": [_ref("parameters", "Correlation"),
+                           _param("process", "query", {"type": "string", "maxLength": 100},
+                                  "Nur Vorgänge dieses Prozesses (`key` aus `/processes`).")],
+            "requestBody": _body(ANY_OBJECT, "Inhalt der Nachricht.", {"bewilligt": True}),
+            "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+        }},
         "/instances/{instance_id}/cancel": {"parameters": [instance_id], "post": {
             "operationId": "cancelInstance", "tags": ["Vorgänge"], "summary": "Runde abbrechen",
             "description": "Beendet eine laufende Runde; offene Aufgaben werden storniert. Darf, wer die Runde "

@@ -173,6 +173,9 @@ class ExpectedMessage(ApiModel):
     element_name: str
     role: str | None = Field(description="Rolle, die sie zustellen darf (und die Administration).")
     schema_: str = Field(alias="schema", description="Adresse des JSON Schemas ihres Inhalts.")
+    correlation: list[str] = Field(default_factory=list, description=(
+        "Korrelationsschlüssel, die der wartende Schritt prüft: ihre Werte stehen im Inhalt der Nachricht "
+        "oder werden als `correlation[NAME]=WERT` in der Adresse mitgegeben."))
 
 
 class Instance(InstanceFields):

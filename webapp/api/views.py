@@ -250,7 +250,8 @@ def _task(t: inbox.TaskSummary) -> schemas.Task:
 def _expected(i: inbox.InstanceSummary) -> list[schemas.ExpectedMessage]:
     return [schemas.ExpectedMessage.model_validate({
         "name": m["name"], "element_name": m.get("element_name") or m["name"], "role": m.get("lane"),
-        "schema": url_for("api.get_message_schema", instance_id=i.id, name=m["name"])}) for m in i.waiting_messages]
+        "schema": url_for("api.get_message_schema", instance_id=i.id, name=m["name"]),
+        "correlation": list(m.get("correlation") or [])}) for m in i.waiting_messages]
 
 
 def _instance_links(i: inbox.InstanceSummary) -> dict[str, Any]:
@@ -378,11 +379,33 @@ def deliver_message(instance_id: int, name: str) -> Any:
         raise DomainNotFound(f"Unbekannte Nachricht '{name!r}'.")
     _if_match(instance_id=instance_id)
     try:
-        result = engine.deliver_message(_db(), instance_id, name, payload, _user())
+        result = engine.deliver_message(_db(), instance_id, name, payload, _user(), _correlation_args())
     except (Forbidden, Conflict):
         inbox.check_instance_visible(_db(), instance_id, _user())  # not found, not forbidden, if not visible
         raise
     return _step(result)
+
+
+def _correlation_args() -> dict[str, str] | None:
+    """`correlation[NAME]=WERT` query parameters (OpenAPI deepObject style) as a mapping."""
+    found = {}
+    for key, value in request.args.items():
+        if key.startswith("correlation[") and key.endswith("]"):
+            name = key[len("correlation["):-1]
+            if not name or len(name) > 100 or len(value) > 200 or not _clean_text(name + value):
+                raise _bad_param("correlation", f"Ungültiger Korrelationsschlüssel '{name[:100]}'.")
+            found[name] = value
+    return found or None
+
+
+@bp.post("/messages/<name>")
+def deliver_correlated(name: str) -> Any:
+    """Deliver a message to the one running round that waits for it with this correlation."""
+    payload = _json_body()
+    if not _clean_text(name) or len(name) > 100:
+        raise DomainNotFound(f"Unbekannte Nachricht '{name[:100]!r}'.")
+    return _step(engine.deliver_correlated(_db(), name, payload, _user(), _correlation_args(),
+                                           _str_arg("process", 100)))
 
 
 CANCEL_SCHEMA = schemas.request_schema(schemas.CancelInstance)

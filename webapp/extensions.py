@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, abort, g, jsonify, render_template, request, session
+from flask import Flask, abort, g, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -91,9 +91,10 @@ def _load_actor() -> None:
 
 
 def _error_page(status: int, message: str | None = None, title: str | None = None) -> tuple[Any, int]:
-    if request.path.startswith("/api/"):
-        return jsonify({"status": status, "title": ERROR_TITLES.get(status, "Fehler"),
-                        "detail": message or ERROR_TEXTS.get(status, "")}), status
+    if request.path.startswith("/api/"):  # an address no API route takes (e.g. a newline in it): problem+json too
+        from webapp.api.problems import problem
+
+        return problem(status, message or ERROR_TEXTS.get(status, "")), status
     return render_template("error.html", status=status, title=title or ERROR_TITLES.get(status, "Fehler"),
                            message=message or ERROR_TEXTS.get(status, "")), status
 

@@ -41,7 +41,7 @@ def test_the_round_says_which_message_it_waits_for_who_delivers_it_and_its_schem
     assert_conforms(response, "GET", url)
     (expected,) = response.get_json()["expected_messages"]
     assert expected == {"name": "decision", "element_name": "Bescheid eingegangen", "role": "Sachbearbeitung",
-                        "schema": f"{url}/messages/decision"}
+                        "schema": f"{url}/messages/decision", "correlation": []}
     served = client.get(expected["schema"], headers=staff)
     assert_conforms(served, "GET", expected["schema"])
     schema = served.get_json()

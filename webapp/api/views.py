@@ -398,7 +398,7 @@ def _correlation_args() -> dict[str, str] | None:
     return found or None
 
 
-@bp.post("/messages/<name>")
+@bp.post("/messages/<string(maxlength=100):name>")
 def deliver_correlated(name: str) -> Any:
     """Deliver a message to the one running round that waits for it with this correlation."""
     payload = _json_body()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -117,10 +118,10 @@ def test_expired_lease_is_claimed_again(db: Database, configure) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.timeout(240)
-def test_three_workers_run_1000_jobs_each_exactly_once(pg_schema_url: str, configure) -> None:
+def test_three_workers_run_1000_jobs_each_exactly_once(pg_schema_url: str, configure, tmp_path: Path) -> None:
     from tests.conftest import _pg_db
 
-    db = _pg_db(pg_schema_url)
+    db = _pg_db(pg_schema_url, tmp_path)
     try:
         ids = set(_enqueue(db, "test.count", 1000))
         workers = [Database(pg_schema_url) for _ in range(3)]

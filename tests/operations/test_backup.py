@@ -15,8 +15,11 @@ from tests.conftest import PG_URL
 from tests.engine.helpers import gemeinde_user, ready_rows, run_to_end, start_mini
 from tests.operations.processes import cli, environment
 from workflows import audit, engine
+from workflows.audit import keys
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskRow
+
+AUDIT_KEY = keys.audit_key().decode()  # the commands sign and check the chain with the tests' own key
 
 
 @pytest.fixture
@@ -56,11 +59,14 @@ def test_backup_while_steps_run_then_restore_and_finish_the_round(mini_db: Datab
     while len(answered) < 3:  # the backup starts in the middle of the answers
         worker.join(timeout=0.05)
     file = tmp_path / "sicherung.bin"
-    out = cli(environment(DATABASE_URL=mini_db.url, GRANTFLOW_INSTANCE_DIR=str(tmp_path)), "backup", str(file)).stdout
+    source_env = environment(GRANTFLOW_AUDIT_KEY=AUDIT_KEY, DATABASE_URL=mini_db.url,
+                             GRANTFLOW_INSTANCE_DIR=str(tmp_path))
+    out = cli(source_env, "backup", str(file)).stdout
     worker.join(timeout=120)
     assert "Sicherung geschrieben" in out and not worker.is_alive() and len(answered) == 30
 
-    target_env = environment(DATABASE_URL=empty_target, GRANTFLOW_INSTANCE_DIR=str(tmp_path))
+    target_env = environment(GRANTFLOW_AUDIT_KEY=AUDIT_KEY, DATABASE_URL=empty_target,
+                             GRANTFLOW_INSTANCE_DIR=str(tmp_path))
     assert "Sicherung eingespielt" in cli(target_env, "restore", str(file)).stdout
     assert "nicht leer" in cli(target_env, "restore", str(file), ok=False).stderr  # never over live data
     assert "gibt es schon" in cli(target_env, "backup", str(file), ok=False).stderr
@@ -85,6 +91,7 @@ def test_backup_while_steps_run_then_restore_and_finish_the_round(mini_db: Datab
 def test_restore_refuses_a_file_of_the_wrong_kind(sqlite_db: Database, tmp_path: Path) -> None:
     junk = tmp_path / "kein-backup.bin"
     junk.write_bytes(b"PGDMP\x01\x0e")
-    env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'neu.db'}", GRANTFLOW_INSTANCE_DIR=str(tmp_path))
+    env = environment(GRANTFLOW_AUDIT_KEY=AUDIT_KEY, DATABASE_URL=f"sqlite:///{tmp_path / 'neu.db'}",
+                      GRANTFLOW_INSTANCE_DIR=str(tmp_path))
     assert "keine SQLite-Sicherung" in cli(env, "restore", str(junk), ok=False).stderr
     assert not (tmp_path / "neu.db").exists() or (tmp_path / "neu.db").stat().st_size == 0

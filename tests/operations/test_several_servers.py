@@ -23,6 +23,7 @@ from tests.conftest import FIXTURES, _pg_db, deploy_dir
 from tests.engine.helpers import gemeinde_user, ready_rows
 from tests.operations.processes import cli, environment, production_server, ticker
 from tests.operations.test_web_operations import metric
+from workflows.audit import keys
 from workflows.identity import tokens
 from workflows.storage.db import Database
 from workflows.storage.models import Event, ProcessInstance, TaskRow
@@ -33,8 +34,8 @@ REMINDER = Path(__file__).resolve().parent / "fixtures" / "erinnerung"  # a dead
 
 
 @pytest.fixture
-def pg_db(pg_schema_url: str) -> Iterator[Database]:
-    database = _pg_db(pg_schema_url)
+def pg_db(pg_schema_url: str, tmp_path: Path) -> Iterator[Database]:
+    database = _pg_db(pg_schema_url, tmp_path)
     deploy_dir(database, FIXTURES / "mini")
     deploy_dir(database, REMINDER)
     yield database
@@ -64,7 +65,8 @@ def _answer(url: str, task_id: int, token: str, body: dict[str, object], retried
 def test_two_servers_and_two_tickers_lose_nothing_and_double_nothing(pg_db: Database, tmp_path: Path) -> None:
     gemeinde_token: dict[str, str] = {}
     token = {u: tokens.create_token(pg_db, u, "test")[1] for u in ("sachbearbeitung", "dezernat")}
-    common = {"DATABASE_URL": pg_db.url, "GRANTFLOW_SECRET_KEY": "geteilt", "GRANTFLOW_METRICS_TOKEN": "m"}
+    common = {"DATABASE_URL": pg_db.url, "GRANTFLOW_SECRET_KEY": "geteilt", "GRANTFLOW_METRICS_TOKEN": "m",
+              "GRANTFLOW_AUDIT_KEY": keys.audit_key().decode()}  # every server signs the one chain with one key
     env_a = environment(**common, GRANTFLOW_INSTANCE_DIR=str(tmp_path / "a"))
     env_b = environment(**common, GRANTFLOW_INSTANCE_DIR=str(tmp_path / "b"))
     with production_server(env_a) as (url_a, _), production_server(env_b) as (url_b, _):

@@ -89,7 +89,7 @@ def test_session_cookies_are_secure_in_production_and_short_lived(sqlite_db: Dat
     production = create_app({"SECRET_KEY": "k", "WTF_CSRF_ENABLED": False}, database=sqlite_db, production=True)
     cookie = _login_cookie(production)
     assert "Secure" in cookie and "HttpOnly" in cookie
-    assert production.permanent_session_lifetime == timedelta(hours=12)
+    assert production.permanent_session_lifetime == timedelta(hours=10)  # a working day
     monkeypatch.setenv("GRANTFLOW_SECURE_COOKIES", "0")
     assert "Secure" not in _login_cookie(create_app({"SECRET_KEY": "k", "WTF_CSRF_ENABLED": False},
                                                     database=sqlite_db, production=True))

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from workflows import settings
 from workflows.engine import observers
 from workflows.storage.db import Database
-from workflows.storage.models import ProcessInstance, TaskRow, utcnow
+from workflows.storage.models import Job, ProcessInstance, TaskRow, utcnow
 
 bp = Blueprint("metrics", __name__)
 
@@ -36,20 +36,16 @@ STEP_SECONDS = Histogram("grantflow_step_duration_seconds", "Duration of engine 
 GaugeQuery = Callable[[Session], float]
 
 
-def _zero_until_jobs_exist(_session: Session) -> float:
-    """Placeholder: the job worker registers the real query with `register_gauge` (same name)."""
-    return 0.0
+def _jobs_in(status: str) -> GaugeQuery:
+    def count(session: Session) -> float:
+        return float(session.scalar(select(func.count()).select_from(Job).where(Job.status == status)) or 0)
+    return count
 
 
 GAUGES: dict[str, tuple[str, GaugeQuery]] = {
-    "grantflow_jobs_waiting": ("Jobs (documents, mail) waiting to be run", _zero_until_jobs_exist),
-    "grantflow_stoerungen": ("Störungen (jobs failed for good) not yet resolved", _zero_until_jobs_exist),
+    "grantflow_jobs_waiting": ("Jobs (documents, mail, retried timer steps) waiting to be run", _jobs_in("pending")),
+    "grantflow_stoerungen": ("Störungen (jobs failed for good) not yet resolved", _jobs_in("stoerung")),
 }
-
-
-def register_gauge(name: str, documentation: str, query: GaugeQuery) -> None:
-    """Add or replace a gauge computed from the database at scrape time."""
-    GAUGES[name] = (documentation, query)
 
 
 def _record_step(operation: str, outcome: str, seconds: float) -> None:

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, request
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from tests.conftest import FIXTURES, deploy_dir
 from tests.engine.helpers import START_DATA, gemeinde_user, ready_rows, start_mini
 from webapp import create_app
 from workflows import engine, logsetup, settings
 from workflows.storage.db import Database
-from workflows.storage.models import ProcessInstance, utcnow
+from workflows.storage.models import Job, ProcessInstance, utcnow
 
 
 def make_app(db: Database, **config: object) -> Flask:
@@ -145,7 +145,10 @@ def test_metrics_count_steps_and_read_the_database(metrics_app: Flask, mini_db: 
     assert metric(after, "grantflow_open_tasks", lane="Gemeinde") == 49
     assert metric(after, "grantflow_instances_running") == 1
     assert metric(after, "grantflow_timer_lag_seconds") == 0
-    assert metric(after, "grantflow_jobs_waiting") == 0 and metric(after, "grantflow_stoerungen") == 0
+    with mini_db.read() as session:  # the mails the new Gemeinde tasks queued
+        waiting = session.scalar(select(func.count()).select_from(Job).where(Job.status == "pending"))
+    assert waiting and metric(after, "grantflow_jobs_waiting") == waiting
+    assert metric(after, "grantflow_stoerungen") == 0
     with mini_db.write() as session:  # a deadline an hour overdue that no ticker has fired yet
         session.execute(update(ProcessInstance).values(next_timer_at=utcnow() - timedelta(hours=1)))
     assert 3500 < metric(scrape(), "grantflow_timer_lag_seconds") < 4000

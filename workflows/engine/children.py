@@ -167,9 +167,15 @@ def _finish(session: Session, child: ProcessInstance, workflow: BpmnWorkflow, th
 
 
 def _lock(session: Session, instance_id: int) -> ProcessInstance:
+    """The parent row, locked against the other children's hand-back (PostgreSQL; SQLite has one writer).
+
+    `FOR NO KEY UPDATE`, not `FOR UPDATE`: the step has already inserted rows that reference the
+    round (jobs, events), which hold a key-share lock on it; `FOR UPDATE` would have to upgrade past
+    the other children's key-share locks and two children ending at once would deadlock.
+    """
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return session.scalars(query).one()
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from workflows.engine import children
 from workflows.engine.access import Actor as ActorLike
@@ -107,17 +107,15 @@ def visible_instances_clause(actor: Actor) -> Any:
     """SQL condition: the rounds this actor may see. Staff: all. A Gemeinde: the instances that ever
     gave it a task (its own child instances) and the rounds those belong to.
 
-    Written as correlated EXISTS (answered from ix_task_gemeinde_instance) so that the round list can
-    walk its sort index and stop after one page instead of sorting every visible round.
+    A semi-join on the Gemeinde's own task rows (`ix_task_gemeinde_instance`, a few thousand at most),
+    evaluated once, so that the round list walks its sort index and its count stays cheap.
     """
     if not is_gemeinde_only(actor):
         return True
-    own = select(TaskRow.id).where(TaskRow.instance_id == ProcessInstance.id,
-                                   TaskRow.assignee_gemeinde == actor.gemeinde_ags).exists()
-    part = aliased(ProcessInstance)
-    own_part = select(part.id).where(part.root_id == ProcessInstance.id, select(TaskRow.id).where(
-        TaskRow.instance_id == part.id, TaskRow.assignee_gemeinde == actor.gemeinde_ags).exists()).exists()
-    return own | own_part
+    mine = select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags)
+    rounds = select(ProcessInstance.root_id).where(ProcessInstance.id.in_(mine),
+                                                   ProcessInstance.root_id.is_not(None))
+    return ProcessInstance.id.in_(mine.union(rounds))
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from tests.api.conftest import TokenFactory
+from tests.api.schema_values import values_for
 from tests.engine.helpers import gemeinde_user, ready_rows
 from webapp import create_app
 from workflows.engine import forms
@@ -92,3 +93,12 @@ def test_any_web_form_post_is_answered_without_a_server_error(api_db: Database, 
         session["user"] = user
     response = client.post(f"/tasks/{task_id}", data=fields)
     assert response.status_code in (303, 409, 422), response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_every_value_a_form_allows_is_accepted(name: str, data: st.DataObject) -> None:
+    schema = SCHEMAS[name]
+    value = data.draw(values_for(schema))
+    assert forms.validation_errors(schema, value) == [], value

@@ -1,0 +1,50 @@
+"""The round page lists its parts (child instances) with status, open step, due date and who acted; a
+part links back to its round; a Gemeinde sees only its own part."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from tests.conftest import FIXTURES, deploy_dir
+from tests.engine.helpers import gemeinde_user
+from tests.engine.test_children import answer, children_of, start
+from tests.web.conftest import make_app
+from workflows.storage.db import Database
+from workflows.storage.models import TaskRow
+
+
+def _client(db: Database, username: str) -> FlaskClient:
+    client = make_app(db).test_client()
+    with client.session_transaction() as session:
+        session["user"] = username
+    return client
+
+
+def test_the_round_page_lists_its_parts_and_a_part_links_back(db: Database) -> None:
+    deploy_dir(db, FIXTURES / "children")
+    round_id = start(db)
+    first, second, third = children_of(db, round_id)
+    answer(db, first)
+    page = _client(db, "sachbearbeitung").get(f"/instances/{round_id}").get_data(as_text=True)
+    table = page[page.index('data-testid="children"'):page.index("</table>", page.index('data-testid="children"'))]
+    assert "2 laufen, 1 beendet" in page
+    for kid in (first, second, third):
+        assert f'href="/instances/{kid.id}"' in table and kid.business_key in table
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    assert "abgeschlossen" in rows[0] and "läuft" in rows[1] and "Rückmeldung" in rows[1]
+    part = _client(db, "sachbearbeitung").get(f"/instances/{second.id}").get_data(as_text=True)
+    assert f'href="/instances/{round_id}"' in part and 'data-testid="round-link"' in part
+
+    gemeinde = gemeinde_user(db, str(_ags(db, second.id)))
+    own = _client(db, gemeinde).get(f"/instances/{round_id}").get_data(as_text=True)
+    assert f'href="/instances/{second.id}"' in own
+    assert f'href="/instances/{third.id}"' not in own and f'href="/instances/{first.id}"' not in own
+    assert _client(db, gemeinde).get(f"/instances/{third.id}").status_code == 404
+
+
+def _ags(db: Database, instance_id: int) -> str | None:
+    with db.read() as session:
+        return session.scalars(select(TaskRow.assignee_gemeinde).where(TaskRow.instance_id == instance_id)).first()

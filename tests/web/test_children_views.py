@@ -1,5 +1,5 @@
 """The round page lists its parts (child instances) with status, open step, due date and who acted; a
-part links back to its round; a Gemeinde sees only its own part."""
+part links back to its round; a Gemeinde sees only its own part, on the page and through the API."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.conftest import FIXTURES, deploy_dir
 from tests.engine.helpers import gemeinde_user
 from tests.engine.test_children import answer, children_of, start
 from tests.web.conftest import make_app
+from workflows.identity import tokens
 from workflows.storage.db import Database
 from workflows.storage.models import TaskRow
 
@@ -43,6 +44,13 @@ def test_the_round_page_lists_its_parts_and_a_part_links_back(db: Database) -> N
     assert f'href="/instances/{second.id}"' in own
     assert f'href="/instances/{third.id}"' not in own and f'href="/instances/{first.id}"' not in own
     assert _client(db, gemeinde).get(f"/instances/{third.id}").status_code == 404
+    _, token = tokens.create_token(db, gemeinde, "test")
+    api = make_app(db).test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert api.get(f"/api/v1/instances/{second.id}", headers=bearer).status_code == 200
+    for other in (first, third):
+        assert api.get(f"/api/v1/instances/{other.id}", headers=bearer).status_code == 404
+        assert api.get(f"/api/v1/instances/{other.id}/events", headers=bearer).status_code == 404
 
 
 def _ags(db: Database, instance_id: int) -> str | None:

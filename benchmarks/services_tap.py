@@ -1,9 +1,9 @@
 """Records what every registered service task returned in a step, and how long it took.
 
 The bare floor replays the recorded results (`Replay`), so SpiffWorkflow alone gets the same
-data the real step got; the time spent in `generate_document` (rendering and storing PDFs) is
-reported as `pdf_ms` and left out of the ratio. The taps wrap the engine's service registry,
-the same way `workflows.wiring` fills it.
+data the real step got. The time spent making documents (the worker's `prepare`, which renders,
+and `generate_document`, which stores) is reported as `pdf_ms` per kind. The taps wrap the
+engine's service registry and its preparers, the same way `workflows.wiring` fills them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from workflows.engine import services
 
 DOCUMENTS = "generate_document"
+RENDERING = "generate_document (prepare)"  # recorded apart: the floor's replay must not hand it out
 
 
 @dataclass
@@ -37,10 +38,10 @@ class Tap:
         self.calls = []
 
     def pdf_seconds(self) -> dict[str, float]:
-        """Seconds spent in document rendering per document kind."""
+        """Seconds spent rendering and storing documents, per document kind."""
         out: dict[str, float] = defaultdict(float)
         for call in self.calls:
-            if call.name == DOCUMENTS:
+            if call.name in (DOCUMENTS, RENDERING):
                 out[str(call.params.get("kind"))] += call.seconds
         return dict(out)
 
@@ -58,6 +59,16 @@ def install() -> Tap:
             return result
 
         services.SERVICES[name] = tapped
+    for name, prepare in list(services.PREPARERS.items()):
+
+        def timed(ctx: services.StepContext, params: Mapping[str, Any], data: Mapping[str, Any],
+                  label: str = f"{name} (prepare)", prepare: services.Service = prepare) -> Any:
+            t0 = time.perf_counter()
+            result = prepare(ctx, params, data)
+            tap.calls.append(Call(label, dict(params), None, time.perf_counter() - t0))
+            return result
+
+        services.PREPARERS[name] = timed
     return tap
 
 

@@ -6,7 +6,7 @@ import email
 import email.policy
 import socket
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage as Message
 from typing import Any
 
@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from tests.engine.helpers import gemeinde_user, ready_rows, start_mini
-from workflows import engine, jobs, mail
+from tests.web import grant_round as gr
+from workflows import engine, inbox, jobs, mail
 from workflows.identity import mailsettings
 from workflows.mail import events
 from workflows.storage.db import Database
@@ -161,3 +162,32 @@ def test_smtp_off_keeps_mails_for_administration(mini_db: Database, configure) -
     response = client.post("/konto/benachrichtigungen", data={}, follow_redirects=True)
     assert "Mails zu Fristen erhalten Sie weiterhin" in response.get_data(as_text=True)
     assert not mailsettings.mails_enabled(mini_db, "offenburg")
+
+
+@pytest.mark.timeout(240)
+def test_the_real_rounds_reminder_reaches_the_silent_gemeinden_even_with_mails_off(db: Database,
+                                                                                   smtp: Inbox) -> None:
+    gr.deploy(db)
+    iid = gr.open_round(db)
+    mailsettings.set_mails_enabled(db, "lahr", False)  # switched off: a reminder before a deadline still comes
+    jobs.run_worker(db, once=True)
+    smtp.take()  # the task mails of the opening
+    for user in ("offenburg", "kehl"):
+        (task,) = gr.ready(db, user, "rueckmeldung_abgeben")
+        gr.complete(db, task.id, {"entscheidung": "uebertragung", "anzahl_gefluechtete": 100,
+                                  "ansprechperson": "Bürgermeisteramt"}, user)
+    jobs.run_worker(db, once=True)
+    smtp.take()
+    frist = date.fromisoformat(inbox.get_instance(db, iid, gr.SB).data["rueckmeldefrist"])
+    gr.tick(db, now=gr._midnight(frist - timedelta(days=7)) + timedelta(hours=8))
+    jobs.run_worker(db, once=True)
+    reminders = smtp.take()
+    recipients = sorted(to for to, _ in reminders)
+    assert len(recipients) == len(set(recipients)) == 49  # 51 Gemeinden, two answered: once each
+    assert "lahr@example.org" in recipients
+    assert "offenburg@example.org" not in recipients and "kehl@example.org" not in recipients
+    assert {m["Subject"] for _, m in reminders} == {"Erinnerung: Rückmeldung Integrationsmanagement"}
+    assert jobs.run_worker(db, once=True) == 0
+    gr.tick(db, now=gr._midnight(frist - timedelta(days=7)) + timedelta(hours=9))
+    jobs.run_worker(db, once=True)
+    assert smtp.take() == []  # the reminder fired once

@@ -1,5 +1,6 @@
 """One round's failing deadline step becomes a Störung; the other rounds' timers still fire; after
-the data is corrected, "Erneut versuchen" continues the round."""
+the data is corrected (or a new definition version moves the round past the cause), "Erneut
+versuchen" continues the round."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import FIXTURES, deploy_dir
 from workflows import engine, jobs
-from workflows.engine import stoerungen
+from workflows.engine import definitions, migration, stoerungen
 from workflows.errors import Conflict, Forbidden
 from workflows.storage.db import Database
 from workflows.storage.models import Event, Gemeinde, Job, Landkreis, ProcessInstance
@@ -89,3 +90,32 @@ def test_failing_deadline_is_a_stoerung_and_others_fire(db: Database, configure)
         raise AssertionError("a finished job is no Störung any more")
     except Conflict:
         pass
+
+
+def test_a_new_definition_version_mends_the_stoerung_then_retry_continues(db: Database, configure) -> None:
+    configure(job_max_attempts=1)
+    deploy_dir(db, FIXTURES / "stoerung")
+    with db.write() as session:
+        kreis = Landkreis(key="leerkreis", name="Leerkreis (erst eine Gemeinde)")
+        session.add(kreis)
+        session.flush()
+        session.add(Gemeinde(ags="09999000", name="Altdorf", landkreis_id=kreis.id))
+    broken = _start(db, "Leerkreis 2030", "leerkreis", "2030-01-10")
+    engine.fire_due_timers(db, now=AFTER_ALL_DEADLINES)
+    jobs.run_worker(db, once=True)
+    (info,) = stoerungen.list_stoerungen(db, "admin")
+    assert info.instance_id == broken and "Division durch null" in info.error
+
+    # the cause is fixed in the process: a new version whose condition cannot divide by zero
+    source = (FIXTURES / "stoerung" / "bpmn" / "frist_runde.bpmn").read_text()
+    mended = source.replace("100 / (len(gemeinden) - 1) &gt; 10", "100 / max(len(gemeinden) - 1, 1) &gt; 10")
+    assert mended != source
+    bundle = definitions.Bundle.from_directory(FIXTURES / "stoerung").with_file("bpmn/frist_runde.bpmn",
+                                                                                mended.encode())
+    with db.write() as session:
+        (outcome,) = [o for o in definitions.deploy(session, bundle, "admin") if o.key == "frist_runde"]
+    (moved,) = migration.migrate_instances(db, "frist_runde", outcome.version, "admin").rounds
+    assert moved.moved, moved.reasons
+    stoerungen.retry(db, info.id, "admin")
+    jobs.run_worker(db, once=True)
+    assert _status(db, broken) == "completed" and stoerungen.list_stoerungen(db, "admin") == []

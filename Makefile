@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
-# WeasyPrint's libraries and a font for its fallback; Chromium and poppler for the browser and PDF tests.
+# WeasyPrint's libraries and a font for its fallback; Chromium and poppler for the browser and PDF tests;
+# pg_dump/pg_restore for the PostgreSQL backup test.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils postgresql-client
 
 .PHONY: run test setup lint bench clean system-run system-test
 

@@ -28,8 +28,7 @@ def empty_target(mini_db: Database, tmp_path: Path) -> Iterator[str]:
     if mini_db.is_sqlite:
         yield f"sqlite:///{tmp_path / 'wiederhergestellt.db'}"
         return
-    if not shutil.which("pg_dump") or not shutil.which("pg_restore"):
-        pytest.skip("pg_dump/pg_restore not installed")
+    assert shutil.which("pg_dump") and shutil.which("pg_restore"), "pg_dump/pg_restore missing: make test installs them"
     name = f"gf_restore_{uuid.uuid4().hex[:10]}"
     admin = create_engine(str(PG_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -420,7 +420,7 @@ def cancel_instance(instance_id: int) -> Any:
     try:
         result = engine.cancel_instance(_db(), instance_id, _user(), body["reason"])
     except (Forbidden, Conflict):
-        inbox.list_documents(_db(), instance_id, _user())  # raises NotFound for an instance you may not see
+        inbox.check_instance_visible(_db(), instance_id, _user())  # not found, not forbidden, if not visible
         raise
     return _step(result)
 

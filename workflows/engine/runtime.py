@@ -237,7 +237,8 @@ def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: s
     stays what it was before: an audit entry. Two candidates are refused as ambiguous.
     """
     name = event.event_definition.name
-    partners = {d.key for d in _partners(session, sender)}
+    partner_definitions = _partners(session, sender)
+    partners = {d.key for d in partner_definitions}
     if not partners:
         return
     if depth >= MAX_MESSAGE_HOPS:
@@ -258,7 +259,7 @@ def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: s
         workflow = _load_workflow(target)
         _run(session, target, actor, workflow, lambda wf: wf.send_event(event))
     else:
-        starter = next((d for d in _partners(session, sender) if name in start_messages(d)), None)
+        starter = next((d for d in partner_definitions if name in start_messages(d)), None)
         if starter is None:
             return
         target = ProcessInstance(definition_id=starter.id, business_key=_free_business_key(

@@ -56,3 +56,16 @@ def test_the_round_page_lists_its_parts_and_a_part_links_back(db: Database) -> N
 def _ags(db: Database, instance_id: int) -> str | None:
     with db.read() as session:
         return session.scalars(select(TaskRow.assignee_gemeinde).where(TaskRow.instance_id == instance_id)).first()
+
+
+def test_a_gemeinde_finishing_its_part_is_not_told_the_round_ended(db: Database) -> None:
+    deploy_dir(db, FIXTURES / "children")
+    round_id = start(db)
+    part = children_of(db, round_id)[0]
+    with db.read() as session:
+        row = session.scalars(select(TaskRow).where(TaskRow.instance_id == part.id)).one()
+    client = _client(db, gemeinde_user(db, str(row.assignee_gemeinde)))
+    done = client.post(f"/tasks/{row.id}", data={"entscheidung": "uebertragen", "anzahl": "5"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Ihr Teil des Vorgangs ist damit abgeschlossen." in done
+    assert "Der Vorgang ist damit abgeschlossen." not in done

@@ -73,6 +73,7 @@ class StepResult:
     instance_id: int
     status: str
     new_task_ids: list[int]
+    part_of: int | None = None  # the round, when the instance is one of its child instances
 
 
 # --------------------------------------------------------------------------- helpers
@@ -461,7 +462,7 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         audit.record(session, "task_completed", actor.username, instance.id,
                      {"title": row.title, "element_id": row.element_id, "data": values}, task_id=row.id)
         change = _save(session, instance, workflow, actor.username)
-        return StepResult(instance.id, instance.status, [r.id for r in change.created])
+        return StepResult(instance.id, instance.status, [r.id for r in change.created], instance.root_id)
 
     return _write(db, work, task_id=task_id)
 

@@ -113,8 +113,9 @@ def submit(task_id: int) -> Any:
                                in exc.message else "Konflikt", message=exc.message,
                                back=("tasks.inbox", "Zurück zu meinen Aufgaben")), 409
     flash(f"Erledigt: {form.title}.", "success")
-    if result.status == "completed":
-        flash("Der Vorgang ist damit abgeschlossen.", "info")
+    if result.status == "completed":  # a Gemeinde's Abfrage ends with its answer; the round goes on
+        flash("Ihr Teil des Vorgangs ist damit abgeschlossen." if result.part_of else
+              "Der Vorgang ist damit abgeschlossen.", "info")
     busy = inbox.in_progress(db, result.instance_id, user)
     if busy:
         flash(f"Wird im Hintergrund erstellt: {', '.join(busy)}. Der Vorgang zeigt es, sobald es fertig ist.", "info")

@@ -322,7 +322,10 @@ def run_grant_round(d: Driver) -> Round:
                      if r.context(x["id"], PR)["stelle"]["stelle_nr"] == stelle["stelle_nr"]]
             first = False
         d.complete(pr["id"], {"entscheidung": "erteilt"}, PR)
-    events = r.new_events()
+    # the Personalrat's decisions are Bewerberdaten: in the round's history the Sachbearbeitung sees that
+    # they were taken, the Personalamt also what they were
+    assert not any("data" in e["payload"] for e in _completed(d.events(r.iid, SB), "personalrat_zustimmung"))
+    events = r.new_events(PA)
     decisions = [e["payload"]["data"]["entscheidung"] for e in _completed(events, "personalrat_zustimmung")]
     assert Counter(decisions) == {"erteilt": len(postings), "verweigert": 1}
     assert {e["actor"] for e in _completed(events, "personalrat_zustimmung")} == {PR}

@@ -44,6 +44,7 @@ from workflows.engine.spiff import (
     load_state,
     new_workflow,
     process_specs,
+    prune_finished_instances,
     prune_finished_subprocesses,
     specs_from_json,
 )
@@ -160,6 +161,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
     """Write state with the version check, then the task index and the audit events."""
     thrown = workflow.get_events()  # taken out before serializing, so they are recorded once
     prune_finished_subprocesses(workflow)
+    prune_finished_instances(workflow)
     next_due, waiting = _waiting(workflow)
     status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
     values = {

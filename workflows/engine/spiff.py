@@ -29,6 +29,7 @@ import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
@@ -125,6 +126,41 @@ def prune_finished_subprocesses(workflow: BpmnWorkflow) -> int:
             workflow.delete_subprocess(parent)
             dropped += 1
     return dropped
+
+
+def prune_finished_instances(workflow: BpmnWorkflow) -> int:
+    """Drop the instance tasks of multi-instance activities that have completed; returns how many.
+
+    A multi-instance task keeps one child task per item (each Gemeinde's Abfrage, each posting, each
+    letter), each with its input and output item, after their results were gathered into the
+    activity's output collection. Once the activity's own task is COMPLETED nothing reads them again
+    (SpiffWorkflow merges a child only while its activity runs; a loop back creates a new activity
+    task), so they and the activity's `merged` bookkeeping go. Children with a subprocess still in
+    the state, or with an unfinished descendant, stay.
+    """
+    dropped = 0
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        spec = task.task_spec
+        if not isinstance(spec, MultiInstanceTask) or "merged" not in task.internal_data:
+            continue
+        for child in [c for c in task.children if c.task_spec.name == spec.task_spec]:
+            if child.has_state(TaskState.FINISHED_MASK) and not _holds_runtime(workflow, child):
+                task.workflow._remove_task(child.id)
+                dropped += 1
+        if not any(c.task_spec.name == spec.task_spec for c in task.children):
+            task.internal_data.pop("merged")
+    return dropped
+
+
+def _holds_runtime(workflow: BpmnWorkflow, task: Task) -> bool:
+    """Whether a finished task still has a subprocess or an unfinished descendant."""
+    stack = [task]
+    while stack:
+        current = stack.pop()
+        if current.id in workflow.subprocesses or not current.has_state(TaskState.FINISHED_MASK):
+            return True
+        stack.extend(current.children)
+    return False
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:

@@ -2,8 +2,10 @@
 
 A form belongs to a class (`"x-data-class"`, or a vote form: `einzelstimmen`). The variables that
 carry its submissions in the round's data are read from the BPMN: the user task's `resultVariable`
-and the output item and collection of its own or an enclosing multi-instance. The events of its
-tasks carry the submission too; both are kept from whoever may not see the class.
+and the output item and collection of its own or an enclosing multi-instance, and, where the task's
+process is called (a child instance per member), the output item and collection of the calling
+multi-instance. The events of its tasks carry the submission too; both are kept from whoever may
+not see the class.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.engine import children
 from workflows.engine.xmlsafety import parse_xml
 from workflows.identity import authz
 from workflows.identity.data_classes import EINZELSTIMMEN, DataClass, data_class
@@ -45,9 +48,12 @@ def classified_variables(definition: ProcessDefinition) -> dict[str, DataClass]:
     if cached is None:
         forms = classified_forms(definition)
         cached = {}
-        for filename, xml in definition.sources.items():
-            if filename.endswith(".bpmn") and forms:
-                cached.update(_variables_in(parse_xml(xml.encode("utf-8"), filename).getroot(), forms))
+        roots = [parse_xml(xml.encode("utf-8"), filename).getroot()
+                 for filename, xml in definition.sources.items() if filename.endswith(".bpmn") and forms]
+        for root in roots:
+            cached.update(_variables_in(root, forms))
+        for root in roots:
+            cached.update(_called_outputs(root, cached))
         _VARIABLES[definition.content_hash] = cached
     return cached
 
@@ -71,6 +77,20 @@ def _variables_in(root: etree._Element, forms: dict[str, DataClass]) -> dict[str
     return found
 
 
+def _called_outputs(root: etree._Element, classified: dict[str, DataClass]) -> dict[str, DataClass]:
+    """The output item and collection of a multi-instance call activity whose called process gives
+    back a classified variable (the vote of each member's child instance)."""
+    found: dict[str, DataClass] = {}
+    for call in root.iter(f"{BPMN}callActivity"):
+        loop = call.find(f"{BPMN}multiInstanceLoopCharacteristics")
+        item = loop.find(f"{BPMN}outputDataItem") if loop is not None else None
+        cls = classified.get(item.get("id") or "") if item is not None else None
+        if loop is None or cls is None:
+            continue
+        found.update({(e.text or "").strip(): cls for e in loop.iter(f"{BPMN}loopDataOutputRef")})
+    return {name: cls for name, cls in found.items() if name}
+
+
 def visible_data(data: Mapping[str, Any], definition: ProcessDefinition, actor: authz.Actor) -> dict[str, Any]:
     """The data without the variables of classes the actor may not see."""
     hidden = {name for name, cls in classified_variables(definition).items()
@@ -83,6 +103,6 @@ def classified_tasks(session: Session, inst: ProcessInstance) -> dict[int, DataC
     forms = classified_forms(inst.definition)
     if not forms:
         return {}
-    rows = session.execute(select(TaskRow.id, TaskRow.form_key).where(TaskRow.instance_id == inst.id,
-                                                                      TaskRow.form_key.in_(sorted(forms))))
+    rows = session.execute(select(TaskRow.id, TaskRow.form_key).where(
+        TaskRow.instance_id.in_(children.family_ids(inst.id)), TaskRow.form_key.in_(sorted(forms))))
     return {task_id: forms[form_key or ""] for task_id, form_key in rows}

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.engine import children
 from workflows.identity import authz
 from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow, User
 
@@ -57,11 +58,12 @@ def vote_fields(definition: ProcessDefinition) -> dict[str, str]:
 
 def visible_tallies(session: Session, inst: ProcessInstance, actor: authz.Actor) -> list[VoteTally]:
     """The tallies of an instance the actor may see (`authz.may_see_tally`), with voters only for
-    those who may see votes by name. A vote is closed when none of its tasks is open any more."""
+    those who may see votes by name. A vote is closed when none of its tasks is open any more.
+    A round's tallies count the votes of its child instances too (one per member)."""
     fields = vote_fields(inst.definition)
     if not fields or not authz.may_see_whole_round(actor):
         return []
-    rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == inst.id,
+    rows = session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(children.family_ids(inst.id)),
                                                  TaskRow.form_key.in_(sorted(fields)),
                                                  TaskRow.status.in_(("ready", "completed")))
                            .order_by(TaskRow.id)).all()

@@ -5,6 +5,13 @@ It applies the task properties of docs/bpmn-conventions.md the way the engine do
 (`workflows.scripting`), and stubs the service operators, so the diagrams can be run and
 checked on their own. The engine end-to-end test (test_grant_round_e2e.py) goes through
 `workflows.engine` instead.
+
+Call activities run as the engine runs them: parsed with the engine's `ChildCallParser`, each call
+(each Gemeinde's Abfrage, each member's vote, each posting) is a separate workflow of the called
+process that gets only the declared inputs; when it ends, its declared outputs (or its error) go
+back to the waiting call, a multi-instance call taking them when its last child has ended, and a
+call that no longer waits cancels its child (`workflows.engine.spiff_children`, as
+`workflows.engine.children` does with the database).
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.engine import spiff_children
 from workflows.engine.scripting import SandboxEnvironment, make_script_engine
 from workflows.foerderung.masterdata import DATA_DIR, read_teams_json
 
@@ -76,27 +84,101 @@ class Services:
 
 
 def parse(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> tuple[Any, dict[str, Any]]:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = spiff_children.ChildCallParser(validator=VALIDATOR)
     parser.add_bpmn_files(sorted(str(p) for p in bpmn_dir.glob("*.bpmn")))
     parser.add_dmn_files(sorted(str(p) for p in (dmn_dir or bpmn_dir).glob("*.dmn")))
     return parser.get_spec("grant_round"), parser.get_subprocess_specs("grant_round")
 
 
+@dataclass(eq=False)
+class Child:
+    """One call's child workflow, linked to the workflow and task that wait for it."""
+
+    wf: BpmnWorkflow
+    parent: BpmnWorkflow
+    task_id: str
+    element_id: str
+    status: str = "running"  # completed, cancelled
+    outputs: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    returned: bool = False
+
+
 class Round:
-    """One grant round in memory."""
+    """One grant round in memory: the round's workflow (`wf`) and its child workflows."""
 
     def __init__(self, bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None,
                  members: list[dict[str, Any]] | None = None):
-        spec, subs = parse(bpmn_dir, dmn_dir)
+        spec, self.subprocess_specs = parse(bpmn_dir, dmn_dir)
         self.services = Services(members=members or [])
-        self.wf = BpmnWorkflow(spec, subs, script_engine=make_script_engine(self.services))
+        self.wf = BpmnWorkflow(spec, self.subprocess_specs, script_engine=make_script_engine(self.services))
+        self.children: list[Child] = []
+        self.thrown: list[BpmnEvent] = []  # the events the round and its children threw (messages)
         self.completed_by: dict[str, str] = {}
         self.audit: list[tuple[str, str, dict[str, Any]]] = []
         self.wf.do_engine_steps()
+        self._settle(self.wf)
+
+    # ------------------------------------------------------------------ child workflows
+    def workflows(self) -> list[BpmnWorkflow]:
+        """The round and its children that still run."""
+        return [self.wf, *(c.wf for c in self.children if c.status == "running")]
+
+    def _settle(self, wf: BpmnWorkflow) -> None:
+        """After a step of `wf`: start children for new calls, cancel those whose call no longer waits,
+        hand a finished child back (as `workflows.engine.children.after_save`)."""
+        events = wf.get_events()
+        self.thrown += events
+        calls = {c.task_id: c for c in spiff_children.pending_calls(wf)}
+        mine = [c for c in self.children if c.parent is wf]
+        for child in mine:
+            if child.status == "running" and child.task_id not in calls:
+                child.wf.cancel()
+                child.status = "cancelled"
+                self._settle(child.wf)
+        known = {c.task_id for c in mine}
+        for call in calls.values():
+            if call.task_id not in known:
+                self._start(wf, call)
+        child = next((c for c in self.children if c.wf is wf), None)
+        if child is not None and child.status == "running" and wf.is_completed():
+            child.status = "completed"
+            child.error = spiff_children.error_of(events)
+            child.outputs = None if child.error else spiff_children.outputs_of(wf)
+            self._hand_back(child)
+
+    def _start(self, parent: BpmnWorkflow, call: spiff_children.Call) -> None:
+        inputs = spiff_children.call_inputs(parent, call.task_id)
+        wf = BpmnWorkflow(self.subprocess_specs[call.process], self.subprocess_specs,
+                          script_engine=parent.script_engine)
+        child = Child(wf, parent, call.task_id, call.element_id)
+        self.children.append(child)
+        spiff_children.seed_inputs(wf, inputs)
+        wf.do_engine_steps()
+        self._settle(wf)
+
+    def _hand_back(self, child: Child) -> None:
+        parent = child.parent
+        if parent.is_completed():
+            child.returned = True
+            return
+        if child.error is not None:
+            child.returned = True
+            spiff_children.throw_error(parent, child.task_id, child.error)
+        else:
+            siblings = [c for c in self.children if c.parent is parent and c.element_id == child.element_id]
+            if any(c.status == "running" for c in siblings):
+                return  # the last sibling to end hands back for all of them
+            for sibling in siblings:
+                if sibling.status == "completed" and not sibling.returned and sibling.outputs is not None:
+                    sibling.returned = True
+                    spiff_children.return_outputs(parent, sibling.task_id, sibling.outputs)
+        parent.do_engine_steps()
+        self._settle(parent)
 
     # ------------------------------------------------------------------ reading
     def ready(self, spec: str | None = None, lane: str | None = None) -> list[Any]:
-        tasks = self.wf.get_tasks(state=TaskState.READY, manual=True)
+        tasks = [t for wf in self.workflows() for t in wf.get_tasks(state=TaskState.READY, manual=True)]
         return [t for t in tasks if (spec is None or t.task_spec.bpmn_id == spec)
                 and (lane is None or t.task_spec.lane == lane)]
 
@@ -118,7 +200,8 @@ class Round:
 
     def data(self, spec: str) -> dict[str, Any]:
         """Data of the last completed task with this BPMN id (mid-run, `wf.data` is empty)."""
-        done = [t for t in self.wf.get_tasks() if t.task_spec.bpmn_id == spec and t.state == TaskState.COMPLETED]
+        done = [t for wf in [self.wf, *(c.wf for c in self.children)] for t in wf.get_tasks()
+                if t.task_spec.bpmn_id == spec and t.state == TaskState.COMPLETED]
         assert done, spec
         return done[-1].data
 
@@ -143,11 +226,13 @@ class Round:
         task.run()
         self.completed_by[task.task_spec.bpmn_id] = user
         self.audit.append((task.task_spec.bpmn_id, user, dict(form)))
-        self.wf.do_engine_steps()
+        wf = task.workflow.top_workflow
+        wf.do_engine_steps()
+        self._settle(wf)
 
     def waiting_timers(self, spec: str | None = None) -> list[Any]:
         out = []
-        for t in self.wf.get_tasks(state=TaskState.WAITING):
+        for t in [t for wf in self.workflows() for t in wf.get_tasks(state=TaskState.WAITING)]:
             s = t.task_spec
             ed = getattr(s, "event_definition", None)
             timer = isinstance(ed, TimerEventDefinition) or (  # event-based gateway: timer among its events
@@ -166,10 +251,15 @@ class Round:
         past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
         for t in tasks:
             t.internal_data["event_value"] = past
-        self.wf.refresh_timers()
-        self.wf.do_engine_steps()
+        for wf in {id(t.workflow.top_workflow): t.workflow.top_workflow for t in tasks}.values():
+            if any(c.wf is wf and c.status != "running" for c in self.children):
+                continue  # ended in the meantime (a sibling's timer moved its parent on)
+            wf.refresh_timers()
+            wf.do_engine_steps()
+            self._settle(wf)
         return len(tasks)
 
     def send(self, name: str, payload: dict[str, Any]) -> None:
         self.wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
         self.wf.do_engine_steps()
+        self._settle(self.wf)

@@ -8,6 +8,7 @@ files bpmn.io writes back (round trip).
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -232,7 +233,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     with pytest.raises(Refused):
         r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "sb1")
     r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "dz1")
-    sent = [e for e in r.wf.get_events() if e.event_definition.name == "foerderantrag"]
+    sent = [e for e in r.thrown if e.event_definition.name == "foerderantrag"]
     assert len(sent) == 1 and sent[0].payload["datum"] == date.today().isoformat()
 
     # 7. Stellenbesetzung: one call activity per posting (≤ 1,0 VZÄ each)
@@ -243,7 +244,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     for i, task in enumerate(postings):
         hired[task.data["stelle"]["stelle_nr"]] = fill_posting(
             r, task, refuse_once=i == 0, no_applicants_once=i == 1, start=f"2018-03-{i + 1:02d}")
-    reports = [e for e in r.wf.get_events() if e.event_definition.name == "personalmeldung"]
+    reports = [e for e in r.thrown if e.event_definition.name == "personalmeldung"]
     assert len(reports) == len(postings)
     assert {e.payload["name"] for e in reports} == set(hired.values())
     first = next(e.payload for e in reports if e.payload["beginn"] == "2018-03-01")
@@ -286,6 +287,13 @@ def test_whole_round_on_the_diagrams() -> None:
     r = run_round()
     assert r.audit[0][0] == "runde_eroeffnen"
     assert not [t for t in r.wf.get_tasks() if t.state in (TaskState.READY, TaskState.WAITING)]
+    assert r.workflows() == [r.wf]  # every child workflow ended
+    calls = Counter(c.element_id for c in r.children)
+    assert calls == {"gemeinde_abfrage": 51, "abstimmung": 14, "stellen_besetzen": 10}
+    for child in r.children:  # each child started with its declared inputs only, not the round's data
+        (start,) = child.wf.get_tasks(spec_name="Start")
+        declared = {v.bpmn_id for v in child.wf.spec.io_specification.data_inputs}
+        assert set(start.data) == declared and "gemeinden" not in declared
 
 
 def test_whole_round_on_the_bpmn_io_round_trip(bpmn_io_round_trip: Path) -> None:

@@ -164,9 +164,20 @@ def _holds_runtime(workflow: BpmnWorkflow, task: Task) -> bool:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
+    """The instance's state as JSON, without the spec.
+
+    A workflow that reached its end keeps its data once: in `workflow.data` (where SpiffWorkflow's end
+    event put it, and where the round's page reads a finished round's figures). Its tasks keep the
+    tree (ids, states, the elements that ran) without their data deltas, which repeated every value
+    a second time; nothing reads a finished instance's task data again (a finished child's outputs
+    are taken from the workflow in memory, in the step that ends it).
+    """
     dct: dict[str, Any] = _WORKFLOW_CONVERTER.to_dict(workflow)
     dct.pop("spec", None)
     dct.pop("subprocess_specs", None)
+    if workflow.is_completed() and workflow.success and not dct["subprocesses"]:
+        for task in dct["tasks"].values():
+            task["data"], task["delta"] = {}, {}
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return json.dumps(dct, separators=(",", ":"))
 

@@ -80,7 +80,8 @@ def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkfl
     """Bring the instance's children in line with its waiting calls; hand a finished child back."""
     calls = {c.task_id: c for c in spiff_children.pending_calls(workflow)}
     children = session.execute(select(ProcessInstance.id, ProcessInstance.parent_task_id, ProcessInstance.status)
-                               .where(ProcessInstance.parent_id == instance.id)).all()
+                               .where(ProcessInstance.parent_id == instance.id)).all() \
+        if spiff_children.may_call(workflow) else []
     for child_id, task_id, status in children:
         if status == "running" and task_id not in calls:
             _cancel(session, child_id, actor, steps)
@@ -166,14 +167,16 @@ def _finish(session: Session, child: ProcessInstance, workflow: BpmnWorkflow, th
     session.flush()
 
 
-def _lock(session: Session, instance_id: int) -> ProcessInstance:
-    """The parent row, locked against the other children's hand-back (PostgreSQL; SQLite has one writer).
+def _lock(session: Session, instance_id: int) -> str:
+    """Lock the parent row against the other children's hand-back and return its status (PostgreSQL;
+    SQLite has one writer). Only the status is read: the parent's state is loaded when this child is
+    the last of its siblings to end, not on every child's step.
 
     `FOR NO KEY UPDATE`, not `FOR UPDATE`: the step has already inserted rows that reference the
     round (jobs, events), which hold a key-share lock on it; `FOR UPDATE` would have to upgrade past
     the other children's key-share locks and two children ending at once would deadlock.
     """
-    query = select(ProcessInstance).where(ProcessInstance.id == instance_id).execution_options(populate_existing=True)
+    query = select(ProcessInstance.status).where(ProcessInstance.id == instance_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)
     return session.scalars(query).one()
@@ -184,9 +187,9 @@ def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps) 
     child = session.get(ProcessInstance, child_id)
     if child is None or child.parent_id is None or child.outputs is None or child.returned_at is not None:
         return
-    parent = _lock(session, child.parent_id)
-    siblings = (ProcessInstance.parent_id == parent.id) & (ProcessInstance.call_element == child.call_element)
-    if parent.status != "running":
+    parent_id = child.parent_id
+    siblings = (ProcessInstance.parent_id == parent_id) & (ProcessInstance.call_element == child.call_element)
+    if _lock(session, parent_id) != "running":
         child.returned_at = utcnow()
         return
     if "error" in child.outputs:
@@ -199,6 +202,8 @@ def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps) 
         targets = list(session.scalars(select(ProcessInstance).where(
             siblings, ProcessInstance.status == "completed", ProcessInstance.returned_at.is_(None),
             ProcessInstance.outputs.is_not(None)).order_by(ProcessInstance.id)))
+    parent = session.scalars(select(ProcessInstance).where(ProcessInstance.id == parent_id)
+                             .execution_options(populate_existing=True)).one()
     workflow = steps.load(parent)
 
     def give(wf: BpmnWorkflow) -> None:

@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, formatting
 from workflows.engine import (
@@ -164,9 +165,13 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
     prune_finished_instances(workflow)
     next_due, waiting = _waiting(workflow)
     status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
-    values = {
+    change = taskindex.sync(session, instance.id, workflow)  # before the row's write: its summary goes with it
+    ready = [row.title for row in change.ready]
+    values: dict[str, Any] = {
         "state": dump_state(workflow), "status": status, "next_timer_at": next_due,
         "waiting_messages": waiting, "updated_at": utcnow(), "updated_by": actor,
+        "summary": {"current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
+                    "waiting_for": [m["element_name"] for m in waiting], "in_progress": outbox.in_progress(workflow)},
     }
     if insert:
         for key, value in values.items():
@@ -182,18 +187,12 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
         )
         if cast(CursorResult[Any], result).rowcount != 1:
             raise _Stale()
-        session.expire(instance)
+        for key, value in {**values, "version": seen + 1}.items():  # what the row now holds: no reload
+            set_committed_value(instance, key, value)
     for event in thrown:
         if spiff_children.error_of([event]) is None:  # a child's error end event goes to its caller instead
             audit.record(session, "message_sent", actor, instance.id,
                          {"message": event.event_definition.name, "payload": event.payload})
-    change = taskindex.sync(session, instance.id, workflow)
-    ready = session.scalars(select(TaskRow.title).where(TaskRow.instance_id == instance.id,
-                                                        TaskRow.status == "ready")).all()
-    instance.summary = {
-        "current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
-        "waiting_for": [m["element_name"] for m in waiting], "in_progress": outbox.in_progress(workflow),
-    }
     for row in change.created:
         audit.record(session, "task_ready", actor, instance.id,
                      {"title": row.title, "element_id": row.element_id, "lane": row.lane}, task_id=row.id)

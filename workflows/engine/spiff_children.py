@@ -92,6 +92,13 @@ def child_calls(spec: BpmnProcessSpec) -> list[tuple[str, str, str]]:
             if isinstance(s, ChildCallActivity)]
 
 
+def may_call(workflow: BpmnWorkflow) -> bool:
+    """Whether the workflow's process (or a subprocess it runs) has a child call activity at all:
+    without one it can have no child instances (an Abfrage, a vote), and nothing need be looked up."""
+    specs = [workflow.spec, *(sub.spec for sub in workflow.subprocesses.values())]
+    return any(isinstance(s, ChildCallActivity) for spec in specs for s in spec.task_specs.values())
+
+
 def has_io_specification(spec: BpmnProcessSpec) -> bool:
     io = spec.io_specification
     return io is not None and bool(io.data_inputs or io.data_outputs)

@@ -132,6 +132,7 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
 class IndexChange:
     created: list[TaskRow]
     cancelled: list[TaskRow]
+    ready: list[TaskRow]  # every row still open after the step (the new ones among them)
 
 
 def sync(session: Session, instance_id: int, workflow: BpmnWorkflow) -> IndexChange:
@@ -157,7 +158,8 @@ def sync(session: Session, instance_id: int, workflow: BpmnWorkflow) -> IndexCha
             row.completed_at = utcnow()
             cancelled.append(row)
     session.flush()
-    return IndexChange(created, cancelled)
+    still_open = [row for spiff_id, row in open_rows.items() if spiff_id in ready]
+    return IndexChange(created, cancelled, still_open + created)
 
 
 def refresh(session: Session, instance_id: int, workflow: BpmnWorkflow) -> None:

@@ -41,10 +41,10 @@ from workflows.engine import (
 )
 from workflows.engine.definitions import latest_definition, start_lane
 from workflows.engine.spiff import (
+    definition_specs,
     dump_state,
     load_state,
     new_workflow,
-    process_specs,
     prune_finished_instances,
     prune_finished_subprocesses,
     specs_from_json,
@@ -81,12 +81,12 @@ class StepResult:
 # --------------------------------------------------------------------------- helpers
 
 def _load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
-    specs = process_specs(instance.definition.spec_json, instance.process_key)
+    specs = definition_specs(instance.definition, instance.process_key)
     return load_state(instance.state, specs, services.call_service)
 
 
 def _new_workflow(instance: ProcessInstance) -> BpmnWorkflow:
-    return new_workflow(process_specs(instance.definition.spec_json, instance.process_key), services.call_service)
+    return new_workflow(definition_specs(instance.definition, instance.process_key), services.call_service)
 
 
 def _step_error(exc: Exception) -> ProcessStepFailed:
@@ -268,7 +268,7 @@ def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: s
             session, starter, sender.business_key), state="", created_by=actor, updated_by=actor, definition=starter)
         session.add(target)
         session.flush()
-        workflow = new_workflow(specs_from_json(starter.spec_json), services.call_service)
+        workflow = new_workflow(definition_specs(starter, None), services.call_service)
         audit.record(session, "instance_started", actor, target.id,
                      {"process": starter.key, "version": starter.version, "business_key": target.business_key,
                       "message": name, "from_instance": sender.id})
@@ -285,7 +285,7 @@ def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: s
 
 def start_messages(definition: ProcessDefinition) -> set[str]:
     """The messages whose arrival starts this process (its message start events)."""
-    spec, _ = specs_from_json(definition.spec_json)
+    spec, _ = definition_specs(definition, None)
     return {part.name for start in spec.start.outputs for part in messages.event_parts(start)
             if isinstance(part, MessageEventDefinition)}
 
@@ -361,7 +361,7 @@ def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
     Lets the engine refuse a person who may never record that message before saying anything
     about the round's state.
     """
-    spec, subprocess_specs = specs_from_json(definition.spec_json)
+    spec, subprocess_specs = definition_specs(definition, None)
     lanes: set[str | None] = set()
     for process in [spec, *subprocess_specs.values()]:
         for task_spec in process.task_specs.values():
@@ -395,7 +395,7 @@ def start_instance(db: Database, process_key: str, business_key: str, actor_name
                                    created_by=actor.username, updated_by=actor.username, definition=definition)
         session.add(instance)
         session.flush()
-        workflow = new_workflow(specs_from_json(definition.spec_json), services.call_service)
+        workflow = new_workflow(definition_specs(definition, None), services.call_service)
 
         def seed(wf: BpmnWorkflow) -> None:
             for task in wf.get_tasks(state=TaskState.READY):

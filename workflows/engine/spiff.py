@@ -5,7 +5,9 @@
   `process_definition` row, keeps the parsed spec objects in a per-process cache, and rebuilds a
   workflow from (cached spec, instance state): the same steps as SpiffWorkflow's
   `BpmnWorkflowConverter.from_dict`, minus re-parsing the spec. That uses the converter's private
-  helpers (`mapping_from_dict`, `set_default_attributes`, `subprocesses_from_dict`).
+  helpers (`mapping_from_dict`, `set_default_attributes`, `subprocesses_from_dict`). Saving is its
+  `to_dict` minus the specs, which are never serialized (its base `WorkflowConverter.to_dict`, then
+  the subprocesses and events as `BpmnWorkflowConverter.to_dict` adds them).
 - Service tasks that wait for an asynchronous service (`spiff_service.ServiceTask`, registered
   with SpiffWorkflow's service-task converter under the same type name).
 - A movable clock for timers: SpiffWorkflow reads `datetime.now()` inside its timer module;
@@ -28,6 +30,7 @@ from uuid import UUID
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -35,6 +38,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import object_session
 
 from workflows.engine import spiff_service
 from workflows.engine.scripting import ServiceCaller, make_script_engine
@@ -86,6 +90,27 @@ def process_specs(spec_json: str, process_key: str | None) -> Specs:
     if process_key is None or process_key == spec.name:
         return spec, subprocess_specs
     return subprocess_specs[process_key], subprocess_specs
+
+
+_DEFINITION_SPECS: dict[tuple[Any, ...], Specs] = {}
+
+
+def definition_specs(definition: Any, process_key: str | None) -> Specs:
+    """`process_specs` of a `process_definition` row, without reading its serialized spec again.
+
+    A definition version never changes, so its parsed specs are kept per row (its database, id,
+    content hash and deployment time: a row of another database or a re-seeded one is another key);
+    only the first step of a version in this process reads and parses `spec_json`.
+    """
+    session = object_session(definition)
+    bind = str(session.get_bind().engine.url) if session is not None else ""
+    key = (bind, definition.id, definition.content_hash, definition.deployed_at, process_key)
+    specs = _DEFINITION_SPECS.get(key)
+    if specs is None:
+        if len(_DEFINITION_SPECS) >= 256:
+            _DEFINITION_SPECS.clear()
+        specs = _DEFINITION_SPECS[key] = process_specs(definition.spec_json, process_key)
+    return specs
 
 
 def new_workflow(specs: Specs, call_service: ServiceCaller | None = None) -> BpmnWorkflow:
@@ -172,9 +197,10 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     a second time; nothing reads a finished instance's task data again (a finished child's outputs
     are taken from the workflow in memory, in the step that ends it).
     """
-    dct: dict[str, Any] = _WORKFLOW_CONVERTER.to_dict(workflow)
-    dct.pop("spec", None)
-    dct.pop("subprocess_specs", None)
+    conv = _WORKFLOW_CONVERTER  # its to_dict minus the specs (they live on the definition): not serialized at all
+    dct: dict[str, Any] = WorkflowConverter.to_dict(conv, workflow)
+    dct["subprocesses"] = conv.mapping_to_dict(workflow.subprocesses)
+    dct["bpmn_events"] = conv.registry.convert(workflow.bpmn_events)
     if workflow.is_completed() and workflow.success and not dct["subprocesses"]:
         for task in dct["tasks"].values():
             task["data"], task["delta"] = {}, {}

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, load_only
 
 from workflows.engine.definitions import start_lane
-from workflows.engine.spiff import load_state, process_specs
+from workflows.engine.spiff import definition_specs, load_state
 from workflows.identity import authz
 from workflows.inbox.children import Family, family_of
 from workflows.inbox.classified import visible_data
@@ -69,7 +69,7 @@ def check_instance_visible(db: Database, instance_id: int, actor_name: str) -> N
 
 
 def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> InstanceDetail:
-    workflow = load_state(inst.state, process_specs(inst.definition.spec_json, inst.process_key))
+    workflow = load_state(inst.state, definition_specs(inst.definition, inst.process_key))
     completed, active = _element_states(workflow)
     data: dict[str, Any] = {}
     if authz.may_see_whole_round(actor):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.engine import children, taskindex
-from workflows.engine.spiff import find_task, load_state, process_specs
+from workflows.engine.spiff import definition_specs, find_task, load_state
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
 from workflows.inbox.classified import visible_data
@@ -125,7 +125,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
         context: dict[str, Any] = {}
         initial: dict[str, Any] = dict(row.data or {})
         if row.status == "ready":
-            workflow = load_state(instance.state, process_specs(instance.definition.spec_json, instance.process_key))
+            workflow = load_state(instance.state, definition_specs(instance.definition, instance.process_key))
             task = find_task(workflow, UUID(row.spiff_task_id))
             if task is not None:
                 context = dict(task.data)

@@ -149,10 +149,12 @@ class ProcessDefinition(Base):
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(200), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
-    sources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the diagrams and the serialized spec are large (~100-200 KB each) and a step needs neither (the
+    # parsed spec is cached per version, `engine.spiff.definition_specs`): loaded only when read
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)
     message_schemas: Mapped[dict[str, Any]] = mapped_column(JSON)
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by: Mapped[str | None] = mapped_column(String(100))
 

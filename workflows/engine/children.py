@@ -9,12 +9,13 @@ Everything happens inside the step that causes it, in the same transaction:
   children: a new call gets a child (started with the called process's declared inputs), a child
   whose call no longer waits (the parent was cancelled, a boundary event interrupted the call
   activity) is cancelled, with its own children;
-- when a child ends, its declared outputs (or the error it threw) are stored on its row and handed
-  back: the parent's waiting task gets them and the parent runs on. A multi-instance call activity
-  takes the outputs of all its children when the last one ends, so the other children's steps
-  never read or write the parent's state and never collide with each other. The parent's row is
-  locked (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serializes writers) before the siblings are
-  counted, so two children ending at the same moment cannot both think the other is still running.
+- when a child ends, its declared outputs (or the error it threw) are stored on its row (with the
+  step's own write of it) and handed back: the parent's waiting task gets them and the parent runs
+  on. A multi-instance call activity takes the outputs of all its children when the last one
+  ends, so the other children's steps never read or write the parent's state and never collide
+  with each other. The parent's row is locked (`SELECT ... FOR NO KEY UPDATE` on PostgreSQL;
+  SQLite serializes writers) before the siblings are counted, so two children ending at the same
+  moment cannot both think the other is still running; only the last one loads the parent.
 
 The engine's step functions (load, run, save) are passed in as `Steps`, so this module needs no
 import of `runtime` (which calls it).
@@ -96,8 +97,7 @@ def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkfl
         _deferred.reset(token)
     for child_id in started:
         hand_back(session, child_id, actor, steps)
-    if instance.parent_id is not None and instance.status == "completed" and instance.outputs is None:
-        _finish(session, instance, workflow, thrown)
+    if instance.parent_id is not None and instance.status == "completed" and instance.returned_at is None:
         waiting = _deferred.get()
         if waiting is not None:
             waiting.append(instance.id)  # the parent is still creating its children; it hands back after
@@ -153,18 +153,19 @@ def _cancel(session: Session, child_id: int, actor: str | None, steps: Steps) ->
     steps.save(session, child, workflow, actor, False)
 
 
-def _finish(session: Session, child: ProcessInstance, workflow: BpmnWorkflow, thrown: list[BpmnEvent]) -> None:
-    """Store what a finished child gives back: its declared outputs, or the error it ended with."""
+def outputs_on_end(instance: ProcessInstance, workflow: BpmnWorkflow, thrown: list[BpmnEvent]) -> Any:
+    """What a child that ends in this step gives back (its declared outputs, or the error it ended
+    with), stored with the step's own write of its row; None for anything else."""
+    if instance.parent_id is None or instance.status != "running" or not workflow.is_completed():
+        return None
     error = spiff_children.error_of(thrown)
     if error is not None:
-        child.outputs = {"error": error}
-    else:
-        try:
-            child.outputs = {"data": spiff_children.outputs_of(workflow)}
-        except SpiffWorkflowException as exc:
-            raise ProcessStepFailed(f"Der Teilvorgang '{child.business_key}' hat nicht alle erklärten Ausgaben "
-                                    f"geliefert: {str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
-    session.flush()
+        return {"error": error}
+    try:
+        return {"data": spiff_children.outputs_of(workflow)}
+    except SpiffWorkflowException as exc:
+        raise ProcessStepFailed(f"Der Teilvorgang '{instance.business_key}' hat nicht alle erklärten Ausgaben "
+                                f"geliefert: {str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
 
 
 def _lock(session: Session, instance_id: int) -> str:

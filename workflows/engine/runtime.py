@@ -21,7 +21,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, formatting
@@ -173,6 +173,9 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
         "summary": {"current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
                     "waiting_for": [m["element_name"] for m in waiting], "in_progress": outbox.in_progress(workflow)},
     }
+    outputs = children.outputs_on_end(instance, workflow, thrown)
+    if outputs is not None:
+        values["outputs"] = outputs
     if insert:
         for key, value in values.items():
             setattr(instance, key, value)
@@ -343,7 +346,8 @@ MAX_ID = 2**63 - 1  # what the databases' integer keys hold: a larger id from a 
 
 
 def _instance(session: Session, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id) if 0 < instance_id <= MAX_ID else None
+    instance = session.get(ProcessInstance, instance_id, options=[joinedload(ProcessInstance.definition)]) \
+        if 0 < instance_id <= MAX_ID else None  # the instance with its definition version, in one query
     if instance is None:
         raise NotFound(f"Vorgang {instance_id} nicht gefunden.")
     return instance

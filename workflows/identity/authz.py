@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from workflows.engine import children
 from workflows.engine.access import Actor as ActorLike
@@ -33,10 +33,10 @@ class Actor:
 
 
 def load_actor(session: Session, username: str) -> Actor:
-    user = session.scalars(
+    user = session.scalars(  # one query: every step starts here
         select(User).where(User.username == username)
-        .options(selectinload(User.roles), selectinload(User.gemeinde))
-    ).first()
+        .options(joinedload(User.roles), joinedload(User.gemeinde))
+    ).unique().first()
     if user is None or not user.active:
         raise Forbidden(f"Unbekannter oder gesperrter Benutzer '{username}'.")
     return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None)

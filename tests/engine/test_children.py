@@ -94,8 +94,17 @@ def test_each_call_is_a_child_instance_with_only_its_declared_data(kids_db: Data
         started = session.scalar(select(func.count()).select_from(Event).where(
             Event.kind == "instance_started", Event.instance_id.in_([k.id for k in kids])))
     assert sorted(p["child"] for p in returned) == [k.id for k in kids] and started == 3
+    tasks = json.loads(instance(kids_db, parent_id).state)["tasks"].values()
+    call_tasks = [t for t in tasks if t["task_spec"] in ("abfragen", "abfragen [child]")]
+    assert [t["task_spec"] for t in call_tasks] == ["abfragen"]  # the finished calls' instance tasks are gone
+    assert "merged" not in call_tasks[0]["internal_data"]
     engine.complete_task(kids_db, closing.id, {"freigabe": "ja"}, "sachbearbeitung")
-    assert instance(kids_db, parent_id).status == "completed"
+    finished = instance(kids_db, parent_id)
+    assert finished.status == "completed"
+    state = json.loads(finished.state)  # a finished round keeps its data once, its tree without copies
+    assert state["data"]["total"] == 21 and all(not t["delta"] and not t["data"] for t in state["tasks"].values())
+    detail = inbox.get_instance(kids_db, parent_id, "sachbearbeitung")
+    assert detail.data["total"] == 21 and {"prepare", "abfragen"} <= set(detail.completed_elements)
 
 
 def test_cancelling_the_parent_cancels_its_children_and_their_tasks(kids_db: Database) -> None:

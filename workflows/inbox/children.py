@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.identity import authz
+from workflows.inbox.votes import vote_fields
 from workflows.storage.models import ProcessInstance, TaskRow, User
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen"}
@@ -55,10 +56,12 @@ def family_of(session: Session, inst: ProcessInstance, actor: authz.Actor) -> Fa
     open_rows = session.execute(
         select(TaskRow.instance_id, TaskRow.title, TaskRow.due_at)
         .where(TaskRow.instance_id.in_(ids), TaskRow.status == "ready").order_by(TaskRow.id)).all()
-    acted = session.execute(
+    secret = set() if authz.may_see_votes_by_name(actor) else set(vote_fields(inst.definition))
+    acted = session.execute(  # who cast a vote is shown only to those who see the votes by name
         select(TaskRow.instance_id, func.coalesce(User.display_name, TaskRow.completed_by))
         .outerjoin(User, User.username == TaskRow.completed_by)
-        .where(TaskRow.instance_id.in_(ids), TaskRow.status == "completed")
+        .where(TaskRow.instance_id.in_(ids), TaskRow.status == "completed",
+               TaskRow.form_key.is_(None) | TaskRow.form_key.not_in(sorted(secret)))
         .order_by(TaskRow.completed_at)).all()
     children = []
     for kid in kids:

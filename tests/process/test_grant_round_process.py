@@ -8,8 +8,8 @@ files bpmn.io writes back (round trip).
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 import subprocess
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path

@@ -438,13 +438,14 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
             raise Conflict("Diese Aufgabe entfällt: der Vorgang ist weitergegangen.")
         instance = _instance(session, row.instance_id)
         _require_running(instance)
-        schema = instance.definition.forms.get(row.form_key or "", {"type": "object"})
+        form = instance.definition.forms.get(row.form_key or "", {"type": "object"})
         if not isinstance(data, Mapping):
             raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
         workflow = _load_workflow(instance)
         task = spiff.find_task(workflow, UUID(row.spiff_task_id))  # gone: a step committed in between
         if task is None or task.state != TaskState.READY:
             raise _Stale()
+        schema = taskindex.task_schema(task, form)  # the schema the task's resource serves
         values = taskindex.with_read_only_values(task, schema, dict(data))
         forms.validate_submission(schema, values)
         _validate_custom(task, values)

@@ -10,6 +10,7 @@ from workflows.engine.runtime import (
     deliver_correlated,
     deliver_message,
     fire_due_timers,
+    caught_messages,
     message_lanes,
     start_instance,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "deliver_correlated",
     "deliver_message",
     "fire_due_timers",
+    "caught_messages",
     "message_lanes",
     "start_instance",
 ]

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -367,6 +368,19 @@ def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
             if any(isinstance(p, MessageEventDefinition) and p.name == name for p in messages.event_parts(task_spec)):
                 lanes.add(getattr(task_spec, "lane", None))
     return lanes
+
+
+def caught_messages(definition: ProcessDefinition) -> dict[str, set[str | None]]:
+    """The messages this version waits for (its catching events), each with the lanes that may record it."""
+    spec, subprocess_specs = specs_from_json(definition.spec_json)
+    caught: dict[str, set[str | None]] = {}
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, CatchingEvent):
+                for part in messages.event_parts(task_spec):
+                    if isinstance(part, MessageEventDefinition):
+                        caught.setdefault(part.name, set()).add(getattr(task_spec, "lane", None))
+    return caught
 
 
 # --------------------------------------------------------------------------- operations

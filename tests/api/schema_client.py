@@ -128,8 +128,7 @@ class SchemaClient:
                            for method, op in item.items() if isinstance(op, dict) and "operationId" in op}
 
     def url(self, operation: str, **params: Any) -> str:
-        method, path = self.operations[operation]
-        return path.format(**params)
+        return self.operations[operation][1].format(**params)
 
     def get(self, operation: str, user: str, query: Json | None = None, **params: Any) -> Any:
         return self._get(self.url(operation, **params), user, query)

@@ -77,8 +77,8 @@ class Harness:
         return response.get_json()
 
     def holder(self, role: str | None) -> str:
-        return next(u for u, roles in sorted(self.roles.items()) if role in roles and role != "Administration"
-                    or role is None and "Administration" in roles)
+        return next(u for u, roles in sorted(self.roles.items()) if (role in roles and role != "Administration")
+                    or (role is None and "Administration" in roles))
 
     def acting_user(self, assignee: dict[str, Any]) -> str:
         """Whose turn it is, from the task's `assignee` alone (user, else the Gemeinde's user, else the role)."""
@@ -110,10 +110,10 @@ def test_a_client_written_from_the_contract_alone_drives_the_whole_round(
     done: dict[str, int] = {}
     messages = 0
     for _ in range(400):
-        tasks = {t["id"]: t for user in staff for t in api.get("listTasks", user, {"instance": iid, "per_page": 200})["items"]}
+        query = {"instance": iid, "per_page": 200}
+        tasks = {t["id"]: t for user in staff for t in api.get("listTasks", user, query)["items"]}
         if not tasks:  # only then ask each Gemeinde (their tasks are theirs alone)
-            tasks = {t["id"]: t for user in h.gemeinde.values()
-                     for t in api.get("listTasks", user, {"instance": iid, "per_page": 200})["items"]}
+            tasks = {t["id"]: t for user in h.gemeinde.values() for t in api.get("listTasks", user, query)["items"]}
         if tasks:
             for task in tasks.values():
                 user = h.acting_user(task["assignee"])
@@ -122,7 +122,8 @@ def test_a_client_written_from_the_contract_alone_drives_the_whole_round(
                     continue
                 schema = api.follow(detail["links"]["schema"], user)
                 assert schema == detail["schema"]
-                body = solve(schema, {**detail["initial"], **choices(task["element_id"], done.get(task["element_id"], 0))})
+                decided = choices(task["element_id"], done.get(task["element_id"], 0))
+                body = solve(schema, {**detail["initial"], **decided})
                 _accepted(schema, body)
                 api.post("completeTask", user, body, task_id=task["id"])
                 done[task["element_id"]] = done.get(task["element_id"], 0) + 1
@@ -148,7 +149,8 @@ def test_a_client_written_from_the_contract_alone_drives_the_whole_round(
     instance = api.get("getInstance", "sachbearbeitung", instance_id=iid)
     assert instance["status"] == "completed", instance["current_steps"]
     assert done["rueckmeldung_abgeben"] == len(h.gemeinde) == 51
-    assert {"runde_eroeffnen", "stimme_abgeben", "antrag_zeichnen", "auswahl_treffen", "einstellung_vornehmen"} <= set(done)
+    assert {"runde_eroeffnen", "stimme_abgeben", "antrag_zeichnen", "auswahl_treffen",
+            "einstellung_vornehmen"} <= set(done)
     assert messages >= 1 and h.submissions >= 60
     kinds = {d["kind"] for d in api.get("listDocuments", "sachbearbeitung", instance_id=iid)["items"]}
     assert {"beschlussvorlage", "antrag", "stellenausschreibung"} <= kinds

@@ -29,7 +29,9 @@ def _ref(kind: str, name: str) -> dict[str, str]:
 
 
 ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component name, description, schema)
-    400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ungültiger Query-Parameter.",
+    400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ein Text mit dem Zeichen NUL "
+                        "(`\\u0000`) oder einem einzelnen Surrogat (gilt für jeden Anfrageinhalt, auch wenn ein "
+                        "Schema den Text erlaubt), ungültiger Query-Parameter.",
           "Problem"),
     401: ("Unauthorized", "Kein, ein ungültiges oder ein widerrufenes API-Token.", "Problem"),
     403: ("Forbidden", "Sie dürfen das nicht (fehlende Rolle, Vier-Augen-Prinzip, gesperrter Benutzer).",
@@ -473,10 +475,13 @@ def _document() -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
-def document(messages: Sequence[MessageContract] = ()) -> dict[str, Any]:
-    """The OpenAPI 3.1 document (a fresh copy), with the messages of the deployed processes when given."""
+def document(messages: Sequence[MessageContract] = (), processes: Sequence[str] = ()) -> dict[str, Any]:
+    """The OpenAPI 3.1 document (a fresh copy); given the deployed processes and their messages, it names
+    them: the keys `startInstance` takes, each message's schema and who may deliver it."""
     result: dict[str, Any] = json.loads(_document())
     _with_messages(result, messages)
+    if processes:
+        result["components"]["schemas"]["StartInstance"]["properties"]["process"]["enum"] = list(processes)
     return result
 
 
@@ -504,9 +509,9 @@ def _body_example(content: dict[str, Any]) -> Any:
     return next(iter(content.get("examples", {}).values()), {}).get("value")
 
 
-def docs_context(messages: Sequence[MessageContract] = ()) -> dict[str, Any]:
+def docs_context(messages: Sequence[MessageContract] = (), processes: Sequence[str] = ()) -> dict[str, Any]:
     """What the HTML page shows: every operation with parameters, bodies, responses; schemas; problems."""
-    doc = document(messages)
+    doc = document(messages, processes)
     operations = []
     for path, item in doc["paths"].items():
         shared = [_resolve(doc, p) for p in item.get("parameters", [])]

@@ -6,11 +6,11 @@ The operations below are its public face; every one is a single database transac
 from workflows.engine.runtime import (
     StepResult,
     cancel_instance,
+    caught_messages,
     complete_task,
     deliver_correlated,
     deliver_message,
     fire_due_timers,
-    caught_messages,
     message_lanes,
     start_instance,
 )
@@ -18,11 +18,11 @@ from workflows.engine.runtime import (
 __all__ = [
     "StepResult",
     "cancel_instance",
+    "caught_messages",
     "complete_task",
     "deliver_correlated",
     "deliver_message",
     "fire_due_timers",
-    "caught_messages",
     "message_lanes",
     "start_instance",
 ]

@@ -82,6 +82,12 @@ class MessageContract:
     schema: dict[str, Any]
 
 
+def process_keys(db: Database) -> list[str]:
+    """The keys of the deployed processes (what `startInstance` accepts as `process`)."""
+    with db.read() as session:
+        return list(session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)))
+
+
 _CONTRACTS: dict[int, list[MessageContract]] = {}  # per definition row; a deployed version never changes
 
 

@@ -17,8 +17,8 @@ from tests.api.conftest import OFFENBURG_AGS, START_DATA, TokenFactory, make_app
 from tests.api.helpers import assert_problem, ready_tasks
 from webapp.api import openapi, schemas
 from workflows import inbox
-from workflows.inbox import catalog
 from workflows.identity import tokens, users
+from workflows.inbox import catalog
 from workflows.storage.db import Database
 from workflows.storage.models import Document, TaskRow
 

@@ -21,8 +21,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from tests.api.conftest import TokenFactory
 from tests.api.schema_values import values_for
 from tests.web import grant_round as gr
-from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.foerderung.demo import username_for
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.storage.db import Database
 
 API = "/api/v1"

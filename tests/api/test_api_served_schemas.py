@@ -11,16 +11,19 @@ refuses must be refused by the server with a German message at the same field.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from jsonschema import Draft202012Validator, FormatChecker
+from lxml import etree
 
 from tests.api.conftest import TokenFactory
 from tests.api.schema_values import values_for
 from tests.web import grant_round as gr
+from workflows.engine import forms
 from workflows.foerderung.demo import username_for
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.storage.db import Database
@@ -96,3 +99,25 @@ def test_what_the_served_schema_refuses_the_server_refuses_at_the_same_field(
     unknown = client.post(f"{API}/tasks/{task_id}/complete", headers=headers,
                           json={"entscheidung": "pruefung", "ansprechperson": "A", "farbe": "rot"}).get_json()
     assert unknown["errors"] == [{"pointer": "", "detail": "Unbekannte Felder: farbe"}]
+
+
+def test_every_rule_beyond_the_schema_is_published_with_its_message() -> None:
+    """A task with a `validation` property (what JSON Schema cannot say) has a form that lists those rules in
+    `x-server-rules`; the served schema's description repeats them with their German messages."""
+    root = Path(__file__).resolve().parents[2]
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+    checked = 0
+    for path in sorted((root / "bpmn").glob("*.bpmn")):
+        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=ns):
+            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=ns)}
+            if "validation" not in props:
+                continue
+            form = json.loads((root / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
+            rules = forms.server_rules(form)
+            assert rules, task.get("id")
+            assert all(r["field"].startswith("/") and r["rule"] and r["message"] for r in rules)
+            described = forms.published(form)["description"]
+            assert all(r["message"] in described for r in rules)
+            checked += 1
+    assert checked >= 3  # Rückmeldefrist, Stellenbemessung, Bewerbungen

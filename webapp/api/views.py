@@ -279,7 +279,8 @@ def get_task(task_id: int) -> Any:
     """One task with its form's JSON Schema, prefilled values and context data."""
     detail = inbox.get_task(_db(), task_id, _user())
     return schemas.TaskDetail.build(
-        detail.task, href=url_for("api.get_task", task_id=task_id), schema=detail.schema, initial=detail.initial,
+        detail.task, href=url_for("api.get_task", task_id=task_id), schema=forms.published(detail.schema),
+        initial=detail.initial,
         context=detail.context, may_complete=detail.may_complete, refusal=detail.refusal,
         documents=[_document(d) for d in detail.documents],
         links={"complete": url_for("api.complete_task", task_id=task_id),
@@ -292,7 +293,7 @@ def get_task(task_id: int) -> Any:
 @bp.get(f"/tasks/<{ID}:task_id>/schema")
 def get_task_schema(task_id: int) -> Any:
     """The JSON Schema of exactly this task: what `complete` is validated against."""
-    return current_app.json.response(inbox.get_task(_db(), task_id, _user()).schema)
+    return current_app.json.response(forms.published(inbox.get_task(_db(), task_id, _user()).schema))
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/complete")

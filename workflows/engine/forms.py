@@ -193,7 +193,8 @@ def server_rules(schema: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def published(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The schema as it is served: its `description` also names the rules only the server checks."""
+    """The schema as the API serves it: its `description` also names the rules only the server checks (the
+    web form shows the form's own description and the German messages beside the fields)."""
     rules = server_rules(schema)
     if not rules:
         return dict(schema)

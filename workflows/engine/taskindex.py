@@ -43,7 +43,7 @@ def task_schema(task: Task, form: dict[str, Any]) -> dict[str, Any]:
             raise ProcessStepFailed("Das Formular der Aufgabe konnte nicht vorbereitet werden: 'formSchema' muss "
                                     "ein JSON-Objekt ergeben.")
         schema = forms.extend_schema(form, extra)
-    return forms.published(schema)
+    return schema
 
 
 def prefill_values(task: Task, schema: dict[str, Any]) -> dict[str, Any]:

@@ -80,3 +80,14 @@ def test_a_gemeinde_sees_no_revision_and_cannot_probe_it(client: FlaskClient, au
     body = assert_problem(client.post(url, headers={**offenburg, "If-Match": '"1"'}, json=ANSWER), 412, url)
     assert "revision" not in body
     assert client.post(url, headers={**offenburg, "If-Match": "*"}, json=ANSWER).status_code == 200
+
+
+def test_head_and_options_as_the_document_says(client: FlaskClient, auth: TokenFactory, round_id: int) -> None:
+    staff, url = auth("sachbearbeitung"), f"{API}/instances/{round_id}"
+    get, head = client.get(url, headers=staff), client.head(url, headers=staff)
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == get.headers["ETag"]
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    options = client.options(f"{API}/instances", headers=staff)
+    assert options.status_code == 200
+    assert {"GET", "HEAD", "OPTIONS", "POST"} <= set(options.headers["Allow"].split(", "))
+    assert client.head(url).status_code == 401 and client.options(f"{API}/instances").status_code == 401

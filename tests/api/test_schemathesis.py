@@ -85,3 +85,38 @@ def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database
     assert tested >= 18
     assert not failures, "\n\n".join(failures)
     assert time.monotonic() < deadline + 15, "schemathesis run exceeded its time budget"
+
+
+STATEFUL_SCENARIOS = 12
+STATEFUL_STEPS = 5
+
+
+def test_api_conforms_along_the_links_between_operations(live_server: str, round_id: int,
+                                                         auth: TokenFactory) -> None:
+    """schemathesis' state machine follows the document's OpenAPI links (start a round → get it → list its
+    tasks → get one → its schema → complete it, ...), with values taken from earlier answers; bounded by
+    scenarios and steps to well under a minute."""
+    headers = auth("sachbearbeitung")
+    schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json")
+    base_url = f"{live_server}/api/v1"
+    session = requests.Session()
+    calls: list[str] = []
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def call(self, case: schemathesis.Case, **kwargs: object) -> schemathesis.Response:
+            calls.append(case.operation.label)
+            return case.call(base_url=base_url, session=session, headers=headers, timeout=30)
+
+        def validate_response(self, response: schemathesis.Response, case: schemathesis.Case,
+                              additional_checks: object = None, **kwargs: object) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    started = time.monotonic()
+    Workflow.run(settings=settings(max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS,
+                                   deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+                                   suppress_health_check=list(HealthCheck)))
+    session.close()
+    assert time.monotonic() - started < 60, "the stateful run exceeded its time budget"
+    assert len(calls) >= STATEFUL_SCENARIOS, calls
+    followed = {"GET /instances/{instance_id}", "GET /tasks/{task_id}"} & set(calls)
+    assert followed, sorted(set(calls))

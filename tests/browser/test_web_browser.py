@@ -50,8 +50,8 @@ def test_gemeinde_opt_in_refused_then_transferred(page: Any, live_db: Database, 
     shot(page, output_dir, "03-rueckmeldung-form")
     form.get_by_role("button", name=SUBMIT).click()
 
-    error = page.locator("#f-entscheidung-error")  # beside the field, and in the summary at the top
-    assert "51.000,00" in error.inner_text() and "15.922,20" in error.inner_text()
+    error = page.locator("#f-anzahl_gefluechtete-error")  # beside the field, and in the summary at the top
+    assert "51.000,00" in error.inner_text() and "ab 65 Personen" in error.inner_text()
     assert "Mindestbetrag" in page.locator(".error-summary").inner_text()
     assert page.get_by_label("Ansprechperson").input_value() == "Frau Roth"
     assert page.get_by_label("Geflüchtete in der Anschlussunterbringung").input_value() == "20"

@@ -1,7 +1,8 @@
 """In-memory driver for the grant-round diagrams, straight on SpiffWorkflow (no database).
 
 It applies the task properties of docs/bpmn-conventions.md the way the engine does
-(prefill, validation, resultVariable, fourEyes, assignees) with the engine's own sandbox
+(the form's schema with `formSchema`, prefill, validation, resultVariable, fourEyes, assignees) with the
+engine's own form preparation and sandbox
 (`workflows.scripting`), and stubs the service operators, so the diagrams can be run and
 checked on their own. The engine end-to-end test (test_grant_round_e2e.py) goes through
 `workflows.engine` instead.
@@ -17,6 +18,7 @@ call that no longer waits cancels its child (`workflows.engine.spiff_children`, 
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +32,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.engine import spiff_children
+from workflows.engine import forms, spiff_children, taskindex
 from workflows.engine.scripting import SandboxEnvironment, make_script_engine
 from workflows.foerderung.masterdata import DATA_DIR, read_teams_json
 
@@ -215,6 +217,13 @@ class Round:
             raise Refused({"_": "Aufgabe ist einer anderen Person zugewiesen"})
         if "fourEyes" in props and self.completed_by.get(props["fourEyes"]) == user:
             raise Refused({"_": "Vier-Augen-Prinzip: nicht durch dieselbe Person"})
+        if props.get("formKey"):
+            form_schema = json.loads((ROOT / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
+            schema = taskindex.task_schema(task, form_schema)
+            form = taskindex.with_read_only_values(task, schema, form)
+            problems = forms.validation_errors(schema, form)
+            if problems:
+                raise Refused({e.pointer.removeprefix("/") or "_": e.message for e in problems})
         if "validation" in props:
             errors = self.evaluate(task, props["validation"], form=form)
             if errors:

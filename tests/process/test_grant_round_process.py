@@ -44,8 +44,8 @@ def answer_all(r: Round) -> list[Any]:
         if demo.get("erster_versuch") == "eigene_durchfuehrung":
             with pytest.raises(Refused) as refused:
                 r.submit(task, dict(form, entscheidung="eigene_durchfuehrung"), "gem", gemeinde=g["ags"])
-            assert "51.000,00\u00a0€" in refused.value.errors["entscheidung"]
-            assert "15.922,20\u00a0€" in refused.value.errors["entscheidung"]  # 20 × 796,11 €
+            assert "51.000,00\u00a0€" in refused.value.errors["anzahl_gefluechtete"]
+            assert "ab 65 Personen" in refused.value.errors["anzahl_gefluechtete"]  # 65 × 796,11 € ≥ 51.000 €
         with pytest.raises(Refused):  # another Gemeinde's user may not answer
             r.submit(task, form, "gem", gemeinde="08317999")
         r.submit(task, form, "gem", gemeinde=g["ags"])
@@ -120,7 +120,7 @@ def fill_posting(r: Round, task: Any, *, refuse_once: bool, no_applicants_once: 
                 {"name": f"C. Schwerbehindert {nr}", "qualifikation": "c", "schwerbehindert": True, "einladen": False}]
         with pytest.raises(Refused) as refused:  # § 165 SGB IX
             r.submit(t, {"bewerbungen": rows}, "pa1")
-        assert "§ 165 SGB IX" in refused.value.errors["bewerbungen"]
+        assert "§ 165 SGB IX" in refused.value.errors["bewerbungen/2/einladen"]
         rows[2]["einladen"] = True
         r.submit(t, {"bewerbungen": rows}, "pa1")
     t = mine("vorstellungsgespraeche")

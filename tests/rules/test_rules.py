@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.engine import forms
 from workflows.engine.scripting import make_script_engine
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.foerderung.masterdata import DATA_DIR, read_teams_json
@@ -20,19 +21,32 @@ from workflows.foerderung.rules import RULE_FUNCTIONS, teams_aus_gemeinden
 from workflows.foerderung.rules.allocation import (
     allocate_shares,
     anteile_errors,
+    anteile_schema,
     planungsrahmen,
     positions_from_budget,
     stellen_aus_anteilen,
     stellenbemessung_berechnen,
 )
-from workflows.foerderung.rules.funding import bescheid_vergleich, funding_end, verwendungsnachweis_due
-from workflows.foerderung.rules.hiring import bewerbungen_errors, personalrat_errors
-from workflows.foerderung.rules.survey import opt_in_errors
+from workflows.foerderung.rules.funding import (
+    bescheid_vergleich,
+    funding_end,
+    kuerzung_schema,
+    verwendungsnachweis_due,
+)
+from workflows.foerderung.rules.hiring import auswahl_schema, bewerbungen_errors
+from workflows.foerderung.rules.survey import mindestzahl_personen, opt_in_schema
 from workflows.foerderung.rules.vote import vote_result
 from workflows.formatting import NBSP, format_eur
 
 ROOT = Path(__file__).resolve().parents[2]
 G = {"ags": "08317085", "name": "Nordrach"}
+
+
+def form_errors(form_key: str, data: dict[str, object], extra: dict[str, object] | None = None) -> dict[str, str]:
+    """{pointer: message} of the project's form, narrowed by a rule's `formSchema` as the engine does."""
+    schema = json.loads((ROOT / "forms" / f"{form_key}.schema.json").read_text(encoding="utf-8"))
+    schema = forms.extend_schema(schema, extra or {})
+    return {e.pointer: e.message for e in forms.validation_errors(schema, data)}
 
 
 # ---------------------------------------------------------------------- money and budget
@@ -139,8 +153,10 @@ def test_reviewed_shares_must_sum_exactly_and_be_explained() -> None:
     assert anteile_errors({"anteile": moved, "aenderungsgrund": "Fahrwege"}, proposal, 4.0) == {}
     assert "genau" in anteile_errors({"anteile": [{"empfaenger": "a", "vza": 2.5}, {"empfaenger": "b", "vza": 1.75}],
                                       "aenderungsgrund": "x"}, proposal, 4.0)["anteile"]
-    tiny = [{"empfaenger": "a", "vza": 3.9}, {"empfaenger": "b", "vza": 0.1}]
-    assert "mindestens" in anteile_errors({"anteile": tiny, "aenderungsgrund": "x"}, proposal, 4.0)["anteile"]
+    tiny = {"anteile": [{"empfaenger": "a", "vza": 3.9}, {"empfaenger": "b", "vza": 0.1}], "aenderungsgrund": "x"}
+    errors = form_errors("stellenbemessung_pruefen", tiny, anteile_schema(0.25, 0.25))
+    assert set(errors) == {"/anteile/0/vza", "/anteile/1/vza"} and "mindestens 0,25" in errors["/anteile/1/vza"]
+    assert form_errors("stellenbemessung_pruefen", tiny, anteile_schema(0.1, 0.1)) == {}  # step and minimum are data
     assert "anteile" in anteile_errors({"anteile": [{"empfaenger": "c", "vza": 4.0}], "aenderungsgrund": "x"},
                                        proposal, 4.0)
 
@@ -154,16 +170,33 @@ def test_postings_split_shares_into_single_persons() -> None:
 
 # ---------------------------------------------------------------------- the 51.000 € rule
 def test_opt_in_refuses_going_alone_below_the_minimum() -> None:
+    assert mindestzahl_personen(796.11, 51000) == 65  # 64 × 796,11 € = 50.951,04 €, 65 × = 51.747,15 €
+    assert mindestzahl_personen(1000, 51000) == 51 and mindestzahl_personen(0, 51000) is None
+    rule = opt_in_schema(G, 796.11, 51000)
     form = {"entscheidung": "eigene_durchfuehrung", "anzahl_gefluechtete": 64, "ansprechperson": "X"}
-    errors = opt_in_errors(form, G, 796.11, 51000)
-    assert f"50.951,04{NBSP}€" in errors["entscheidung"] and f"51.000,00{NBSP}€" in errors["entscheidung"]
-    assert opt_in_errors(dict(form, anzahl_gefluechtete=65), G, 796.11, 51000) == {}  # 51.747,15 €
-    assert opt_in_errors(dict(form, entscheidung="uebertragung"), G, 796.11, 51000) == {}
+    errors = form_errors("gemeinde_rueckmeldung", form, rule)
+    assert list(errors) == ["/anzahl_gefluechtete"]
+    assert "Nordrach" in errors["/anzahl_gefluechtete"] and "ab 65 Personen" in errors["/anzahl_gefluechtete"]
+    assert f"51.000,00{NBSP}€" in errors["/anzahl_gefluechtete"]
+    assert form_errors("gemeinde_rueckmeldung", dict(form, anzahl_gefluechtete=65), rule) == {}
+    assert form_errors("gemeinde_rueckmeldung", dict(form, entscheidung="uebertragung"), rule) == {}
     # the minimum is data: a lower minimum lets the same Gemeinde go alone
-    assert opt_in_errors(form, G, 796.11, 50000) == {}
-    assert "traeger" in opt_in_errors({"entscheidung": "freier_traeger", "anzahl_gefluechtete": 3}, G, 1, 1)
-    assert "anzahl_gefluechtete" in opt_in_errors({"entscheidung": "uebertragung"}, G, 1, 1)
-    assert opt_in_errors({"entscheidung": "pruefung"}, G, 1, 1) == {}
+    assert form_errors("gemeinde_rueckmeldung", form, opt_in_schema(G, 796.11, 50000)) == {}
+    assert list(form_errors("gemeinde_rueckmeldung", form, opt_in_schema(G, 0, 1))) == ["/entscheidung"]
+
+
+def test_the_answer_form_itself_says_what_each_decision_needs() -> None:
+    base = {"ansprechperson": "X"}
+    assert form_errors("gemeinde_rueckmeldung", {**base, "entscheidung": "freier_traeger", "anzahl_gefluechtete": 3}) \
+        == {"/traeger": "Bitte nennen Sie den beauftragten freien Träger."}
+    assert set(form_errors("gemeinde_rueckmeldung", {**base, "entscheidung": "zusammenschluss",
+                                                     "anzahl_gefluechtete": 3, "zusammenschluss_partner": " "})) \
+        == {"/zusammenschluss_partner"}
+    assert set(form_errors("gemeinde_rueckmeldung", {**base, "entscheidung": "uebertragung"})) \
+        == {"/anzahl_gefluechtete"}
+    assert form_errors("gemeinde_rueckmeldung", {**base, "entscheidung": "pruefung"}) == {}
+    assert form_errors("gemeinde_rueckmeldung", {**base, "entscheidung": "pruefung", "farbe": "rot"}) \
+        == {"": "Unbekannte Felder: farbe"}
 
 
 # ---------------------------------------------------------------------- vote: Python and DMN agree
@@ -252,14 +285,37 @@ def test_bescheid_comparison() -> None:
 
 
 def test_hiring_rules() -> None:
-    invited = {"bewerbungen": [{"name": "S", "schwerbehindert": True, "einladen": True}]}
-    assert bewerbungen_errors(invited) == {}
-    assert "§ 165" in bewerbungen_errors({"bewerbungen": [{"name": "S", "schwerbehindert": True}]})["bewerbungen"]
-    unsuitable = {"bewerbungen": [{"name": "S", "schwerbehindert": True, "offensichtlich_ungeeignet": True}]}
-    assert bewerbungen_errors(unsuitable)  # needs a reason
-    unsuitable["bewerbungen"][0]["begruendung"] = "keine Qualifikation nach a/b/c"
-    assert bewerbungen_errors(unsuitable) == {}
-    assert personalrat_errors({"entscheidung": "verweigert"}) and personalrat_errors({"entscheidung": "erteilt"}) == {}
+    def applications(*rows: dict[str, object]) -> dict[str, str]:
+        data = {"bewerbungen": [{"name": f"P{i}", "qualifikation": "a", **r} for i, r in enumerate(rows)]}
+        return form_errors("bewerbungen", data)
+
+    assert applications({"schwerbehindert": True, "einladen": True}) == {}
+    assert "§ 165" in applications({"schwerbehindert": True})["/bewerbungen/0/einladen"]
+    assert "§ 165" in applications({"schwerbehindert": True, "einladen": False})["/bewerbungen/0/einladen"]
+    assert list(applications({"schwerbehindert": True, "offensichtlich_ungeeignet": True})) \
+        == ["/bewerbungen/0/begruendung"]  # needs a reason
+    assert applications({"schwerbehindert": True, "offensichtlich_ungeeignet": True,
+                         "begruendung": "keine Qualifikation nach a/b/c"}) == {}
+    assert bewerbungen_errors({"bewerbungen": [{"name": "S"}, {"name": "S "}]})  # the one rule beyond the schema
+    assert list(form_errors("personalrat_zustimmung", {"entscheidung": "verweigert"})) == ["/begruendung"]
+    assert form_errors("personalrat_zustimmung", {"entscheidung": "erteilt"}) == {}
+    assert list(form_errors("freigabe", {"entscheidung": "zurueck", "kommentar": "  "})) == ["/kommentar"]
+    assert "§ 165" in form_errors("ausschreibung_veroeffentlichen", {"veroeffentlicht_am": "2017-12-01",
+                                                                      "kanaele": ["internet"]})["/kanaele"]
+    gespraeche = {"gespraeche": [{"name": "A", "teilgenommen": True}, {"name": "B", "teilgenommen": False}]}
+    rule = auswahl_schema(gespraeche, {"vza": 0.5})
+    choice = {"name": "A", "qualifikation": "a", "vza": 0.5, "entgeltgruppe": "S 11b", "stufe": 1,
+              "beginn_geplant": "2018-03-01", "auswahlvermerk": "x"}
+    assert form_errors("auswahl", choice, rule) == {}
+    assert list(form_errors("auswahl", dict(choice, name="B", vza=0.75), rule)) == ["/name", "/vza"]
+
+
+def test_a_cut_covered_by_own_funds_is_at_most_the_difference() -> None:
+    data = {"massnahme": "eigenmittel", "eigenmittel_betrag": 64000.01, "begruendung": "Haushalt"}
+    assert list(form_errors("kuerzung_entscheidung", data, kuerzung_schema(64000))) == ["/eigenmittel_betrag"]
+    assert form_errors("kuerzung_entscheidung", dict(data, eigenmittel_betrag=64000), kuerzung_schema(64000)) == {}
+    assert list(form_errors("kuerzung_entscheidung", {"massnahme": "eigenmittel", "begruendung": "x"},
+                            kuerzung_schema(1))) == ["/eigenmittel_betrag"]
 
 
 def test_rule_functions_return_json_data() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from markupsafe import Markup, escape
 
 from webapp.api import schemas
 from webapp.api.problems import PROBLEM_JSON, PROBLEMS, SPECIAL, type_uri
+from workflows.inbox.catalog import MessageContract
 
 MAX_ID = 2**31 - 1
 
@@ -27,7 +29,9 @@ def _ref(kind: str, name: str) -> dict[str, str]:
 
 
 ERROR_RESPONSES: dict[int, tuple[str, str, str]] = {  # status -> (component name, description, schema)
-    400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ungültiger Query-Parameter.",
+    400: ("BadRequest", "Fehlerhafte Anfrage: kein gültiges JSON, kein JSON-Objekt, ein Text mit dem Zeichen NUL "
+                        "(`\\u0000`) oder einem einzelnen Surrogat (gilt für jeden Anfrageinhalt, auch wenn ein "
+                        "Schema den Text erlaubt), ungültiger Query-Parameter.",
           "Problem"),
     401: ("Unauthorized", "Kein, ein ungültiges oder ein widerrufenes API-Token.", "Problem"),
     403: ("Forbidden", "Sie dürfen das nicht (fehlende Rolle, Vier-Augen-Prinzip, gesperrter Benutzer).",
@@ -185,10 +189,23 @@ def _paths() -> dict[str, Any]:
             "responses": _responses({"200": _json(_ref("schemas", "TaskDetail"), "Die Aufgabe.")},
                                     *AUTH_ERRORS, 404),
         }},
+        "/tasks/{task_id}/schema": {"parameters": [task_id], "get": {
+            "operationId": "getTaskSchema", "tags": ["Aufgaben"], "summary": "Schema einer Aufgabe",
+            "description": "Das JSON Schema (2020-12) genau dieser Aufgabe, gegen das der Server `completeTask` "
+                           "prüft (dasselbe wie `schema` in `getTask`): jede Regel, die JSON Schema sagen kann, "
+                           "steht darin, auch die aus den Daten der Runde (z. B. `enum` der Namen aus den "
+                           "Vorstellungsgesprächen, ein Mindestwert aus dem Planungsrahmen); `x-message` ist die "
+                           "deutsche Meldung einer Regel. Was nur der Server prüfen kann, nennen `description` und "
+                           "`x-server-rules` (Feld, Regel, Meldung). Unbekannte Felder werden abgelehnt "
+                           "(`additionalProperties: false`).",
+            "responses": _responses({"200": _json(ANY_OBJECT, "Das JSON Schema.")}, *AUTH_ERRORS, 404, 422),
+        }},
         "/tasks/{task_id}/complete": {"parameters": [task_id], "post": {
             "operationId": "completeTask", "tags": ["Aufgaben"], "summary": "Aufgabe erledigen",
-            "description": "Die Formulardaten als JSON-Objekt; sie werden gegen das Formular-Schema (siehe "
-                           "`schema` der Aufgabe) und die Prüfregeln des Prozesses geprüft.",
+            "description": "Die Formulardaten als JSON-Objekt; sie werden gegen das Schema der Aufgabe geprüft "
+                           "(`getTaskSchema`, auch `schema` in `getTask`) und gegen die Regeln, die dort unter "
+                           "`x-server-rules` stehen. Was das Schema erlaubt, nimmt der Server an, außer eine dieser "
+                           "Regeln greift; unbekannte Felder geben 422.",
             "requestBody": _body(ANY_OBJECT, "Formulardaten.", {"entscheidung": "uebertragen", "anzahl": 12}),
             "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
         }},
@@ -339,17 +356,107 @@ bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte 
 (`If-None-Match` gibt 304); Schreibzugriffe auf einen Vorgang nehmen `If-Match` mit seiner `revision`
 (412, wenn er inzwischen weiterlief); ein `Accept`, das die Adresse nicht bedienen kann, gibt 406.
 
+**Formulare und Nachrichten:** das Schema einer Aufgabe (`getTaskSchema`) und einer Nachricht
+(`getMessageSchema`, die Komponenten `Nachricht.*`) enthält jede Regel, die der Server prüft und
+JSON Schema sagen kann, auch die aus den Daten der Runde; `x-message` ist die deutsche Meldung einer
+Regel; was nur der Server prüfen kann, steht in `description` und `x-server-rules`. Unbekannte Felder
+werden mit 422 abgelehnt. Wer eine Nachricht zustellen darf, nennen `x-messages` von `deliverMessage`
+und `expected_messages[].role` des Vorgangs; wessen Aufgabe es ist, `assignee` der Aufgabe.
+
+**HEAD und OPTIONS:** jede GET-Adresse beantwortet auch HEAD (dieselben Kopfzeilen, ohne Inhalt);
+OPTIONS nennt im Header `Allow` die Methoden einer Adresse. Beide brauchen wie GET ein Token.
+
 **Änderungen:** innerhalb von `/api/v1` kommen nur Adressen, optionale Eingaben und Antwortfelder hinzu;
 unbekannte Felder bitte ignorieren. Entfernen, Umbenennen oder Bedeutungsänderungen gibt es nur mit
 einer neuen Version (`/api/v2`).
 """
 
 
+#: OpenAPI links between operations (operationId -> status -> link name -> target and its parameters);
+#: applied to whatever operations the document has, so routes added elsewhere keep theirs
+LINKS: dict[str, dict[str, dict[str, tuple[str, dict[str, str]]]]] = {
+    "startInstance": {"201": {"getInstance": ("getInstance", {"instance_id": "$response.body#/instance_id"}),
+                              "listTasks": ("listTasks", {"instance": "$response.body#/instance_id"})}},
+    "listInstances": {"200": {"getInstance": ("getInstance", {"instance_id": "$response.body#/items/0/id"})}},
+    "getInstance": {"200": {
+        "listTasks": ("listTasks", {"instance": "$request.path.instance_id"}),
+        "getTask": ("getTask", {"task_id": "$response.body#/tasks/0/id"}),
+        "listEvents": ("listEvents", {"instance_id": "$request.path.instance_id"}),
+        "listDocuments": ("listDocuments", {"instance_id": "$request.path.instance_id"}),
+        "deliverMessage": ("deliverMessage", {"instance_id": "$request.path.instance_id",
+                                              "name": "$response.body#/expected_messages/0/name"}),
+        "cancelInstance": ("cancelInstance", {"instance_id": "$request.path.instance_id"})}},
+    "listTasks": {"200": {"getTask": ("getTask", {"task_id": "$response.body#/items/0/id"})}},
+    "getTask": {"200": {"getTaskSchema": ("getTaskSchema", {"task_id": "$request.path.task_id"}),
+                        "completeTask": ("completeTask", {"task_id": "$request.path.task_id"}),
+                        "getInstance": ("getInstance", {"instance_id": "$response.body#/instance_id"})}},
+    "completeTask": {"200": {"getInstance": ("getInstance", {"instance_id": "$response.body#/instance_id"}),
+                             "getTask": ("getTask", {"task_id": "$response.body#/new_task_ids/0"})}},
+    "deliverMessage": {"200": {"getInstance": ("getInstance", {"instance_id": "$response.body#/instance_id"})}},
+    "cancelInstance": {"200": {"getInstance": ("getInstance", {"instance_id": "$response.body#/instance_id"})}},
+    "listDocuments": {"200": {"getDocument": ("getDocument", {"document_id": "$response.body#/items/0/id"})}},
+    "listTimers": {"200": {"getInstance": ("getInstance", {"instance_id": "$response.body#/items/0/instance_id"})}},
+}
+
+
+def _operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {op["operationId"]: op for item in doc["paths"].values() for method, op in item.items()
+            if method != "parameters" and isinstance(op, dict) and "operationId" in op}
+
+
+def _with_links(doc: dict[str, Any]) -> None:
+    operations = _operations(doc)
+    for source, by_status in LINKS.items():
+        for status, links in by_status.items():
+            response = operations.get(source, {}).get("responses", {}).get(status)
+            if response is None:
+                continue
+            response["links"] = {name: {"operationId": target, "parameters": params}
+                                 for name, (target, params) in links.items() if target in operations}
+
+
+def _message_component(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"Nachricht.{name}")
+
+
+def _with_messages(doc: dict[str, Any], messages: Sequence[MessageContract]) -> None:
+    """Each message a deployed process waits for: its schema as a component, the body of `deliverMessage`."""
+    if not messages:
+        return
+    listed = []
+    for m in messages:
+        component = _message_component(f"{m.process}.{m.name}")
+        schema = {k: v for k, v in m.schema.items() if k not in ("$schema", "$id")}
+        roles = ", ".join(m.roles) or "Administration"
+        schema["description"] = (f"{schema.get('description', '')} Nachricht `{m.name}` des Prozesses `{m.process}` "
+                                 f"(Version {m.version}); zustellen darf: {roles}.").strip()
+        doc["components"]["schemas"][component] = schema
+        listed.append({"name": m.name, "process": m.process, "version": m.version, "roles": list(m.roles),
+                       "schema": f"#/components/schemas/{component}"})
+    refs = [{"$ref": entry["schema"]} for entry in listed]
+    examples = {f"{m.process}.{m.name}": {"summary": f"{m.name} ({m.process})", "value": m.schema["examples"][0]}
+                for m in messages if m.schema.get("examples")}
+    operations = _operations(doc)
+    for operation_id in ("deliverMessage", "deliverCorrelatedMessage"):
+        op = operations.get(operation_id)
+        if op is None:
+            continue
+        op["x-messages"] = listed
+        op["description"] += " Die Nachrichten der bereitgestellten Prozesse: " + "; ".join(
+            f"`{e['name']}` ({e['process']}, zustellen darf: {', '.join(e['roles']) or 'Administration'}, "
+            f"Schema `{e['schema'].rsplit('/', 1)[-1]}`)" for e in listed) + "."
+        content = op["requestBody"]["content"]["application/json"]
+        content["schema"] = {"anyOf": refs} if len(refs) > 1 else refs[0]
+        if examples:
+            content.pop("example", None)
+            content["examples"] = examples
+
+
 @cache
 def _document() -> str:
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "grantflow API", "version": "1.1.0", "description": DESCRIPTION},
+        "info": {"title": "grantflow API", "version": "1.2.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
@@ -364,12 +471,17 @@ def _document() -> str:
             "schemas": schemas.components(),
         },
     }
+    _with_links(doc)
     return json.dumps(doc, ensure_ascii=False)
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document (a fresh copy)."""
+def document(messages: Sequence[MessageContract] = (), processes: Sequence[str] = ()) -> dict[str, Any]:
+    """The OpenAPI 3.1 document (a fresh copy); given the deployed processes and their messages, it names
+    them: the keys `startInstance` takes, each message's schema and who may deliver it."""
     result: dict[str, Any] = json.loads(_document())
+    _with_messages(result, messages)
+    if processes:
+        result["components"]["schemas"]["StartInstance"]["properties"]["process"]["enum"] = list(processes)
     return result
 
 
@@ -391,9 +503,15 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def docs_context() -> dict[str, Any]:
+def _body_example(content: dict[str, Any]) -> Any:
+    if "example" in content:
+        return content["example"]
+    return next(iter(content.get("examples", {}).values()), {}).get("value")
+
+
+def docs_context(messages: Sequence[MessageContract] = (), processes: Sequence[str] = ()) -> dict[str, Any]:
     """What the HTML page shows: every operation with parameters, bodies, responses; schemas; problems."""
-    doc = document()
+    doc = document(messages, processes)
     operations = []
     for path, item in doc["paths"].items():
         shared = [_resolve(doc, p) for p in item.get("parameters", [])]
@@ -423,7 +541,7 @@ def docs_context() -> dict[str, Any]:
                 "body": {"description": body.get("description", ""),
                          "schema": body_content["schema"],
                          "schema_name": body_content["schema"].get("$ref", "").rsplit("/", 1)[-1] or None,
-                         "example": _pretty(body_content.get("example"))} if body and body_content else None,
+                         "example": _pretty(_body_example(body_content))} if body and body_content else None,
                 "responses": responses,
             })
     problems = [{"slug": slug, "title": title, "status": status} for status, (slug, title) in PROBLEMS.items()]

@@ -279,13 +279,21 @@ def get_task(task_id: int) -> Any:
     """One task with its form's JSON Schema, prefilled values and context data."""
     detail = inbox.get_task(_db(), task_id, _user())
     return schemas.TaskDetail.build(
-        detail.task, href=url_for("api.get_task", task_id=task_id), schema=detail.schema, initial=detail.initial,
+        detail.task, href=url_for("api.get_task", task_id=task_id), schema=forms.published(detail.schema),
+        initial=detail.initial,
         context=detail.context, may_complete=detail.may_complete, refusal=detail.refusal,
         documents=[_document(d) for d in detail.documents],
         links={"complete": url_for("api.complete_task", task_id=task_id),
+               "schema": url_for("api.get_task_schema", task_id=task_id),
                "instance": url_for("api.get_instance", instance_id=detail.task.instance_id),
                "events": url_for("api.list_events", instance_id=detail.task.instance_id)},
     ).to_json()
+
+
+@bp.get(f"/tasks/<{ID}:task_id>/schema")
+def get_task_schema(task_id: int) -> Any:
+    """The JSON Schema of exactly this task: what `complete` is validated against."""
+    return current_app.json.response(forms.published(inbox.get_task(_db(), task_id, _user()).schema))
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/complete")
@@ -475,7 +483,7 @@ def get_document(document_id: int) -> Response:
 @bp.get("/openapi.json")
 def openapi_json() -> Any:
     """The OpenAPI 3.1 document of this API."""
-    return current_app.json.response(openapi.document())
+    return current_app.json.response(openapi.document(catalog.message_contracts(_db()), catalog.process_keys(_db())))
 
 
 DOCS_CSS = (Path(__file__).parent / "templates" / "api" / "docs.css").read_text(encoding="utf-8")
@@ -487,7 +495,8 @@ DOCS_CSP = ("default-src 'none'; style-src 'sha256-{}'; img-src 'self' data:; fr
 @bp.get("/docs")
 def docs() -> Response:
     """The OpenAPI document as a readable page (rendered here, no external assets, no script)."""
-    response = Response(render_template("api/docs.html", css=Markup(DOCS_CSS), **openapi.docs_context()),
+    page = openapi.docs_context(catalog.message_contracts(_db()), catalog.process_keys(_db()))
+    response = Response(render_template("api/docs.html", css=Markup(DOCS_CSS), **page),
                         mimetype="text/html")
     response.headers["Content-Security-Policy"] = DOCS_CSP  # the inline style by its hash
     return response

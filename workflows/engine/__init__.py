@@ -6,6 +6,7 @@ The operations below are its public face; every one is a single database transac
 from workflows.engine.runtime import (
     StepResult,
     cancel_instance,
+    caught_messages,
     complete_task,
     deliver_correlated,
     deliver_message,
@@ -17,6 +18,7 @@ from workflows.engine.runtime import (
 __all__ = [
     "StepResult",
     "cancel_instance",
+    "caught_messages",
     "complete_task",
     "deliver_correlated",
     "deliver_message",

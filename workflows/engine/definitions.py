@@ -34,7 +34,8 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 #: user task properties whose values are sandboxed expressions
-EXPRESSION_PROPERTIES = ("title", "assigneeGemeinde", "assigneeUser", "dueDate", "validation", "prefill")
+EXPRESSION_PROPERTIES = ("title", "assigneeGemeinde", "assigneeUser", "dueDate", "validation", "prefill",
+                         "formSchema")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 

@@ -21,6 +21,12 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from workflows.errors import FieldError, ProcessStepFailed, ValidationFailed
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+#: a subschema's own German message for what fails in it (instead of the generic one per keyword)
+MESSAGE = "x-message"
+#: rules the server checks that JSON Schema cannot say: [{"field": pointer, "rule": ..., "message": ...}]
+SERVER_RULES = "x-server-rules"
+_UNIONS = ("required",)
+_CONCATENATED = ("allOf",)
 _FORMAT_CHECKER = FormatChecker()
 _REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
 
@@ -87,6 +93,7 @@ def _label(schema: Mapping[str, Any], path: list[Any]) -> str:
 def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldError:
     path = list(error.absolute_path)
     v, value = error.validator, error.validator_value
+    own = error.schema.get(MESSAGE) if isinstance(error.schema, dict) else None
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         path = [*path, missing]
@@ -119,6 +126,10 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
     elif v == "format":
         text = {"date": "Bitte ein Datum angeben (TT.MM.JJJJ).", "email": "Bitte eine E-Mail-Adresse angeben.",
                 "date-time": "Bitte Datum und Uhrzeit angeben."}.get(value, "Das Format stimmt nicht.")
+    elif v == "contains":
+        text = "Ein vorgeschriebener Eintrag fehlt."
+    elif v == "not":
+        text = "Dieser Wert ist hier nicht zulässig."
     elif v == "minItems":
         text = f"Mindestens {value} Einträge."
     elif v == "maxItems":
@@ -130,6 +141,8 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
     else:
         text = "Ungültiger Wert."
     pointer = "/" + "/".join(str(p) for p in path) if path else ""
+    if isinstance(own, str):  # the rule's own German sentence
+        return FieldError(pointer, own)
     label = _label(schema, path)
     return FieldError(pointer, f"{label}: {text}" if label and v != "additionalProperties" else text)
 
@@ -154,6 +167,41 @@ def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: 
             if isinstance(row, dict) and isinstance(original, dict):
                 row.update({c: original[c] for c in columns if c in original})
     return data
+
+
+def extend_schema(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with the keywords of `extra` added: objects merged key by key (so `properties.name.enum`
+    narrows one field), `required` united, `allOf` appended, any other keyword of `extra` wins."""
+    result = dict(base)
+    for key, value in extra.items():
+        old = result.get(key)
+        if key in _UNIONS and isinstance(old, list) and isinstance(value, list):
+            result[key] = [*old, *(v for v in value if v not in old)]
+        elif key in _CONCATENATED and isinstance(old, list) and isinstance(value, list):
+            result[key] = [*old, *value]
+        elif isinstance(old, Mapping) and isinstance(value, Mapping) and key not in ("const", "default", "enum"):
+            result[key] = extend_schema(old, value)
+        else:
+            result[key] = value
+    return result
+
+
+def server_rules(schema: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The rules beyond the schema that the form declares (`x-server-rules`), as given."""
+    rules = schema.get(SERVER_RULES)
+    return [dict(r) for r in rules if isinstance(r, Mapping)] if isinstance(rules, list) else []
+
+
+def published(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema as the API serves it: its `description` also names the rules only the server checks (the
+    web form shows the form's own description and the German messages beside the fields)."""
+    rules = server_rules(schema)
+    if not rules:
+        return dict(schema)
+    listed = "; ".join(f"{r.get('field') or '/'}: {r.get('rule', '')} (sonst: „{r.get('message', '')}“)"
+                       for r in rules)
+    text = str(schema.get("description") or "").rstrip()
+    return {**schema, "description": f"{text}\n\nZusätzlich prüft der Server: {listed}".lstrip()}
 
 
 def validation_errors(schema: Mapping[str, Any], data: Any) -> list[FieldError]:

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -374,6 +375,19 @@ def message_lanes(definition: ProcessDefinition, name: str) -> set[str | None]:
     return lanes
 
 
+def caught_messages(definition: ProcessDefinition) -> dict[str, set[str | None]]:
+    """The messages this version waits for (its catching events), each with the lanes that may record it."""
+    spec, subprocess_specs = specs_from_json(definition.spec_json)
+    caught: dict[str, set[str | None]] = {}
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, CatchingEvent):
+                for part in messages.event_parts(task_spec):
+                    if isinstance(part, MessageEventDefinition):
+                        caught.setdefault(part.name, set()).add(getattr(task_spec, "lane", None))
+    return caught
+
+
 # --------------------------------------------------------------------------- operations
 
 @observers.observed("start_instance")
@@ -443,13 +457,14 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
             raise Conflict("Diese Aufgabe entfällt: der Vorgang ist weitergegangen.")
         instance = _instance(session, row.instance_id)
         _require_running(instance)
-        schema = instance.definition.forms.get(row.form_key or "", {"type": "object"})
+        form = instance.definition.forms.get(row.form_key or "", {"type": "object"})
         if not isinstance(data, Mapping):
             raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
         workflow = _load_workflow(instance)
         task = spiff.find_task(workflow, UUID(row.spiff_task_id))  # gone: a step committed in between
         if task is None or task.state != TaskState.READY:
             raise _Stale()
+        schema = taskindex.task_schema(task, form)  # the schema the task's resource serves
         values = taskindex.with_read_only_values(task, schema, dict(data))
         forms.validate_submission(schema, values)
         _validate_custom(task, values)

@@ -28,6 +28,24 @@ def properties(task: Task) -> dict[str, str]:
     return dict(extensions.get("properties", {}))
 
 
+def task_schema(task: Task, form: dict[str, Any]) -> dict[str, Any]:
+    """The form as this task asks it, the one schema that is served and validated with: the form's
+    schema plus what the task's `formSchema` expression computes from the task data (e.g. the names
+    of the interviewed applicants as an `enum`, a minimum from the round's figures)."""
+    source = properties(task).get("formSchema")
+    schema = form
+    if source:
+        try:
+            extra = scripting.evaluate(source, task.data)
+        except Exception as exc:  # a broken rule must not let data through
+            raise ProcessStepFailed(f"Das Formular der Aufgabe konnte nicht vorbereitet werden: {exc}") from exc
+        if not isinstance(extra, dict):
+            raise ProcessStepFailed("Das Formular der Aufgabe konnte nicht vorbereitet werden: 'formSchema' muss "
+                                    "ein JSON-Objekt ergeben.")
+        schema = forms.extend_schema(form, extra)
+    return schema
+
+
 def prefill_values(task: Task, schema: dict[str, Any]) -> dict[str, Any]:
     """Initial form values: the `prefill` expression, else task data keys named like the form's fields."""
     props = properties(task)

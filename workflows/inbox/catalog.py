@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from workflows.engine.definitions import start_lane
+from workflows.engine.runtime import caught_messages
 from workflows.errors import NotFound
 from workflows.identity import authz
 from workflows.inbox.tasks import visible_task
@@ -68,6 +69,46 @@ def check_may_fire_timers(db: Database, actor_name: str) -> None:
     """Firing timers by hand (instead of waiting for the ticker) is for Administration."""
     with db.read() as session:
         authz.check_may_administer(authz.load_actor(session, actor_name), "Das Auslösen fälliger Timer")
+
+
+@dataclass(frozen=True)
+class MessageContract:
+    """A message the latest version of a process waits for: its payload's schema and who may record it."""
+
+    process: str
+    version: int
+    name: str
+    roles: tuple[str, ...]
+    schema: dict[str, Any]
+
+
+def process_keys(db: Database) -> list[str]:
+    """The keys of the deployed processes (what `startInstance` accepts as `process`)."""
+    with db.read() as session:
+        return list(session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)))
+
+
+_CONTRACTS: dict[int, list[MessageContract]] = {}  # per definition row; a deployed version never changes
+
+
+def message_contracts(db: Database) -> list[MessageContract]:
+    """The messages of the latest version of every process (the published contract, the same for everyone)."""
+    with db.read() as session:
+        rows = session.scalars(select(ProcessDefinition)
+                               .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())).all()
+        result: list[MessageContract] = []
+        seen: set[str] = set()
+        for d in rows:
+            if d.key in seen:
+                continue
+            seen.add(d.key)
+            if d.id not in _CONTRACTS:
+                _CONTRACTS[d.id] = [
+                    MessageContract(d.key, d.version, name, tuple(sorted(lane for lane in lanes if lane)),
+                                    dict(d.message_schemas[name]))
+                    for name, lanes in sorted(caught_messages(d).items()) if name in d.message_schemas]
+            result += _CONTRACTS[d.id]
+        return result
 
 
 def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -> dict[str, Any]:

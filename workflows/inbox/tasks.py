@@ -129,6 +129,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             task = find_task(workflow, UUID(row.spiff_task_id))
             if task is not None:
                 context = dict(task.data)
+                schema = taskindex.task_schema(task, schema)
                 initial = taskindex.prefill_values(task, schema)
         context = visible_data(context, instance.definition, actor)
         refusal = None

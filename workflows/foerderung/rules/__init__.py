@@ -34,7 +34,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "runde_vorbelegung": survey.runde_vorbelegung,
     "runde_eroeffnen_fehler": survey.runde_eroeffnen_fehler,
     "abfrage_vorbereiten": survey.abfrage_vorbereiten,
-    "opt_in_errors": survey.opt_in_errors,
+    "opt_in_schema": survey.opt_in_schema,
     "rueckmeldung_vervollstaendigen": survey.rueckmeldung_vervollstaendigen,
     "keine_rueckmeldung": survey.keine_rueckmeldung,
     "planungsrahmen": planungsrahmen_euro,
@@ -43,13 +43,13 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     # Stellenbemessung
     "stellenbemessung_berechnen": allocation.stellenbemessung_berechnen,
     "anteile_errors": allocation.anteile_errors,
+    "anteile_schema": allocation.anteile_schema,
     "anteile_uebernehmen": allocation.anteile_uebernehmen,
     "stellen_aus_anteilen": allocation.stellen_aus_anteilen,
     # drafts and releases
     "beschlussvorlage_vorbelegung": drafts.beschlussvorlage_vorbelegung,
     "antrag_vorbelegung": drafts.antrag_vorbelegung,
     "mitteilungen_gemeinden": drafts.mitteilungen_gemeinden,
-    "freigabe_errors": hiring.freigabe_errors,
     # committee vote
     "stimmen_zaehlen": vote.stimmen_zaehlen,
     "vote_result": vote.vote_result,
@@ -57,15 +57,12 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "stimme_vervollstaendigen": vote.stimme_vervollstaendigen,
     # hiring
     "ausschreibung_vorbelegung": hiring.ausschreibung_vorbelegung,
-    "ausschreibung_errors": hiring.ausschreibung_errors,
-    "veroeffentlichung_errors": hiring.veroeffentlichung_errors,
+    "ausschreibung_schema": hiring.ausschreibung_schema,
     "bewerbungen_errors": hiring.bewerbungen_errors,
     "eingeladene": hiring.eingeladene,
     "gespraeche_vorbelegung": hiring.gespraeche_vorbelegung,
     "auswahl_vorbelegung": hiring.auswahl_vorbelegung,
-    "auswahl_errors": hiring.auswahl_errors,
-    "personalrat_errors": hiring.personalrat_errors,
-    "weiteres_vorgehen_errors": hiring.weiteres_vorgehen_errors,
+    "auswahl_schema": hiring.auswahl_schema,
     "besetzung_ergebnis": hiring.besetzung_ergebnis,
     "besetzung_aufgegeben": hiring.besetzung_aufgegeben,
     "besetzte": hiring.besetzte,
@@ -74,7 +71,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "verwendungsnachweis_due": funding.verwendungsnachweis_due,
     "personalmeldung": funding.personalmeldung,
     "bescheid_vergleich": funding.bescheid_vergleich,
-    "kuerzung_errors": funding.kuerzung_errors,
+    "kuerzung_schema": funding.kuerzung_schema,
     "runde_abschluss": funding.runde_abschluss,
 }
 

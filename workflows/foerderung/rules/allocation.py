@@ -155,28 +155,25 @@ def _is_step_multiple(value: Decimal, step: Decimal) -> bool:
     return (value / step) == (value / step).to_integral_value()
 
 
+def anteile_schema(vza_schritt: Number = 0.25, vza_mindestanteil: Number = 0.25) -> dict[str, Any]:
+    """Every share is at least the minimum and a multiple of the step (`formSchema`)."""
+    message = (f"Jeder Anteil muss mindestens {format_vza(vza_mindestanteil)} VZÄ betragen und in Schritten von "
+               f"{format_vza(vza_schritt)} VZÄ angegeben werden.")
+    return {"properties": {"anteile": {"items": {"properties": {"vza": {
+        "minimum": float(dec(vza_mindestanteil)), "multipleOf": float(dec(vza_schritt)), "x-message": message}}}}}}
+
+
 def anteile_errors(form: Mapping[str, Any], vorschlag: Iterable[Mapping[str, Any]], vza_gesamt: Number,
                    vza_schritt: Number = 0.25, vza_mindestanteil: Number = 0.25) -> dict[str, str]:
-    """Validation of the reviewed shares (user task `stellenbemessung_pruefen`).
-
-    Every share must be a multiple of the step and at least the minimum, the shares must add
-    up exactly to the funded VZÄ, and a reason is required as soon as anything differs from
-    the computed proposal.
-    """
+    """What the schema cannot say of the reviewed shares (`validation` of `stellenbemessung_pruefen`):
+    the recipients are the proposal's, the shares add up exactly to the funded VZÄ, and a reason is
+    required as soon as anything differs from the computed proposal (`anteile_schema` says the rest)."""
     errors: dict[str, str] = {}
-    step, minimum, total = dec(vza_schritt), dec(vza_mindestanteil), dec(vza_gesamt)
+    total = dec(vza_gesamt)
     rows = list(form.get("anteile") or [])
-    for row in rows:
-        value = dec(row.get("vza"))
-        label = row.get("bezeichnung") or row.get("empfaenger")
-        if not _is_step_multiple(value, step) or value < minimum:
-            errors["anteile"] = (f"Der Anteil für {label} ({format_vza(value)} VZÄ) muss mindestens "
-                                 f"{format_vza(minimum)} VZÄ betragen und in Schritten von "
-                                 f"{format_vza(step)} VZÄ angegeben werden.")
-            break
     keys = [row.get("empfaenger") for row in rows]
     proposal = {row["empfaenger"]: dec(row["vza"]) for row in vorschlag}
-    if "anteile" not in errors and (len(set(keys)) != len(keys) or set(keys) != set(proposal)):
+    if (len(set(keys)) != len(keys) or set(keys) != set(proposal)):
         errors["anteile"] = ("Die Empfänger der Anteile (Teams bzw. Gemeinden) können nicht geändert "
                              "werden, nur die Anteile.")
     summe = sum((dec(row.get("vza")) for row in rows), Decimal(0))

@@ -71,17 +71,12 @@ def bescheid_vergleich(bescheid: Mapping[str, Any], besetzungen: Iterable[Mappin
                      f"Differenz {format_eur(differenz)}.")}
 
 
-def kuerzung_errors(form: Mapping[str, Any], differenz: Number) -> dict[str, str]:
-    """Covering a cut with the Kreis's own funds needs the amount (at most the difference) and a reason."""
-    errors: dict[str, str] = {}
-    if not str(form.get("begruendung") or "").strip():
-        errors["begruendung"] = "Bitte begründen Sie die Entscheidung."
-    if form.get("massnahme") == "eigenmittel":
-        amount = dec(form.get("eigenmittel_betrag"))
-        if amount <= 0 or amount > cents(differenz):
-            errors["eigenmittel_betrag"] = (f"Der Eigenanteil muss größer als 0 € und höchstens "
-                                            f"{format_eur(differenz)} sein.")
-    return errors
+def kuerzung_schema(differenz: Number) -> dict[str, Any]:
+    """Covering a cut with the Kreis's own funds: at most the difference (`formSchema`; the reason and
+    an amount above 0 € are in the form itself)."""
+    return {"properties": {"eigenmittel_betrag": {
+        "maximum": euro(cents(differenz)),
+        "x-message": f"Der Eigenanteil muss größer als 0 € und höchstens {format_eur(differenz)} sein."}}}
 
 
 def runde_abschluss(besetzungen: Iterable[Mapping[str, Any]], months_after: int = 3) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from workflows.foerderung.rules.dates import DateLike, iso, to_date
@@ -44,50 +43,28 @@ def ausschreibung_vorbelegung(stelle: Mapping[str, Any], landkreis_name: str, en
     }
 
 
-def ausschreibung_errors(form: Mapping[str, Any], stelle: Mapping[str, Any],
-                         vza_mindestanteil: Number = 0.25) -> dict[str, str]:
-    """The posting must be gender-neutral (AGG § 11), within the posting's VZÄ and ≥ the minimum share."""
-    errors: dict[str, str] = {}
-    if "(m/w/d)" not in str(form.get("titel") or ""):
-        errors["titel"] = "Die Stellenbezeichnung muss geschlechtsneutral sein, z. B. mit dem Zusatz „(m/w/d)“."
-    vza = dec(form.get("vza"))
-    if vza < dec(vza_mindestanteil) or vza > dec(stelle["vza"]) or (vza / Decimal("0.25")) % 1:
-        errors["vza"] = (f"Der Stellenumfang muss zwischen {format_vza(vza_mindestanteil)} und "
-                         f"{format_vza(stelle['vza'])} VZÄ liegen (Schritte von 0,25).")
-    if not form.get("qualifikationen"):
-        errors["qualifikationen"] = "Bitte wählen Sie mindestens eine Qualifikationskategorie."
-    return errors
+def _vza_range(stelle: Mapping[str, Any], vza_mindestanteil: Number, message: str) -> dict[str, Any]:
+    return {"minimum": float(dec(vza_mindestanteil)), "maximum": float(dec(stelle["vza"])),
+            "x-message": message.format(von=format_vza(vza_mindestanteil), bis=format_vza(stelle["vza"]))}
 
 
-def veroeffentlichung_errors(form: Mapping[str, Any]) -> dict[str, str]:
-    """§ 165 SGB IX: a public employer reports the vacancy to the Agentur für Arbeit."""
-    if "agentur_fuer_arbeit" not in (form.get("kanaele") or []):
-        return {"kanaele": "Öffentliche Arbeitgeber müssen freie Stellen der Agentur für Arbeit melden "
-                           "(§ 165 SGB IX)."}
-    return {}
+def ausschreibung_schema(stelle: Mapping[str, Any], vza_mindestanteil: Number = 0.25) -> dict[str, Any]:
+    """The posting's scope lies between the minimum share and the posting's VZÄ (`formSchema`; the
+    gender-neutral title, the steps of 0,25 and the categories are in the form itself)."""
+    return {"properties": {"vza": _vza_range(stelle, vza_mindestanteil, "Der Stellenumfang muss zwischen {von} und "
+                                             "{bis} VZÄ liegen (Schritte von 0,25).")}}
 
 
 def bewerbungen_errors(form: Mapping[str, Any]) -> dict[str, str]:
-    """§ 165 SGB IX: a severely disabled applicant who is not obviously unsuitable must be invited.
+    """Each application has its own name (the interviews and the selection refer to it).
 
-    Marking such an applicant as obviously unsuitable needs a written reason.
+    § 165 SGB IX (a severely disabled applicant who is not obviously unsuitable is invited; marking one
+    as unsuitable needs a reason) is in the form's schema.
     """
-    errors: dict[str, str] = {}
-    rows = list(form.get("bewerbungen") or [])
-    names = [str(r.get("name") or "").strip() for r in rows]
+    names = [str(r.get("name") or "").strip() for r in form.get("bewerbungen") or []]
     if len(set(names)) != len(names):
-        errors["bewerbungen"] = "Jede Bewerbung muss einen eindeutigen Namen haben."
-    for row in rows:
-        if not row.get("schwerbehindert"):
-            continue
-        if row.get("offensichtlich_ungeeignet"):
-            if not str(row.get("begruendung") or "").strip():
-                errors["bewerbungen"] = (f"{row.get('name')}: Bitte begründen Sie, warum die schwerbehinderte "
-                                         f"Person offensichtlich ungeeignet ist (§ 165 SGB IX).")
-        elif not row.get("einladen"):
-            errors["bewerbungen"] = (f"{row.get('name')} ist schwerbehindert und nicht offensichtlich ungeeignet "
-                                     f"und muss zum Vorstellungsgespräch eingeladen werden (§ 165 SGB IX).")
-    return errors
+        return {"bewerbungen": "Jede Bewerbung muss einen eindeutigen Namen haben."}
+    return {}
 
 
 def eingeladene(bewerbungen: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -111,32 +88,16 @@ def auswahl_vorbelegung(stelle: Mapping[str, Any], ausschreibung: Mapping[str, A
     return values
 
 
-def auswahl_errors(form: Mapping[str, Any], gespraeche: Mapping[str, Any], stelle: Mapping[str, Any],
-                   vza_mindestanteil: Number = 0.25) -> dict[str, str]:
-    """The selected person must have been interviewed; scope within the posting."""
-    errors: dict[str, str] = {}
-    teilgenommen = {r["name"]: r for r in (gespraeche.get("gespraeche") or []) if r.get("teilgenommen")}
-    if form.get("name") not in teilgenommen:
-        errors["name"] = "Ausgewählt werden kann nur, wer am Vorstellungsgespräch teilgenommen hat."
-    vza = dec(form.get("vza"))
-    if vza < dec(vza_mindestanteil) or vza > dec(stelle["vza"]):
-        errors["vza"] = (f"Der Stellenumfang muss zwischen {format_vza(vza_mindestanteil)} und "
-                         f"{format_vza(stelle['vza'])} VZÄ liegen.")
-    return errors
-
-
-def personalrat_errors(form: Mapping[str, Any]) -> dict[str, str]:
-    """A refusal must be given with reasons (§ 76 LPVG BW practice; domain.md §4.2)."""
-    if form.get("entscheidung") == "verweigert" and not str(form.get("begruendung") or "").strip():
-        return {"begruendung": "Eine Verweigerung der Zustimmung ist schriftlich zu begründen."}
-    return {}
-
-
-def freigabe_errors(form: Mapping[str, Any]) -> dict[str, str]:
-    """Sending a draft back needs a comment saying what to change."""
-    if form.get("entscheidung") == "zurueck" and not str(form.get("kommentar") or "").strip():
-        return {"kommentar": "Bitte geben Sie an, was überarbeitet werden soll."}
-    return {}
+def auswahl_schema(gespraeche: Mapping[str, Any], stelle: Mapping[str, Any],
+                   vza_mindestanteil: Number = 0.25) -> dict[str, Any]:
+    """Only someone who took part in an interview can be selected (their names as an `enum`), with a
+    scope within the posting (`formSchema` of `auswahl_treffen`)."""
+    names = [r["name"] for r in (gespraeche.get("gespraeche") or []) if r.get("teilgenommen")]
+    return {"properties": {
+        "name": {"enum": names,
+                 "x-message": "Ausgewählt werden kann nur, wer am Vorstellungsgespräch teilgenommen hat."},
+        "vza": _vza_range(stelle, vza_mindestanteil, "Der Stellenumfang muss zwischen {von} und {bis} VZÄ liegen."),
+    }}
 
 
 def besetzung_ergebnis(stelle: Mapping[str, Any], auswahl: Mapping[str, Any], einstellung: Mapping[str, Any],
@@ -156,13 +117,6 @@ def besetzung_aufgegeben(stelle: Mapping[str, Any], entscheidung: Mapping[str, A
             "bezeichnung": stelle["bezeichnung"], "gemeinden": list(stelle.get("gemeinden") or []),
             "status": "aufgegeben", "vza": float(dec(stelle["vza"])),
             "begruendung": entscheidung.get("begruendung", "")}
-
-
-def weiteres_vorgehen_errors(form: Mapping[str, Any]) -> dict[str, str]:
-    """Giving a posting up needs a reason."""
-    if form.get("vorgehen") == "aufgeben" and not str(form.get("begruendung") or "").strip():
-        return {"begruendung": "Bitte begründen Sie, warum die Stelle nicht besetzt wird."}
-    return {}
 
 
 def besetzte(besetzungen: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

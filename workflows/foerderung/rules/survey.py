@@ -58,33 +58,35 @@ def abfrage_vorbereiten(rueckmeldefrist: DateLike, erinnerung_tage_vorher: int) 
             "erinnerung": frist_zeitpunkt(rueckmeldefrist, tage_vorher=erinnerung_tage_vorher, uhrzeit="08:00:00")}
 
 
-def opt_in_errors(form: Mapping[str, Any], gemeinde: Mapping[str, Any], satz_pro_person: Number,
-                  mindestbetrag: Number) -> dict[str, str]:
-    """Validation of a Gemeinde's answer (`validation` of `rueckmeldung_abgeben`).
+def mindestzahl_personen(satz_pro_person: Number, mindestbetrag: Number) -> int | None:
+    """The fewest persons whose Planungsrahmen reaches the minimum (None: no number does, rate 0)."""
+    if dec(satz_pro_person) <= 0:
+        return None
+    n = max(1, int(-(-dec(mindestbetrag) // dec(satz_pro_person))))
+    while n > 1 and planungsrahmen(n - 1, satz_pro_person) >= dec(mindestbetrag):
+        n -= 1
+    while planungsrahmen(n, satz_pro_person) < dec(mindestbetrag):
+        n += 1
+    return n
 
-    The 51.000 € rule (domain.md §1.3): a Gemeinde whose own Planungsrahmen is below the
-    minimum cannot apply alone, so "eigene Durchführung" is refused with the amounts named.
-    Also requires the Träger for "freier Träger" and the partners for a Zusammenschluss.
-    """
-    errors: dict[str, str] = {}
-    entscheidung = form.get("entscheidung")
-    anzahl = form.get("anzahl_gefluechtete")
-    if entscheidung != "pruefung" and anzahl is None:
-        errors["anzahl_gefluechtete"] = "Bitte geben Sie die Zahl der Geflüchteten in der Anschlussunterbringung an."
-    if entscheidung == "eigene_durchfuehrung":
-        eigener = planungsrahmen(anzahl, satz_pro_person)
-        if eigener < dec(mindestbetrag):
-            errors["entscheidung"] = (
-                f"{gemeinde.get('name', 'Die Gemeinde')} kann keinen eigenen Antrag stellen: Ihr "
-                f"Planungsrahmen beträgt {format_eur(eigener)} ({int(anzahl or 0)} Personen × "
-                f"{format_eur(satz_pro_person)}) und liegt unter dem Mindestbetrag von "
-                f"{format_eur(mindestbetrag)}. Bitte übertragen Sie die Aufgabe an den Landkreis "
-                f"oder schließen Sie sich mit anderen Gemeinden zusammen.")
-    if entscheidung == "freier_traeger" and not str(form.get("traeger") or "").strip():
-        errors["traeger"] = "Bitte nennen Sie den beauftragten freien Träger."
-    if entscheidung == "zusammenschluss" and not str(form.get("zusammenschluss_partner") or "").strip():
-        errors["zusammenschluss_partner"] = "Bitte nennen Sie die Gemeinden des Zusammenschlusses."
-    return errors
+
+def opt_in_schema(gemeinde: Mapping[str, Any], satz_pro_person: Number, mindestbetrag: Number) -> dict[str, Any]:
+    """The 51.000 € rule (domain.md §1.3) as JSON Schema for a Gemeinde's answer (`formSchema` of
+    `rueckmeldung_abgeben`): "eigene Durchführung" needs a Planungsrahmen of at least the minimum, so at
+    least `mindestzahl_personen` Geflüchtete. The other rules of the answer are in the form itself."""
+    name = gemeinde.get("name", "Die Gemeinde")
+    n = mindestzahl_personen(satz_pro_person, mindestbetrag)
+    reason = (f"{name} kann keinen eigenen Antrag stellen, wenn ihr Planungsrahmen (Personen × "
+              f"{format_eur(satz_pro_person)}) unter dem Mindestbetrag von {format_eur(mindestbetrag)} liegt")
+    advice = "Bitte übertragen Sie die Aufgabe an den Landkreis oder schließen Sie sich mit anderen Gemeinden zusammen."
+    if n is None:
+        then: dict[str, Any] = {"properties": {"entscheidung": {"not": {"const": "eigene_durchfuehrung"},
+                                                                 "x-message": f"{reason}. {advice}"}}}
+    else:
+        then = {"properties": {"anzahl_gefluechtete": {
+            "minimum": n, "x-message": f"{reason}: eigene Durchführung erst ab {n} Personen. {advice}"}}}
+    return {"allOf": [{"if": {"properties": {"entscheidung": {"const": "eigene_durchfuehrung"}},
+                              "required": ["entscheidung"]}, "then": then}]}
 
 
 def rueckmeldung_vervollstaendigen(rueckmeldung: Mapping[str, Any], gemeinde: Mapping[str, Any],

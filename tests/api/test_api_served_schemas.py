@@ -1,0 +1,123 @@
+"""What a task's served schema allows, the server accepts: no 422 for a payload that validates.
+
+The real round (bpmn/, forms/) is opened; then schemathesis' generator draws each Gemeinde's answer from
+the schema that Gemeinde's task serves (`GET /tasks/{id}/schema`: the form with its `if`/`then`
+rules, the 51.000 € minimum computed from the round's figures, `additionalProperties: false`), the
+draw is checked against that schema, and the server must take it. Fifty answers, fifty draws.
+Each accepted draw completes a task, so every example costs one Gemeinde; a payload the schema
+refuses must be refused by the server with a German message at the same field.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, Phase, given, settings
+from jsonschema import Draft202012Validator, FormatChecker
+from lxml import etree
+
+from tests.api.conftest import TokenFactory
+from tests.api.schema_values import values_for
+from tests.web import grant_round as gr
+from workflows.engine import forms
+from workflows.foerderung.demo import username_for
+from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.storage.db import Database
+
+API = "/api/v1"
+
+
+def _transportable(body: Any) -> bool:
+    """No NUL and no lone surrogate in any text: the API refuses those for every body with 400 (documented
+    under `BadRequest`), whatever a schema allows."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\\u0000" not in text and "\x00" not in text
+
+
+def _served(client: FlaskClient, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    (task,) = client.get(f"{API}/tasks", headers=headers).get_json()["items"]
+    schema = client.get(f"{API}/tasks/{task['id']}/schema", headers=headers).get_json()
+    return task["id"], schema
+
+
+@pytest.mark.timeout(300)
+def test_every_answer_the_served_schema_allows_is_accepted(client: FlaskClient, api_db: Database,
+                                                           auth: TokenFactory) -> None:
+    gr.deploy(api_db)
+    gr.open_round(api_db)
+    gemeinden = [username_for(d["name"]) for d in demo_rueckmeldungen("ortenaukreis").values()]
+    accepted: list[dict[str, Any]] = []
+    first = _served(client, auth(gemeinden[0]))[1]
+
+    @given(body=values_for(first).filter(_transportable))
+    @settings(max_examples=50, phases=[Phase.generate], derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def answer_all(body: dict[str, Any]) -> None:
+        user = gemeinden[len(accepted)]  # every example is the next Gemeinde's answer
+        headers = auth(user)
+        task_id, schema = _served(client, headers)
+        assert schema["additionalProperties"] is False and schema["allOf"]
+        assert Draft202012Validator(schema, format_checker=FormatChecker()).is_valid(body)
+        response = client.post(f"{API}/tasks/{task_id}/complete", headers=headers, json=body)
+        assert response.status_code == 200, (body, response.get_json())
+        accepted.append(body)
+
+    answer_all()
+    assert len(accepted) == 50
+    decisions = {b["entscheidung"] for b in accepted}
+    assert len(decisions) >= 3, decisions  # the draws cover several branches of the if/then rules
+
+
+def test_what_the_served_schema_refuses_the_server_refuses_at_the_same_field(
+        client: FlaskClient, api_db: Database, auth: TokenFactory) -> None:
+    gr.deploy(api_db)
+    gr.open_round(api_db)
+    headers = auth(gr.SMALL_GEMEINDE)
+    task_id, schema = _served(client, headers)
+    minimum = schema["allOf"][-1]["then"]["properties"]["anzahl_gefluechtete"]["minimum"]
+    assert minimum == 65  # 65 × 796,11 € ≥ 51.000 €, from the round's figures
+    for body in ({"entscheidung": "eigene_durchfuehrung", "anzahl_gefluechtete": minimum - 1, "ansprechperson": "A"},
+                 {"entscheidung": "freier_traeger", "anzahl_gefluechtete": 3, "ansprechperson": "A", "traeger": " "},
+                 {"entscheidung": "uebertragung", "ansprechperson": "A"},
+                 {"entscheidung": "pruefung", "ansprechperson": "A", "farbe": "rot"}):
+        expected = {"/" + "/".join(map(str, e.absolute_path)) if e.validator != "required" else
+                    "/" + e.message.split("'")[1] for e in Draft202012Validator(schema).iter_errors(body)}
+        expected = {"" if p == "/" else p for p in expected}
+        response = client.post(f"{API}/tasks/{task_id}/complete", headers=headers, json=body)
+        problem = response.get_json()
+        assert response.status_code == 422, problem
+        assert {e["pointer"] for e in problem["errors"]} == expected, (body, problem)
+        assert all(e["detail"] and "Error" not in e["detail"] for e in problem["errors"])
+    unknown = client.post(f"{API}/tasks/{task_id}/complete", headers=headers,
+                          json={"entscheidung": "pruefung", "ansprechperson": "A", "farbe": "rot"}).get_json()
+    assert unknown["errors"] == [{"pointer": "", "detail": "Unbekannte Felder: farbe"}]
+
+
+def test_every_rule_beyond_the_schema_is_published_with_its_message() -> None:
+    """A task with a `validation` property (what JSON Schema cannot say) has a form that lists those rules in
+    `x-server-rules`; the served schema's description repeats them with their German messages."""
+    root = Path(__file__).resolve().parents[2]
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+    checked = 0
+    for path in sorted((root / "bpmn").glob("*.bpmn")):
+        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=ns):
+            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=ns)}
+            if "validation" not in props:
+                continue
+            form = json.loads((root / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
+            rules = forms.server_rules(form)
+            assert rules, task.get("id")
+            assert all(r["field"].startswith("/") and r["rule"] and r["message"] for r in rules)
+            described = forms.published(form)["description"]
+            assert all(r["message"] in described for r in rules)
+            checked += 1
+    assert checked >= 3  # Rückmeldefrist, Stellenbemessung, Bewerbungen

@@ -35,6 +35,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "runde_eroeffnen_fehler": survey.runde_eroeffnen_fehler,
     "abfrage_vorbereiten": survey.abfrage_vorbereiten,
     "opt_in_errors": survey.opt_in_errors,
+    "erinnerung_text": survey.erinnerung_text,
     "rueckmeldung_vervollstaendigen": survey.rueckmeldung_vervollstaendigen,
     "keine_rueckmeldung": survey.keine_rueckmeldung,
     "planungsrahmen": planungsrahmen_euro,

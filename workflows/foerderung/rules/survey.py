@@ -9,7 +9,7 @@ from typing import Any
 from workflows.foerderung.rules.allocation import planungsrahmen
 from workflows.foerderung.rules.dates import DateLike, frist_zeitpunkt, iso, to_date
 from workflows.foerderung.rules.money import dec, euro
-from workflows.formatting import Number, format_eur
+from workflows.formatting import Number, format_date, format_eur
 
 #: demo defaults of a round (domain.md): 64.000 € per VZÄ and year [V], 24 months [V],
 #: 796,11 € per person = Mannheim 531.800 € / 668 persons [V figures, derived rate],
@@ -56,6 +56,12 @@ def abfrage_vorbereiten(rueckmeldefrist: DateLike, erinnerung_tage_vorher: int) 
     """Timer moments of the survey: the deadline (end of day) and the reminder before it."""
     return {"frist": frist_zeitpunkt(rueckmeldefrist),
             "erinnerung": frist_zeitpunkt(rueckmeldefrist, tage_vorher=erinnerung_tage_vorher, uhrzeit="08:00:00")}
+
+
+def erinnerung_text(rueckmeldefrist: DateLike) -> str:
+    """The reminder a silent Gemeinde gets before the deadline, with the date as Germans write it."""
+    return (f"Bitte geben Sie Ihre Rückmeldung zum Integrationsmanagement bis zum "
+            f"{format_date(rueckmeldefrist)} ab.")
 
 
 def opt_in_errors(form: Mapping[str, Any], gemeinde: Mapping[str, Any], satz_pro_person: Number,

@@ -45,8 +45,9 @@ def gemeinde_answer(ags: str) -> dict[str, Any] | None:
     form = {"entscheidung": demo["entscheidung"], "ansprechperson": "Bürgermeisteramt"}
     if demo["entscheidung"] != "pruefung":
         form["anzahl_gefluechtete"] = demo["anzahl_gefluechtete"]
-    if "traeger" in demo:
-        form["traeger"] = demo["traeger"]
+    for extra in ("traeger", "zusammenschluss_partner"):
+        if extra in demo:
+            form[extra] = demo[extra]
     return form
 
 

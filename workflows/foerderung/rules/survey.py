@@ -12,7 +12,9 @@ from workflows.foerderung.rules.money import dec, euro
 from workflows.formatting import Number, format_date, format_eur
 
 #: demo defaults of a round (domain.md): 64.000 € per VZÄ and year [V], 24 months [V],
-#: 796,11 € per person = Mannheim 531.800 € / 668 persons [V figures, derived rate],
+#: 796,08 € per person [derived, NV as an official rate]: the one rate at which the Badische Zeitung's
+#: bounds for the Ortenau Gemeinden, 52.541 € and 292.957 € [V], are whole persons (66 and 368),
+#: and Mannheim's "about 531.800 €" for 668 persons [V] (668 × 796,08 € = 531.781,44 €) agrees;
 #: 51.000 € minimum [V], Stichtag 15.09.2017 [V]. Everything else is [NV] and editable.
 RUNDE_STANDARD: dict[str, Any] = {
     "landkreis": "ortenaukreis",
@@ -21,7 +23,7 @@ RUNDE_STANDARD: dict[str, Any] = {
     "foerderzeitraum_ende": "2018-12-31",
     "foerdersatz_vza_jahr": 64000,
     "foerderdauer_monate": 24,
-    "planungsrahmen_satz_person": 796.11,
+    "planungsrahmen_satz_person": 796.08,
     "mindestbetrag": 51000,
     "stichtag": "2017-09-15",
     "erinnerung_tage_vorher": 7,

@@ -65,7 +65,12 @@ def draft_and_release(r: Round, send_back: bool) -> None:
     draft = r.prefill(task)
     assert "41 Städte und Gemeinden" in draft["betreff"]
     assert "4.112.549,28\u00a0€" in draft["sachverhalt"]
-    r.submit(task, draft, "sb1")
+    assert draft["sitzungsdatum"] > r.data("abfrage_vorbereiten")["rueckmeldefrist"]  # after the survey
+    with pytest.raises(Refused) as refused:  # the Sitzung before the Rückmeldefrist: refused beside the field
+        r.submit(task, dict(draft, vorlagen_nr="VA/11/2017", sitzungsdatum=r.data("abfrage_vorbereiten")[
+            "rueckmeldefrist"]), "sb1")
+    assert "nach der Rückmeldefrist" in refused.value.errors["sitzungsdatum"]
+    r.submit(task, dict(draft, vorlagen_nr="VA/11/2017"), "sb1")
     release = r.one("beschlussvorlage_freigeben")
     with pytest.raises(Refused):  # four eyes: not the drafting person
         r.submit(release, {"entscheidung": "freigeben"}, "sb1")
@@ -73,10 +78,10 @@ def draft_and_release(r: Round, send_back: bool) -> None:
         with pytest.raises(Refused) as refused:  # a send-back needs a comment
             r.submit(release, {"entscheidung": "zurueck"}, "dz1")
         assert "kommentar" in refused.value.errors
-        r.submit(release, {"entscheidung": "zurueck", "kommentar": "Bitte Vorlagen-Nr. ergänzen"}, "dz1")
+        r.submit(release, {"entscheidung": "zurueck", "kommentar": "Bitte neue Vorlagen-Nr."}, "dz1")
         task = r.one("beschlussvorlage_entwerfen")
         again = r.prefill(task)
-        assert again["kommentar_dezernat"] == "Bitte Vorlagen-Nr. ergänzen"
+        assert again["kommentar_dezernat"] == "Bitte neue Vorlagen-Nr."
         assert again["betreff"] == draft["betreff"]  # the previous draft comes back
         r.submit(task, dict(again, vorlagen_nr="VA/12/2017"), "sb1")
         release = r.one("beschlussvorlage_freigeben")

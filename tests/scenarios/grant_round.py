@@ -203,15 +203,20 @@ def run_grant_round(d: Driver) -> Round:
 
     # 4. Beschlussvorlage: sent back once, four eyes; a new PDF version per draft
     task = r.one(SB, "beschlussvorlage_entwerfen")
-    d.complete(task["id"], r.prefill(task["id"], SB), SB)
+    first = r.prefill(task["id"], SB)
+    assert first["sitzungsdatum"] > start["rueckmeldefrist"]  # the Sitzung follows the survey
+    assert "sitzungsdatum" in r.refused(task["id"], dict(first, vorlagen_nr="VA/11/2017",
+                                                         sitzungsdatum=start["rueckmeldefrist"]), SB)
+    assert "vorlagen_nr" in r.refused(task["id"], first, SB)  # a Beschlussvorlage has its number
+    d.complete(task["id"], dict(first, vorlagen_nr="VA/11/2017"), SB)
     (first_draft,) = r.documents("beschlussvorlage")
     assert first_draft["version"] == 1 and first_draft["gemeinde"] is None
     task = r.one(DZ, "beschlussvorlage_freigeben")
     assert r.d.refused(task["id"], {"entscheidung": "freigeben"}, SB).status in (403, 404)  # no Dezernat role
-    d.complete(task["id"], {"entscheidung": "zurueck", "kommentar": "Vorlagen-Nr. fehlt"}, DZ)
+    d.complete(task["id"], {"entscheidung": "zurueck", "kommentar": "Neue Vorlagen-Nr. für die Sitzung"}, DZ)
     task = r.one(SB, "beschlussvorlage_entwerfen")
     draft = r.prefill(task["id"], SB)
-    assert draft["kommentar_dezernat"] == "Vorlagen-Nr. fehlt"
+    assert draft["kommentar_dezernat"] == "Neue Vorlagen-Nr. für die Sitzung"
     draft.pop("kommentar_dezernat")
     d.complete(task["id"], dict(draft, vorlagen_nr="VA/12/2017"), SB)
     task = r.one(DZ, "beschlussvorlage_freigeben")
@@ -243,8 +248,9 @@ def run_grant_round(d: Driver) -> Round:
     (result,) = r.documents("abstimmungsergebnis")
     text = r.read_pdf(result)
     assert "Der Antrag ist angenommen" in text and "VA/12/2017" in text
-    assert "Ja-Stimmen 2 Nein-Stimmen 1 Enthaltungen 1 Abgegebene Stimmen 4" in text
-    assert f"Sitzung am {format_date(draft['sitzungsdatum'])}" in text
+    assert "Ja-Stimmen 2 Nein-Stimmen 1 Abgegebene Stimmen 3 Enthaltungen 1" in text  # abstentions: not cast
+    assert f"Festgestellt in der Sitzung am {format_date(draft['sitzungsdatum'])}" in text
+    assert "Frank Weber Vorsitz" in text
 
     # 6. Antrag, signed by the Dezernatsleitung (four eyes), sent to the RP
     task = r.one(SB, "antrag_vervollstaendigen")

@@ -48,6 +48,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "stellen_aus_anteilen": allocation.stellen_aus_anteilen,
     # drafts and releases
     "beschlussvorlage_vorbelegung": drafts.beschlussvorlage_vorbelegung,
+    "beschlussvorlage_fehler": drafts.beschlussvorlage_fehler,
     "antrag_vorbelegung": drafts.antrag_vorbelegung,
     "mitteilungen_gemeinden": drafts.mitteilungen_gemeinden,
     "freigabe_errors": hiring.freigabe_errors,

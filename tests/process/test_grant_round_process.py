@@ -248,7 +248,8 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     hired = {}
     for i, task in enumerate(postings):
         hired[task.data["stelle"]["stelle_nr"]] = fill_posting(
-            r, task, refuse_once=i == 0, no_applicants_once=i == 1, start=(date(2018, 3, 1) + timedelta(days=i)).isoformat())
+            r, task, refuse_once=i == 0, no_applicants_once=i == 1,
+            start=(date(2018, 3, 1) + timedelta(days=i)).isoformat())
     reports = [e for e in r.wf.get_events() if e.event_definition.name == "personalmeldung"]
     assert len(reports) == len(postings)
     assert {e.payload["name"] for e in reports} == set(hired.values())

@@ -313,8 +313,9 @@ def run_grant_round(d: Driver) -> Round:
     first = True
     for i, t in enumerate(sorted(r.ready(PA, "auswahl_treffen"), key=lambda x: x["id"])):
         stelle = r.context(t["id"], PA)["stelle"]
+        start_on = (date(2018, 3, 1) + timedelta(days=i)).isoformat()
         choice = {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
-                  "entgeltgruppe": "S 11b", "stufe": 1, "beginn_geplant": (date(2018, 3, 1) + timedelta(days=i)).isoformat(),
+                  "entgeltgruppe": "S 11b", "stufe": 1, "beginn_geplant": start_on,
                   "auswahlvermerk": "Beste Eignung"}
         d.complete(t["id"], choice, PA)
         (pr,) = [x for x in r.ready(PR, "personalrat_zustimmung")

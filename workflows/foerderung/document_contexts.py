@@ -122,7 +122,8 @@ def antrag(data: Data, common: Data) -> list[DocumentJob]:
     return [DocumentJob({
         **common,
         "aktenzeichen": data.get("aktenzeichen"),
-        "ansprechpartner": {"name": form.get("ansprechperson") or fachamt.get("name") or common["sachbearbeitung"]["name"],
+        "ansprechpartner": {"name": form.get("ansprechperson") or fachamt.get("name")
+                            or common["sachbearbeitung"]["name"],
                             "telefon": form.get("telefon") or fachamt.get("telefon"),
                             "email": form.get("email") or fachamt.get("email")},
         "fordersatz": data["foerdersatz_vza_jahr"],
@@ -130,8 +131,8 @@ def antrag(data: Data, common: Data) -> list[DocumentJob]:
         "gemeinden": [{"name": g["name"], "ags": g["ags"], "planungsrahmen": g["planungsrahmen"]}
                       for g in bemessung["uebertragende"]],
         "bankverbindung": {"kontoinhaber": form.get("kontoinhaber"), "iban": form.get("iban")},
-        "unterzeichner": {"name": form.get("unterzeichner") or common["dezernatsleitung"] or common["sachbearbeitung"]["name"],
-                          "funktion": "Dezernatsleitung"},
+        "unterzeichner": {"name": form.get("unterzeichner") or common["dezernatsleitung"]
+                          or common["sachbearbeitung"]["name"], "funktion": "Dezernatsleitung"},
         "ort": common["landkreis"]["anschrift"]["ort"],
     })]
 
@@ -222,7 +223,8 @@ def jobs_for(kind: str, session: Session, data: Data, actor: str | None) -> list
               "sachbearbeitung": {"name": staff or (document.get("kontakte") or {}).get("fachamt", {}).get("name")
                                   or kreis.amt},
               "vorsitz": holder("Vorsitz"), "dezernatsleitung": holder("Dezernatsleitung"),
-              "foerderzeitraum": {"beginn": data.get("foerderzeitraum_beginn"), "ende": data.get("foerderzeitraum_ende")}}
+              "foerderzeitraum": {"beginn": data.get("foerderzeitraum_beginn"),
+                                  "ende": data.get("foerderzeitraum_ende")}}
     return BUILDERS[kind](data, common)
 
 

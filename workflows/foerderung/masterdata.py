@@ -79,7 +79,8 @@ STAMMDATEN_SCHEMA: dict[str, Any] = {
                      "properties": {k: _PERSON for k in ("fachamt", "personalamt", "schriftfuehrung")}},
         "angebot": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 500}},
         "bewerbung": {"type": "object", "additionalProperties": False,
-                      "properties": {k: {"type": "string", "maxLength": 300} for k in ("portal", "email", "anschrift")}},
+                      "properties": {k: {"type": "string", "maxLength": 300}
+                                     for k in ("portal", "email", "anschrift")}},
     },
     "additionalProperties": False,
 }

@@ -106,6 +106,15 @@ def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
     out = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "Landkreis Rastatt", "--gemeinden",
               str(csv_file), "--teams", str(teams), "--behoerde", "Landratsamt Rastatt").stdout
     assert "2 Gemeinden, 1 Regionalteams" in out
+    stammdaten = tmp_path / "stammdaten.json"
+    stammdaten.write_text(json.dumps({"kontakte": {"fachamt": {"name": "Eva Murr", "telefon": "07222 381-0"}},
+                                      "angebot": ["Fortbildung"]}), encoding="utf-8")
+    run(sqlite_db, "landkreis", "import", "rastatt", "--name", "Landkreis Rastatt", "--gemeinden", str(csv_file),
+        "--teams", str(teams), "--stammdaten", str(stammdaten))
+    stammdaten.write_text(json.dumps({"kontakte": {"fachamt": {"telefon": "0"}}}), encoding="utf-8")
+    err = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "X", "--gemeinden", str(csv_file),
+              "--stammdaten", str(stammdaten), ok=False).stderr
+    assert "stammdaten.json: unerwarteter Wert bei kontakte/fachamt" in err  # the name is missing
     bad = tmp_path / "bad.csv"
     bad.write_text("name,ags\nIrgendwo,123\n", encoding="utf-8")
     err = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "X", "--gemeinden", str(bad), ok=False).stderr
@@ -117,6 +126,7 @@ def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
     with sqlite_db.read() as session:
         gaggenau = session.scalars(select(Gemeinde).where(Gemeinde.ags == "08216015")).one()
         assert gaggenau.landkreis.name == "Landkreis Rastatt" and gaggenau.regionalteam.name == "Team Murgtal"
+        assert gaggenau.landkreis.as_document_data()["kontakte"]["fachamt"]["name"] == "Eva Murr"
 
 
 def test_a_database_without_schema_gets_a_hint_not_a_traceback(tmp_path: Path) -> None:

@@ -119,7 +119,7 @@ def test_committee_member_votes_and_chair_sees_tally(page: Any, live_db: Databas
     shot(page, output_dir, "10-vote-tally")
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(900)  # through the postings: 34 since the demo tells the 32-posts story
 def test_forms_of_the_real_round_look_right(page: Any, live_db: Database, output_dir: Path) -> None:
     """A tour through the later forms: long texts, read-only values, repeated rows, the Personalrat."""
     iid = gr.drive(live_db, "vorlage")

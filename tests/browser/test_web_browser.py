@@ -39,7 +39,7 @@ def test_gemeinde_opt_in_refused_then_transferred(page: Any, live_db: Database, 
     gr.open_round(live_db)
     page.goto("/login")
     shot(page, output_dir, "01-login")
-    login(page, gr.SMALL_GEMEINDE)  # Nordrach: 20 Geflüchtete, too few for an own application
+    login(page, gr.SMALL_GEMEINDE)  # Nordrach, with 20 Geflüchtete too few for an own application
     shot(page, output_dir, "02-inbox-gemeinde")
     assert page.locator("table.task-table tbody tr").count() == 1
     page.get_by_role("link", name="Rückmeldung Nordrach").click()
@@ -51,7 +51,7 @@ def test_gemeinde_opt_in_refused_then_transferred(page: Any, live_db: Database, 
     form.get_by_role("button", name=SUBMIT).click()
 
     error = page.locator("#f-entscheidung-error")  # beside the field, and in the summary at the top
-    assert "51.000,00" in error.inner_text() and "15.922,20" in error.inner_text()
+    assert "51.000,00" in error.inner_text() and "15.921,60" in error.inner_text()  # 20 × 796,08 €
     assert "Mindestbetrag" in page.locator(".error-summary").inner_text()
     assert page.get_by_label("Ansprechperson").input_value() == "Frau Roth"
     assert page.get_by_label("Geflüchtete in der Anschlussunterbringung").input_value() == "20"

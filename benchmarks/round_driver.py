@@ -45,8 +45,9 @@ def gemeinde_answer(ags: str) -> dict[str, Any] | None:
     form = {"entscheidung": demo["entscheidung"], "ansprechperson": "Bürgermeisteramt"}
     if demo["entscheidung"] != "pruefung":
         form["anzahl_gefluechtete"] = demo["anzahl_gefluechtete"]
-    if "traeger" in demo:
-        form["traeger"] = demo["traeger"]
+    for extra in ("traeger", "zusammenschluss_partner"):
+        if extra in demo:
+            form[extra] = demo[extra]
     return form
 
 
@@ -126,7 +127,8 @@ class RoundDriver:
         self.settle()
         self.on_phase("stellenbemessung", self.iid)
         self._do(SB, "stellenbemessung_pruefen")
-        self._do(SB, "beschlussvorlage_entwerfen")
+        self._do(SB, "beschlussvorlage_entwerfen", lambda task_id: dict(self.prefill(task_id, SB),
+                                                                        vorlagen_nr="VA/11/2017"))
         self.on_phase("freigabe", self.iid)
         self._do(DZ, "beschlussvorlage_freigeben", lambda _: {"entscheidung": "zurueck", "kommentar": "Nr. fehlt"})
 
@@ -179,8 +181,9 @@ class RoundDriver:
         refused_once = False
         for i, task in enumerate(self.ready(PA, "auswahl_treffen")):
             stelle = self.context(task.id, PA)["stelle"]
+            start_on = (date(2018, 3, 1) + timedelta(days=i)).isoformat()
             choice = {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
-                      "entgeltgruppe": "S 11b", "stufe": 2, "beginn_geplant": f"2018-03-{i + 1:02d}",
+                      "entgeltgruppe": "S 11b", "stufe": 2, "beginn_geplant": start_on,
                       "auswahlvermerk": "Beste Eignung"}
             self.complete(task.id, choice, PA)
             if not refused_once:  # the Personalrat refuses the first selection once

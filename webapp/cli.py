@@ -387,15 +387,19 @@ def landkreis() -> None:
 @click.option("--strasse", default="")
 @click.option("--plz", default="")
 @click.option("--ort", default="")
+@click.option("--stammdaten", "stammdaten_json", type=EXISTING_FILE,
+              help="JSON mit Ansprechpersonen, Angebot und Bewerbungsweg für die Schreiben.")
 @friendly
-def landkreis_import(key: str, name: str, gemeinden_csv: Path, teams_json: Path | None, **letterhead: str) -> None:
+def landkreis_import(key: str, name: str, gemeinden_csv: Path, teams_json: Path | None,
+                     stammdaten_json: Path | None, **letterhead: str) -> None:
     """Landkreis KEY mit seinen Gemeinden (und Regionalteams) anlegen oder aktualisieren."""
     from workflows.foerderung import masterdata
 
     teams, zuordnung = masterdata.read_teams_json(teams_json) if teams_json else ({}, {})
+    extra: dict[str, Any] = {"stammdaten": masterdata.read_stammdaten_json(stammdaten_json)} if stammdaten_json else {}
     data = masterdata.LandkreisData(key=key, name=name, gemeinden=masterdata.read_gemeinden_csv(gemeinden_csv),
                                     teams=teams, zuordnung=zuordnung,
-                                    letterhead={k: v for k, v in letterhead.items() if v})
+                                    letterhead={**{k: v for k, v in letterhead.items() if v}, **extra})
     with _database().write() as session:
         counts = masterdata.import_landkreis(session, data)
     click.echo(f"Landkreis '{key}': {counts['gemeinden']} Gemeinden, {counts['teams']} Regionalteams.")
@@ -411,7 +415,10 @@ def documents() -> None:
 @friendly
 def documents_sample(outdir: Path) -> None:
     """Jede Dokumentart mit Demodaten nach OUTDIR rendern, zur Durchsicht."""
+    from workflows import wiring
     from workflows.foerderung.samples import render_samples
+
+    wiring.install()  # registers the document kinds (no database needed)
 
     for path in render_samples(outdir):
         click.echo(str(path))

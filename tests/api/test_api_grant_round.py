@@ -19,7 +19,7 @@ from tests.scenarios.pdf_layouts import reuse_pdf_layouts
 from workflows.storage.db import Database
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(900)  # the whole round: 34 postings since the demo tells the 32-posts story
 def test_whole_grant_round_through_the_api_alone(client: FlaskClient, api_db: Database,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     reuse_pdf_layouts(monkeypatch)

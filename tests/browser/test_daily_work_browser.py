@@ -17,7 +17,7 @@ from workflows.storage.db import Database
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(900)  # the whole round: 34 postings
 def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_recorded(
         page: Any, live_db: Database, output_dir: Path) -> None:
     """The Bescheid form starts with every hired person; '+ Zeile hinzufügen' adds a row and records nothing."""

@@ -39,7 +39,7 @@ def test_gemeinde_opt_in_refused_then_transferred(page: Any, live_db: Database, 
     gr.open_round(live_db)
     page.goto("/login")
     shot(page, output_dir, "01-login")
-    login(page, gr.SMALL_GEMEINDE)  # Nordrach: 20 Geflüchtete, too few for an own application
+    login(page, gr.SMALL_GEMEINDE)  # Nordrach, with 20 Geflüchtete too few for an own application
     shot(page, output_dir, "02-inbox-gemeinde")
     assert page.locator("table.task-table tbody tr").count() == 1
     page.get_by_role("link", name="Rückmeldung Nordrach").click()
@@ -119,7 +119,7 @@ def test_committee_member_votes_and_chair_sees_tally(page: Any, live_db: Databas
     shot(page, output_dir, "10-vote-tally")
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(900)  # through the postings: 34 since the demo tells the 32-posts story
 def test_forms_of_the_real_round_look_right(page: Any, live_db: Database, output_dir: Path) -> None:
     """A tour through the later forms: long texts, read-only values, repeated rows, the Personalrat."""
     iid = gr.drive(live_db, "vorlage")

@@ -106,6 +106,15 @@ def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
     out = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "Landkreis Rastatt", "--gemeinden",
               str(csv_file), "--teams", str(teams), "--behoerde", "Landratsamt Rastatt").stdout
     assert "2 Gemeinden, 1 Regionalteams" in out
+    stammdaten = tmp_path / "stammdaten.json"
+    stammdaten.write_text(json.dumps({"kontakte": {"fachamt": {"name": "Eva Murr", "telefon": "07222 381-0"}},
+                                      "angebot": ["Fortbildung"]}), encoding="utf-8")
+    run(sqlite_db, "landkreis", "import", "rastatt", "--name", "Landkreis Rastatt", "--gemeinden", str(csv_file),
+        "--teams", str(teams), "--stammdaten", str(stammdaten))
+    stammdaten.write_text(json.dumps({"kontakte": {"fachamt": {"telefon": "0"}}}), encoding="utf-8")
+    err = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "X", "--gemeinden", str(csv_file),
+              "--stammdaten", str(stammdaten), ok=False).stderr
+    assert "stammdaten.json: unerwarteter Wert bei kontakte/fachamt" in err  # the name is missing
     bad = tmp_path / "bad.csv"
     bad.write_text("name,ags\nIrgendwo,123\n", encoding="utf-8")
     err = run(sqlite_db, "landkreis", "import", "rastatt", "--name", "X", "--gemeinden", str(bad), ok=False).stderr
@@ -117,9 +126,58 @@ def test_another_landkreis_is_data(sqlite_db: Database, tmp_path: Path) -> None:
     with sqlite_db.read() as session:
         gaggenau = session.scalars(select(Gemeinde).where(Gemeinde.ags == "08216015")).one()
         assert gaggenau.landkreis.name == "Landkreis Rastatt" and gaggenau.regionalteam.name == "Team Murgtal"
+        assert gaggenau.landkreis.as_document_data()["kontakte"]["fachamt"]["name"] == "Eva Murr"
 
 
 def test_a_database_without_schema_gets_a_hint_not_a_traceback(tmp_path: Path) -> None:
     empty = Database(f"sqlite:///{tmp_path / 'leer.db'}")
     err = run(empty, "demo-data", ok=False).stderr
     assert "grantflow db upgrade" in err and "no such table" in err
+
+
+def test_the_readmes_tick_commands_fire_the_reminder_then_the_deadline(db: Database) -> None:
+    """The two `grantflow tick --now "$(date ...)"` lines of the README, run by bash as written, on a round
+    opened today with the default deadline: the first reminds the silent Gemeinden, the second ends the Abfrage."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import func, select
+
+    from tests.web import grant_round as gr
+    from workflows.storage.models import Event, TaskRow
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    commands = [line.strip().split("   #")[0] for line in readme.splitlines()
+                if line.strip().startswith('grantflow tick --now "$(date')]
+    assert len(commands) == 2, commands
+    gr.deploy(db)
+    iid = gr.open_round(db)
+    frist = date.fromisoformat(inbox_data(db, iid)["rueckmeldefrist"])
+    assert frist == date.today() + timedelta(weeks=4)  # a 2017 round opened today: four weeks from today
+    (kehl,) = gr.ready(db, "kehl", "rueckmeldung_abgeben")
+    gr.complete(db, kehl.id, {"entscheidung": "uebertragung", "anzahl_gefluechtete": 368,
+                              "ansprechperson": "Bürgermeisteramt"}, "kehl")
+    env = {**os.environ, "DATABASE_URL": db.url, "PATH": f"{Path(GRANTFLOW).parent}:{os.environ['PATH']}"}
+
+    def reminders() -> int:
+        with db.read() as session:
+            return session.scalar(select(func.count()).select_from(Event).where(
+                Event.kind == "notification_queued")) or 0
+
+    def open_answers() -> int:
+        with db.read() as session:
+            return session.scalar(select(func.count()).select_from(TaskRow).where(
+                TaskRow.element_id == "rueckmeldung_abgeben", TaskRow.status == "ready")) or 0
+
+    first = subprocess.run(["bash", "-c", commands[0]], capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert reminders() == 50 and open_answers() == 50  # every silent Gemeinde reminded, still asked
+    second = subprocess.run(["bash", "-c", commands[1]], capture_output=True, text=True, env=env, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert open_answers() == 0 and reminders() == 50
+    assert gr.ready(db, gr.SB, "stellenbemessung_pruefen")  # the round went on without the silent ones
+
+
+def inbox_data(db: Database, iid: int) -> dict[str, object]:
+    from workflows import inbox as read_models
+
+    return dict(read_models.get_instance(db, iid, "sachbearbeitung").data)

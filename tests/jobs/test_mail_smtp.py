@@ -14,13 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from tests.engine.helpers import gemeinde_user, ready_rows, start_mini
+from tests.engine.helpers import START_DATA, gemeinde_user, ready_rows, start_mini
 from tests.web import grant_round as gr
 from workflows import engine, inbox, jobs, mail
 from workflows.identity import mailsettings
 from workflows.mail import events
 from workflows.storage.db import Database
-from workflows.storage.models import Gemeinde, Job, OutboxMail
+from workflows.storage.models import Gemeinde, Job, Landkreis, OutboxMail, ProcessInstance
 
 AFTER_DEADLINE = datetime.fromisoformat("2030-02-01T00:00:00+01:00")
 
@@ -141,6 +141,25 @@ def test_mails_for_each_event_arrive_once_to_the_right_people(mini_db: Database,
     assert sent == mail_jobs
 
 
+def test_a_rounds_mails_sign_with_its_own_landkreis_not_the_first(mini_db: Database) -> None:
+    with mini_db.write() as session:  # a second Landkreis, after the Ortenaukreis (the first in the table)
+        kreis = Landkreis(key="rastatt", name="Rastatt", behoerde="Landratsamt Rastatt",
+                          amt="Amt für Migration", strasse="Am Schlossplatz 5", plz="76437", ort="Rastatt")
+        session.add(Gemeinde(ags="08216043", name="Rastatt", typ="Große Kreisstadt", landkreis=kreis))
+    rastatt = engine.start_instance(mini_db, "mini_round", "Rastatter Runde", "sachbearbeitung",
+                                    dict(START_DATA, landkreis="rastatt")).instance_id
+    ortenau = start_mini(mini_db, "Ortenauer Runde")
+    row = ready_rows(mini_db, ortenau, "answer")[0]
+    with mini_db.read() as session:
+        texts = {key: mail.compose.process_message(session, session.get(ProcessInstance, iid), "Betreff", "Text").body
+                 for key, iid in (("rastatt", rastatt), ("ortenau", ortenau))}
+        to_gemeinde = mail.compose.task_assigned(session, session.get(ProcessInstance, ortenau), row, False).body
+    assert "Landratsamt Rastatt\nAmt für Migration\nAm Schlossplatz 5, 76437 Rastatt" in texts["rastatt"]
+    assert "Ortenaukreis" not in texts["rastatt"]
+    assert "Landratsamt Ortenaukreis\nAmt für Migration und Integration" in texts["ortenau"]
+    assert "Landratsamt Ortenaukreis" in to_gemeinde  # a Gemeinde's task: its own Landkreis
+
+
 def test_smtp_off_keeps_mails_for_administration(mini_db: Database, configure) -> None:  # type: ignore[no-untyped-def]
     from tests.web.conftest import make_app
 
@@ -187,6 +206,8 @@ def test_the_real_rounds_reminder_reaches_the_silent_gemeinden_even_with_mails_o
     assert "lahr@example.org" in recipients
     assert "offenburg@example.org" not in recipients and "kehl@example.org" not in recipients
     assert {m["Subject"] for _, m in reminders} == {"Erinnerung: Rückmeldung Integrationsmanagement"}
+    body = _body(dict(reminders)["lahr@example.org"])
+    assert f"bis zum {frist:%d.%m.%Y} ab." in body and frist.isoformat() not in body  # German date, no ISO
     assert jobs.run_worker(db, once=True) == 0
     gr.tick(db, now=gr._midnight(frist - timedelta(days=7)) + timedelta(hours=9))
     jobs.run_worker(db, once=True)

@@ -21,7 +21,7 @@ from tests.scenarios.pdf_layouts import reuse_pdf_layouts
 from workflows.storage.db import Database
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(900)  # the whole round: 34 postings since the demo tells the 32-posts story
 def test_whole_round_through_the_engine(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """On SQLite, and on PostgreSQL when GRANTFLOW_TEST_DATABASE_URL is set (as fast as SQLite)."""
     reuse_pdf_layouts(monkeypatch)
@@ -29,7 +29,7 @@ def test_whole_round_through_the_engine(db: Database, monkeypatch: pytest.Monkey
     run_grant_round(EngineDriver(db))
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(900)  # the whole round: 34 postings since the demo tells the 32-posts story
 def test_whole_round_through_the_engine_on_the_bpmn_io_round_trip(
         sqlite_db: Database, bpmn_io_round_trip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same round on the diagrams as a bpmn.io editor saves them (DMN and forms as in the repository)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,14 @@ def answer_all(r: Round) -> list[Any]:
             continue
         form = {"entscheidung": demo["entscheidung"], "anzahl_gefluechtete": demo["anzahl_gefluechtete"],
                 "ansprechperson": f"Ansprechperson {g['name']}"}
-        if "traeger" in demo:
-            form["traeger"] = demo["traeger"]
+        for extra in ("traeger", "zusammenschluss_partner"):
+            if extra in demo:
+                form[extra] = demo[extra]
         if demo.get("erster_versuch") == "eigene_durchfuehrung":
             with pytest.raises(Refused) as refused:
                 r.submit(task, dict(form, entscheidung="eigene_durchfuehrung"), "gem", gemeinde=g["ags"])
             assert "51.000,00\u00a0€" in refused.value.errors["anzahl_gefluechtete"]
-            assert "ab 65 Personen" in refused.value.errors["anzahl_gefluechtete"]  # 65 × 796,11 € ≥ 51.000 €
+            assert "ab 65 Personen" in refused.value.errors["anzahl_gefluechtete"]  # 65 × 796,08 € ≥ 51.000 €
         with pytest.raises(Refused):  # another Gemeinde's user may not answer
             r.submit(task, form, "gem", gemeinde="08317999")
         r.submit(task, form, "gem", gemeinde=g["ags"])
@@ -64,8 +65,13 @@ def draft_and_release(r: Round, send_back: bool) -> None:
     task = r.one("beschlussvorlage_entwerfen")
     draft = r.prefill(task)
     assert "41 Städte und Gemeinden" in draft["betreff"]
-    assert "1.159.136,16\u00a0€" in draft["sachverhalt"]
-    r.submit(task, draft, "sb1")
+    assert "4.112.549,28\u00a0€" in draft["sachverhalt"]
+    assert draft["sitzungsdatum"] > r.data("abfrage_vorbereiten")["rueckmeldefrist"]  # after the survey
+    with pytest.raises(Refused) as refused:  # the Sitzung before the Rückmeldefrist: refused beside the field
+        r.submit(task, dict(draft, vorlagen_nr="VA/11/2017", sitzungsdatum=r.data("abfrage_vorbereiten")[
+            "rueckmeldefrist"]), "sb1")
+    assert "nach der Rückmeldefrist" in refused.value.errors["sitzungsdatum"]
+    r.submit(task, dict(draft, vorlagen_nr="VA/11/2017"), "sb1")
     release = r.one("beschlussvorlage_freigeben")
     with pytest.raises(Refused):  # four eyes: not the drafting person
         r.submit(release, {"entscheidung": "freigeben"}, "sb1")
@@ -73,10 +79,10 @@ def draft_and_release(r: Round, send_back: bool) -> None:
         with pytest.raises(Refused) as refused:  # a send-back needs a comment
             r.submit(release, {"entscheidung": "zurueck"}, "dz1")
         assert "kommentar" in refused.value.errors
-        r.submit(release, {"entscheidung": "zurueck", "kommentar": "Bitte Vorlagen-Nr. ergänzen"}, "dz1")
+        r.submit(release, {"entscheidung": "zurueck", "kommentar": "Bitte neue Vorlagen-Nr."}, "dz1")
         task = r.one("beschlussvorlage_entwerfen")
         again = r.prefill(task)
-        assert again["kommentar_dezernat"] == "Bitte Vorlagen-Nr. ergänzen"
+        assert again["kommentar_dezernat"] == "Bitte neue Vorlagen-Nr."
         assert again["betreff"] == draft["betreff"]  # the previous draft comes back
         r.submit(task, dict(again, vorlagen_nr="VA/12/2017"), "sb1")
         release = r.one("beschlussvorlage_freigeben")
@@ -177,16 +183,16 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     bemessung = r.data("stellenbemessung_berechnen")["bemessung"]
     answers = r.data("stellenbemessung_berechnen")["rueckmeldungen"]
     assert len(answers) == 51 and len({a["ags"] for a in answers}) == 51  # no answer lost at the deadline
-    assert bemessung["zaehlung"] == {"uebertragung": 41, "eigene_durchfuehrung": 5, "freier_traeger": 3,
-                                     "zusammenschluss": 0, "pruefung": 1, "keine_rueckmeldung": 1}
+    assert bemessung["zaehlung"] == {"uebertragung": 41, "eigene_durchfuehrung": 0, "freier_traeger": 3,
+                                     "zusammenschluss": 2, "pruefung": 4, "keine_rueckmeldung": 1}
 
     # 3. Stellenbemessung
     transferring = [d for d in DEMO.values() if d["entscheidung"] == "uebertragung"]
-    expected = sum((planungsrahmen(d["anzahl_gefluechtete"], "796.11") for d in transferring), Decimal(0))
-    assert Decimal(str(bemessung["planungsrahmen_kreis"])) == expected == Decimal("1159136.16")
-    assert bemessung["vza_gesamt"] == 9.0  # 1.159.136,16 / 128.000 = 9,06 → 9,0
+    expected = sum((planungsrahmen(d["anzahl_gefluechtete"], "796.08") for d in transferring), Decimal(0))
+    assert Decimal(str(bemessung["planungsrahmen_kreis"])) == expected == Decimal("4112549.28")
+    assert bemessung["vza_gesamt"] == 32.0  # 4.112.549,28 / 128.000 = 32,13 → 32,0
     shares = {a["empfaenger"]: a["vza"] for a in bemessung["anteile"]}
-    assert sum(shares.values()) == 9.0 and all(v % 0.25 == 0 for v in shares.values())
+    assert sum(shares.values()) == 32.0 and all(v % 0.25 == 0 for v in shares.values())
     task = r.one("stellenbemessung_pruefen")
     review = r.prefill(task)
     changed = [dict(a) for a in review["anteile"]]
@@ -202,7 +208,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     assert "genau" in refused.value.errors["anteile"]
     r.submit(task, dict(review, anteile=changed, aenderungsgrund="Fahrwege im Renchtal"), "sb1")
     final = r.data("anteile_festlegen")["stellenanteile"]
-    assert sum(a["vza"] for a in final) == 9.0 and final[0]["vza"] == changed[0]["vza"]
+    assert sum(a["vza"] for a in final) == 32.0 and final[0]["vza"] == changed[0]["vza"]
     assert final[0]["gemeinden"]  # the reviewed rows keep their Gemeinden
 
     # 4./5. Beschlussvorlage (sent back once), a rejected vote, the chair sends it back, adopted
@@ -228,7 +234,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     # 6. Antrag, signed with four eyes, sent to the RP with the date
     task = r.one("antrag_vervollstaendigen")
     antrag = r.prefill(task)
-    assert antrag["beantragte_vza"] == 9.0 and antrag["beantragte_summe"] == 1152000.0
+    assert antrag["beantragte_vza"] == 32.0 and antrag["beantragte_summe"] == 4096000.0
     r.submit(task, dict(antrag, ansprechperson="N. Kaiser", iban="DE12345678901234567890"), "sb1")
     with pytest.raises(Refused):
         r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "sb1")
@@ -239,11 +245,12 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     # 7. Stellenbesetzung: one call activity per posting (≤ 1,0 VZÄ each)
     postings = r.ready("ausschreibung_entwerfen")
     vzas = sorted(t.data["stelle"]["vza"] for t in postings)
-    assert sum(vzas) == 9.0 and max(vzas) <= 1.0 and {t.task_spec.lane for t in postings} == {"Personalamt"}
+    assert sum(vzas) == 32.0 and max(vzas) <= 1.0 and {t.task_spec.lane for t in postings} == {"Personalamt"}
     hired = {}
     for i, task in enumerate(postings):
         hired[task.data["stelle"]["stelle_nr"]] = fill_posting(
-            r, task, refuse_once=i == 0, no_applicants_once=i == 1, start=f"2018-03-{i + 1:02d}")
+            r, task, refuse_once=i == 0, no_applicants_once=i == 1,
+            start=(date(2018, 3, 1) + timedelta(days=i)).isoformat())
     reports = [e for e in r.thrown if e.event_definition.name == "personalmeldung"]
     assert len(reports) == len(postings)
     assert {e.payload["name"] for e in reports} == set(hired.values())

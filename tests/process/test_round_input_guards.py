@@ -72,3 +72,29 @@ def test_an_empty_applicant_list_is_refused_by_the_form() -> None:
 def test_the_rule_is_callable_from_the_sandbox() -> None:
     data = {"form": {"rueckmeldefrist": "2018-02-01"}}
     assert scripting.evaluate("runde_eroeffnen_fehler(form, '2018-01-01')", data) == {}
+
+
+def test_the_rounds_dates_are_checked_in_order_beside_their_fields(db: Database) -> None:
+    task_id, values = _opening(db)
+    future = (date.today() + timedelta(days=60)).isoformat()
+    cases = [
+        ({"foerderzeitraum_beginn": "2019-01-01", "foerderzeitraum_ende": "2018-12-31"}, "/foerderzeitraum_ende",
+         "Das Ende des Förderzeitraums muss nach seinem Beginn (01.01.2019) liegen."),
+        ({"stichtag": "2016-09-15"}, "/stichtag",
+         "Der Stichtag muss im Förderzeitraum liegen (01.01.2017 bis 31.12.2018)."),
+        ({"stichtag": "2018-12-01", "rueckmeldefrist": "2018-11-30"}, "/rueckmeldefrist",
+         "Die Rückmeldefrist muss nach dem Stichtag (01.12.2018) liegen: die Gemeinden melden die Zahl "
+         "dieses Tages."),
+    ]
+    for change, pointer, message in cases:
+        error = _refused(db, task_id, {**values, "rueckmeldefrist": future, **change})
+        assert [(e.pointer, e.message) for e in error.errors] == [(pointer, message)], change
+
+
+def test_the_default_deadline_follows_the_rounds_own_stichtag() -> None:
+    """Six weeks after the Stichtag for a round opened in time; four weeks from today when that has passed."""
+    in_time = scripting.evaluate("runde_vorbelegung('2017-10-02')", {})
+    assert (in_time["stichtag"], in_time["rueckmeldefrist"]) == ("2017-09-15", "2017-10-27")
+    late = scripting.evaluate("runde_vorbelegung(today())", {})
+    assert late["rueckmeldefrist"] == (date.today() + timedelta(weeks=4)).isoformat()
+    assert scripting.evaluate("runde_eroeffnen_fehler(form, '2017-10-02')", {"form": in_time}) == {}

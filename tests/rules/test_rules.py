@@ -34,7 +34,7 @@ from workflows.foerderung.rules.funding import (
     verwendungsnachweis_due,
 )
 from workflows.foerderung.rules.hiring import auswahl_schema, bewerbungen_errors
-from workflows.foerderung.rules.survey import mindestzahl_personen, opt_in_schema
+from workflows.foerderung.rules.survey import RUNDE_STANDARD, mindestzahl_personen, opt_in_schema
 from workflows.foerderung.rules.vote import vote_result
 from workflows.formatting import NBSP, format_eur
 
@@ -119,19 +119,49 @@ def test_stellenbemessung_groups_by_team_and_handles_no_transfer() -> None:
     demo = demo_rueckmeldungen("ortenaukreis")
     answers = [{"ags": ags, "name": d["name"], "entscheidung": d["entscheidung"],
                 "anzahl_gefluechtete": d["anzahl_gefluechtete"]} for ags, d in demo.items()]
-    result = stellenbemessung_berechnen(answers, 796.11, 64000, 24, 0.25, 0.25, "abrunden",
+    result = stellenbemessung_berechnen(answers, 796.08, 64000, 24, 0.25, 0.25, "abrunden",
                                         tz["zuordnung"], tz["teams"])
     assert len(result["uebertragende"]) == 41
-    assert result["planungsrahmen_kreis"] == 1159136.16 and result["vza_gesamt"] == 9.0
-    assert sum(a["vza"] for a in result["anteile"]) == 9.0
-    assert sum(Decimal(str(a["planungsrahmen"])) for a in result["anteile"]) == Decimal("1159136.16")
-    assert result["foerdersumme"] == 1152000.0
-    none = stellenbemessung_berechnen([dict(a, entscheidung="pruefung") for a in answers], 796.11, 64000, 24,
+    assert result["planungsrahmen_kreis"] == 4112549.28 and result["vza_gesamt"] == 32.0  # 5.166 × 796,08 €
+    assert [(a["bezeichnung"], a["vza"]) for a in result["anteile"]] == [
+        ("Regionalteam Acher-Renchtal", 16.25), ("Regionalteam Kinzigtal", 10.5), ("Regionalteam Lahr Umland", 5.25)]
+    assert sum(Decimal(str(a["planungsrahmen"])) for a in result["anteile"]) == Decimal("4112549.28")
+    assert result["foerdersumme"] == 4096000.0
+    none = stellenbemessung_berechnen([dict(a, entscheidung="pruefung") for a in answers], 796.08, 64000, 24,
                                       0.25, 0.25, "abrunden", tz["zuordnung"], tz["teams"])
     assert none["vza_gesamt"] == 0 and none["anteile"] == [] and none["planungsrahmen_kreis"] == 0
     # without a team mapping every Gemeinde is its own recipient; tiny ones are left out
-    alone = stellenbemessung_berechnen(answers, 796.11, 64000, 24, 0.25, 0.25, "abrunden", {}, {})
-    assert sum(a["vza"] for a in alone["anteile"]) == 9.0 and alone["nicht_zugeteilt"]
+    alone = stellenbemessung_berechnen(answers, 796.08, 64000, 24, 0.25, 0.25, "abrunden", {}, {})
+    assert sum(a["vza"] for a in alone["anteile"]) == 32.0  # every transferring Gemeinde reaches 0,25 VZÄ here
+    tiny = [dict(a, anzahl_gefluechtete=10) if a["name"] == "Seebach" else a for a in answers]
+    assert [g["bezeichnung"] for g in stellenbemessung_berechnen(tiny, 796.08, 64000, 24, 0.25, 0.25, "abrunden", {},
+                                                           {})["nicht_zugeteilt"]] == ["Seebach"]
+
+
+#: the Gemeinden the Badische Zeitung (9 Jan 2018) names as above the 51.000 € minimum [V, domain.md §5]
+BZ_GENANNT = {"Achern", "Gengenbach", "Kappelrodeck", "Kehl", "Oberkirch", "Offenburg", "Ohlsbach",
+              "Ottenhöfen im Schwarzwald", "Willstätt", "Neuried"}
+
+
+def test_the_demo_round_tells_the_ortenaukreis_story() -> None:
+    """Calibrated demo counts [NV] against what is known [V]: 41 of 51 transfer, which means up to 32
+    posts; Kehl has the largest Planungsrahmen; the ten named lie between 52.541 € and 292.957 €
+    (exactly, to the euro, at the default rate); every other Gemeinde stays below 51.000 €."""
+    rate = RUNDE_STANDARD["planungsrahmen_satz_person"]
+    tz = _ortenau_teams()
+    demo = demo_rueckmeldungen("ortenaukreis")
+    answers = [{"ags": ags, "name": d["name"], "entscheidung": d["entscheidung"],
+                "anzahl_gefluechtete": d["anzahl_gefluechtete"]} for ags, d in demo.items()]
+    result = stellenbemessung_berechnen(answers, rate, 64000, 24, 0.25, 0.25, "abrunden",
+                                        tz["zuordnung"], tz["teams"])
+    assert len(demo) == 51 and len(result["uebertragende"]) == 41
+    assert result["vza_gesamt"] == 32.0 and sum(a["vza"] for a in result["anteile"]) == 32.0
+    amounts = {d["name"]: planungsrahmen(d["anzahl_gefluechtete"], rate) for d in demo.values()}
+    assert max(amounts, key=lambda name: amounts[name]) == "Kehl"
+    named = {name: amounts[name] for name in BZ_GENANNT}
+    assert round(min(named.values())) == 52541 and round(named["Kehl"]) == 292957
+    assert all(amount < 51000 for name, amount in amounts.items() if name not in BZ_GENANNT)
+    assert abs(planungsrahmen(668, rate) - 531800) < 100  # Mannheim: "about 531.800 €" for 668 persons
 
 
 def test_team_data_covers_all_51_gemeinden() -> None:

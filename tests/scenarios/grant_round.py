@@ -158,14 +158,15 @@ def run_grant_round(d: Driver) -> Round:
             continue
         form = {"entscheidung": demo["entscheidung"], "anzahl_gefluechtete": demo["anzahl_gefluechtete"],
                 "ansprechperson": "Bürgermeisteramt"}
-        if "traeger" in demo:
-            form["traeger"] = demo["traeger"]
+        for extra in ("traeger", "zusammenschluss_partner"):
+            if extra in demo:
+                form[extra] = demo[extra]
         if demo["entscheidung"] == "pruefung":
             del form["anzahl_gefluechtete"]
         if demo.get("erster_versuch"):  # the task's schema refuses it, naming the minimum and the count it needs
             refusal = d.refused(task["id"], dict(form, entscheidung="eigene_durchfuehrung"), user)
             assert refusal.status == 422
-            assert format_eur(51000) in refusal.text and "ab 65 Personen" in refusal.text  # 65 × 796,11 € ≥ 51.000 €
+            assert format_eur(51000) in refusal.text and "ab 65 Personen" in refusal.text  # 65 × 796,08 € ≥ 51.000 €
         d.complete(task["id"], form, user)
     assert len(silent) == 1
     answered = _completed(r.new_events(), "rueckmeldung_abgeben")
@@ -185,14 +186,14 @@ def run_grant_round(d: Driver) -> Round:
     # 3. Stellenbemessung reviewed and adjusted with a reason; the shares sum exactly
     task = r.one(SB, "stellenbemessung_pruefen")
     review = r.prefill(task["id"], SB)
-    assert review["planungsrahmen_kreis"] == 1159136.16 and review["vza_gesamt"] == 9.0
+    assert review["planungsrahmen_kreis"] == 4112549.28 and review["vza_gesamt"] == 32.0  # up to 32 posts [V]
     rows = [dict(a) for a in review["anteile"]]
-    assert sum(a["vza"] for a in rows) == 9.0
+    assert sum(a["vza"] for a in rows) == 32.0
     rows[0]["vza"] += 0.25
     rows[1]["vza"] -= 0.25
     assert "aenderungsgrund" in r.refused(task["id"], dict(review, anteile=rows), SB)
     bad = [dict(a) for a in rows]
-    bad[2]["vza"] += 0.25  # 9,25 VZÄ: more than the Kreis may have
+    bad[2]["vza"] += 0.25  # 32,25 VZÄ: more than the Kreis may have
     assert "anteile" in r.refused(task["id"], dict(review, anteile=bad, aenderungsgrund="x"), SB)
     tampered = [dict(rows[0], planungsrahmen=1.0), *rows[1:]]  # a read-only column of the table
     d.complete(task["id"], dict(review, anteile=tampered, aenderungsgrund="Fahrwege"), SB)
@@ -202,15 +203,20 @@ def run_grant_round(d: Driver) -> Round:
 
     # 4. Beschlussvorlage: sent back once, four eyes; a new PDF version per draft
     task = r.one(SB, "beschlussvorlage_entwerfen")
-    d.complete(task["id"], r.prefill(task["id"], SB), SB)
+    first = r.prefill(task["id"], SB)
+    assert first["sitzungsdatum"] > start["rueckmeldefrist"]  # the Sitzung follows the survey
+    assert "sitzungsdatum" in r.refused(task["id"], dict(first, vorlagen_nr="VA/11/2017",
+                                                         sitzungsdatum=start["rueckmeldefrist"]), SB)
+    assert "vorlagen_nr" in r.refused(task["id"], first, SB)  # a Beschlussvorlage has its number
+    d.complete(task["id"], dict(first, vorlagen_nr="VA/11/2017"), SB)
     (first_draft,) = r.documents("beschlussvorlage")
     assert first_draft["version"] == 1 and first_draft["gemeinde"] is None
     task = r.one(DZ, "beschlussvorlage_freigeben")
     assert r.d.refused(task["id"], {"entscheidung": "freigeben"}, SB).status in (403, 404)  # no Dezernat role
-    d.complete(task["id"], {"entscheidung": "zurueck", "kommentar": "Vorlagen-Nr. fehlt"}, DZ)
+    d.complete(task["id"], {"entscheidung": "zurueck", "kommentar": "Neue Vorlagen-Nr. für die Sitzung"}, DZ)
     task = r.one(SB, "beschlussvorlage_entwerfen")
     draft = r.prefill(task["id"], SB)
-    assert draft["kommentar_dezernat"] == "Vorlagen-Nr. fehlt"
+    assert draft["kommentar_dezernat"] == "Neue Vorlagen-Nr. für die Sitzung"
     draft.pop("kommentar_dezernat")
     d.complete(task["id"], dict(draft, vorlagen_nr="VA/12/2017"), SB)
     task = r.one(DZ, "beschlussvorlage_freigeben")
@@ -221,8 +227,8 @@ def run_grant_round(d: Driver) -> Round:
     assert [g["version"] for g in _generated(events, "beschlussvorlage")] == [1, 2]
     assert [e["actor"] for e in _completed(events, "beschlussvorlage_freigeben")] == [DZ, DZ]
     text = r.read_pdf(max(drafts, key=lambda doc: doc["version"]))
-    for expected in ("VA/12/2017", f"{format_vza(9)} VZÄ", format_eur(64000), format_eur(9 * 64000 * 2),
-                     format_eur(1159136.16)):
+    for expected in ("VA/12/2017", f"{format_vza(32)} VZÄ", format_eur(64000), format_eur(32 * 64000 * 2),
+                     format_eur(4112549.28)):
         assert norm(expected) in text, expected
 
     # 5. the vote: 4 of 5 members take part, 2 yes, 1 no, 1 abstention → adopted
@@ -242,22 +248,23 @@ def run_grant_round(d: Driver) -> Round:
     (result,) = r.documents("abstimmungsergebnis")
     text = r.read_pdf(result)
     assert "Der Antrag ist angenommen" in text and "VA/12/2017" in text
-    assert "Ja-Stimmen 2 Nein-Stimmen 1 Enthaltungen 1 Abgegebene Stimmen 4" in text
-    assert f"Sitzung am {format_date(draft['sitzungsdatum'])}" in text
+    assert "Ja-Stimmen 2 Nein-Stimmen 1 Abgegebene Stimmen 3 Enthaltungen 1" in text  # abstentions: not cast
+    assert f"Festgestellt in der Sitzung am {format_date(draft['sitzungsdatum'])}" in text
+    assert "Frank Weber Vorsitz" in text
 
     # 6. Antrag, signed by the Dezernatsleitung (four eyes), sent to the RP
     task = r.one(SB, "antrag_vervollstaendigen")
     antrag = r.prefill(task["id"], SB)
-    assert antrag["beantragte_vza"] == 9.0 and antrag["beantragte_summe"] == 1152000.0
+    assert antrag["beantragte_vza"] == 32.0 and antrag["beantragte_summe"] == 4096000.0
     # read-only figures keep the server's values, whatever a caller submits
     d.complete(task["id"], dict(antrag, ansprechperson="N. Kaiser", iban="DE12345678901234567890",
                                 beantragte_summe=2000000.0, beantragte_vza=12.0), SB)
     (completed,) = _completed(r.new_events(), "antrag_vervollstaendigen")
-    assert completed["payload"]["data"]["beantragte_summe"] == 1152000.0
-    assert completed["payload"]["data"]["beantragte_vza"] == 9.0
+    assert completed["payload"]["data"]["beantragte_summe"] == 4096000.0
+    assert completed["payload"]["data"]["beantragte_vza"] == 32.0
     (antrag_pdf,) = r.documents("antrag")
     text = r.read_pdf(antrag_pdf)
-    for expected in (format_vza(9), format_eur(1152000), "N. Kaiser", "DE12345678901234567890"):
+    for expected in (format_vza(32), format_eur(4096000), "N. Kaiser", "DE12345678901234567890"):
         assert norm(expected) in text, expected
     sign = r.one(DZ, "antrag_zeichnen")
     d.complete(sign["id"], {"entscheidung": "freigeben"}, DZ)
@@ -269,7 +276,7 @@ def run_grant_round(d: Driver) -> Round:
     # 7. one posting per ≤ 1.0 VZÄ; the first one with a Personalrat refusal
     postings = r.ready(PA, "ausschreibung_entwerfen")
     stellen = {p["id"]: r.context(p["id"], PA)["stelle"] for p in postings}
-    assert sum(s["vza"] for s in stellen.values()) == 9.0 and max(s["vza"] for s in stellen.values()) <= 1.0
+    assert sum(s["vza"] for s in stellen.values()) == 32.0 and max(s["vza"] for s in stellen.values()) <= 1.0
     deadline_posting = None
     kennziffern = {}
     for p in postings:
@@ -306,8 +313,9 @@ def run_grant_round(d: Driver) -> Round:
     first = True
     for i, t in enumerate(sorted(r.ready(PA, "auswahl_treffen"), key=lambda x: x["id"])):
         stelle = r.context(t["id"], PA)["stelle"]
+        start_on = (date(2018, 3, 1) + timedelta(days=i)).isoformat()
         choice = {"name": f"A {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
-                  "entgeltgruppe": "S 11b", "stufe": 1, "beginn_geplant": f"2018-03-{i + 1:02d}",
+                  "entgeltgruppe": "S 11b", "stufe": 1, "beginn_geplant": start_on,
                   "auswahlvermerk": "Beste Eignung"}
         d.complete(t["id"], choice, PA)
         (pr,) = [x for x in r.ready(PR, "personalrat_zustimmung")
@@ -375,7 +383,7 @@ def run_grant_round(d: Driver) -> Round:
     assert sorted(told) == sorted(transferring)
     kinds = [e["kind"] for e in d.events(r.iid, SB)]
     assert kinds[0] == "instance_started" and kinds.count("timer_fired") >= 3 and kinds[-1] == "instance_completed"
-    assert Decimal(str(sum(v for _, v in names_vza))) == Decimal("9.0")
+    assert Decimal(str(sum(v for _, v in names_vza))) == Decimal("32.0")
     check_letters(r, letters, final)
     assert {kind for kind in DOCUMENT_KINDS if r.documents(kind)} == set(DOCUMENT_KINDS)
     assert set(r.pdfs) == set(DOCUMENT_KINDS)  # one PDF of each kind read back

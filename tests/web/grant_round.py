@@ -79,8 +79,9 @@ def answer(db: Database, *, skip: tuple[str, ...] = ()) -> None:
         form: dict[str, Any] = {"entscheidung": demo["entscheidung"], "ansprechperson": "Bürgermeisteramt"}
         if demo["entscheidung"] != "pruefung":
             form["anzahl_gefluechtete"] = demo["anzahl_gefluechtete"]
-        if "traeger" in demo:
-            form["traeger"] = demo["traeger"]
+        for extra in ("traeger", "zusammenschluss_partner"):
+            if extra in demo:
+                form[extra] = demo[extra]
         complete(db, task.id, form, user)
 
 

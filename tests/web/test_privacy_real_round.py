@@ -16,7 +16,7 @@ OWN = "offenburg"
 #: other Gemeinden (names, an AGS, a username), the other regional teams, and what only the Landkreis may see
 #: (its own team, Regionalteam Kinzigtal, is Offenburg's own master data)
 FOREIGN = ("Achern", "Nordrach", "Appenweier", "Kappel-Grafenhausen", "08317001", "(achern)", "nordrach",
-           "Rückmeldungen der Gemeinden", "1.159.136,16", "Acher-Renchtal", "Lahr Umland", "Zwischenstand")
+           "Rückmeldungen der Gemeinden", "4.112.549,28", "Acher-Renchtal", "Lahr Umland", "Zwischenstand")
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def one(db: Database, user: str, element: str) -> int:
     return int(gr.one(db, user, element).id)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(900)  # the whole round: 34 postings since the demo tells the 32-posts story
 def test_every_task_form_of_the_round_refuses_bad_input_in_german(real_app: Flask, sqlite_db: Database) -> None:
     db, app = sqlite_db, real_app
     iid = engine.start_instance(db, "grant_round", gr.BUSINESS_KEY, gr.SB).instance_id

@@ -30,7 +30,7 @@ STAFF = [
     ("dezernat", "Michael Brandt", ["Dezernatsleitung"]),
     ("personalamt", "Jana Vogt", ["Personalamt"]),
     ("personalrat", "Thomas Huber", ["Personalrat"]),
-    ("ausschuss1", "Frank Weber (Vorsitz)", ["Verwaltungsausschuss", "Vorsitz"]),
+    ("ausschuss1", "Frank Weber", ["Verwaltungsausschuss", "Vorsitz"]),
     ("ausschuss2", "Maria Schneider", ["Verwaltungsausschuss"]),
     ("ausschuss3", "Klaus Fischer", ["Verwaltungsausschuss"]),
     ("ausschuss4", "Andrea Wagner", ["Verwaltungsausschuss"]),
@@ -65,6 +65,7 @@ def load(session: Session) -> dict[str, int]:
             "strasse": "Badstraße 20", "plz": "77652", "ort": "Offenburg", "telefon": "0781 805-0",
             "email": "integrationsmanagement@ortenaukreis.example", "internet": "www.ortenaukreis.de",
             "muster": True,  # refugee figures and names are demo values
+            "stammdaten": masterdata.read_stammdaten_json(masterdata.DATA_DIR / "stammdaten_ortenaukreis.json"),
         }))
     for key, label in ROLES.items():
         users.ensure_role(session, key, label)

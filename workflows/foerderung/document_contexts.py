@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from workflows.documents.kinds import DocumentJob
 from workflows.foerderung.rules import allocation
 from workflows.formatting import TIMEZONE
-from workflows.storage.models import Landkreis, User
+from workflows.storage.models import Landkreis, Role, User
 
 Data = Mapping[str, Any]
 
@@ -29,7 +29,12 @@ def _lines(text: Any) -> list[str]:
 
 
 def _signer(common: Data) -> dict[str, Any]:
-    return {"name": common.get("sachbearbeitung", {}).get("name", ""), "funktion": "Sachbearbeitung"}
+    return {"name": common["sachbearbeitung"]["name"], "funktion": common["landkreis"]["amt"]}
+
+
+def _kontakt(common: Data, rolle: str) -> dict[str, Any]:
+    """A contact person of the Landkreis's master data (`stammdaten.kontakte`), or an empty dict."""
+    return dict((common["landkreis"].get("kontakte") or {}).get(rolle) or {})
 
 
 def _team_of(anteile: list[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -53,8 +58,10 @@ def beschlussvorlage(data: Data, common: Data) -> list[DocumentJob]:
     team, shares = _team_of(anteile), _gemeinde_shares(bemessung, anteile)
     return [DocumentJob({
         **common,
-        "vorlage_nr": bv.get("vorlagen_nr") or "—",
+        "vorlage_nr": bv.get("vorlagen_nr"),
         "aktenzeichen": data.get("aktenzeichen"),
+        "stichtag": data.get("stichtag"),
+        "kosten_vza_jahr": data.get("kosten_vza_jahr"),
         "betreff": bv["betreff"],
         "beratungsfolge": [{
             "top": row.get("top"), "gremium": row["gremium"], "sitzung_am": row.get("datum"),
@@ -87,10 +94,12 @@ def _strip_number(paragraph: str) -> str:
 def abstimmungsergebnis(data: Data, common: Data) -> list[DocumentJob]:
     counts, bv = data["stimmzaehlung"], data["beschlussvorlage"]
     votes = [v for v in data.get("stimmen") or [] if v.get("stimme") in ("ja", "nein", "enthaltung")]
+    sitzung = bv.get("sitzungsdatum") or common["datum"]
     return [DocumentJob({
         **common,
+        "datum": sitzung,  # an extract of that session's minutes: established there, dated that day
         "gremium": "Verwaltungsausschuss",
-        "sitzung_am": bv.get("sitzungsdatum") or common["datum"],
+        "sitzung_am": sitzung,
         "vorlage_nr": bv.get("vorlagen_nr"),
         "betreff": bv["betreff"],
         "beschlusstext": bv.get("beschlussvorschlag"),
@@ -101,23 +110,29 @@ def abstimmungsergebnis(data: Data, common: Data) -> list[DocumentJob]:
         "namentliche_stimmen": [{"name": v.get("name") or v.get("username"), "stimme": v["stimme"]} for v in votes],
         "beschlussfaehig": 2 * counts["teilgenommen"] >= counts["mitglieder_anzahl"],
         "angenommen": bool(data.get("beschluss_angenommen")),
+        "sitzungsleitung": common.get("vorsitz") or None,
+        "schriftfuehrung": _kontakt(common, "schriftfuehrung").get("name") or common["sachbearbeitung"]["name"],
     })]
 
 
 def antrag(data: Data, common: Data) -> list[DocumentJob]:
     form, bemessung = data["antrag"], data["bemessung"]
+    fachamt = _kontakt(common, "fachamt")
     start = data.get("foerderzeitraum_beginn") or common["datum"]
     return [DocumentJob({
         **common,
         "aktenzeichen": data.get("aktenzeichen"),
-        "ansprechpartner": {"name": form.get("ansprechperson") or common["sachbearbeitung"]["name"],
-                            "telefon": form.get("telefon"), "email": form.get("email")},
+        "ansprechpartner": {"name": form.get("ansprechperson") or fachamt.get("name")
+                            or common["sachbearbeitung"]["name"],
+                            "telefon": form.get("telefon") or fachamt.get("telefon"),
+                            "email": form.get("email") or fachamt.get("email")},
         "fordersatz": data["foerdersatz_vza_jahr"],
         "stellen": _positions(form["stellenverteilung"], data, start),
         "gemeinden": [{"name": g["name"], "ags": g["ags"], "planungsrahmen": g["planungsrahmen"]}
                       for g in bemessung["uebertragende"]],
         "bankverbindung": {"kontoinhaber": form.get("kontoinhaber"), "iban": form.get("iban")},
-        "unterzeichner": {"name": form.get("unterzeichner") or "Dezernatsleitung", "funktion": "Dezernatsleitung"},
+        "unterzeichner": {"name": form.get("unterzeichner") or common["dezernatsleitung"]
+                          or common["sachbearbeitung"]["name"], "funktion": "Dezernatsleitung"},
         "ort": common["landkreis"]["anschrift"]["ort"],
     })]
 
@@ -139,6 +154,7 @@ def _positions(verteilung: list[Mapping[str, Any]], data: Data, start: Any) -> l
 
 def stellenausschreibung(data: Data, common: Data) -> list[DocumentJob]:
     form, stelle = data["ausschreibung"], data.get("stelle") or {}
+    fachamt = _kontakt(common, "fachamt")
     labels = {"a": "ein abgeschlossenes Hochschulstudium (mindestens Bachelor) im Sozialwesen, z. B. Soziale "
                    "Arbeit oder Sozialpädagogik",
               "b": "ein anderer geeigneter Hochschulabschluss (mindestens Bachelor)",
@@ -152,13 +168,16 @@ def stellenausschreibung(data: Data, common: Data) -> list[DocumentJob]:
         "umfang_vza": form.get("vza") or stelle.get("vza"),
         "beginn": form.get("beginn") or "zum nächstmöglichen Zeitpunkt",
         "befristung_monate": form.get("befristung_monate", 24),
-        "einsatzort": form.get("einsatzgebiet"),
+        "einsatzort": form.get("einsatzgebiet") if form.get("einsatzgebiet") != stelle.get("bezeichnung") else None,
         "team": stelle.get("bezeichnung"),
         "aufgaben": _lines(form.get("aufgaben")),
         "qualifikationen": [labels.get(q, q) for q in form.get("qualifikationen") or []],
         "anforderungen": _lines(form.get("profil")),
+        "angebot": list(common["landkreis"].get("angebot") or []),
+        "bewerbung": dict(common["landkreis"].get("bewerbung") or {}),
         "bewerbungsfrist": form["bewerbungsfrist"],
-        "kontakt": {"fachamt": {"name": form.get("ansprechperson"), "funktion": common["landkreis"]["amt"]}},
+        "kontakt": {"fachamt": {**fachamt, **({"name": form["ansprechperson"]} if form.get("ansprechperson") else {})},
+                    "personalamt": _kontakt(common, "personalamt")},
     })]
 
 
@@ -170,6 +189,7 @@ def mitteilung_gemeinden(data: Data, common: Data) -> list[DocumentJob]:
         jobs.append(DocumentJob({
             **common,
             "empfaenger": {"name": f"Gemeindeverwaltung {notice['name']}"},
+            "aktenzeichen": data.get("aktenzeichen"),
             "gemeinde": notice["name"],
             "integrationsmanager": [{"name": p["name"], "team": p.get("team"), "vza": p.get("vza"),
                                      "beginn": p["beginn"]} for p in notice["integrationsmanager"]],
@@ -192,7 +212,24 @@ def jobs_for(kind: str, session: Session, data: Data, actor: str | None) -> list
     kreis = session.scalars(select(Landkreis).where(Landkreis.key == data.get("landkreis"))).first()
     if kreis is None:
         raise LookupError(f"Unbekannter Landkreis '{data.get('landkreis')}'")
+    document = kreis.as_document_data()
     actor_name = session.scalar(select(User.display_name).where(User.username == actor)) if actor else None
-    common = {"landkreis": kreis.as_document_data(), "datum": datetime.now(TIMEZONE).date().isoformat(),
-              "muster": kreis.muster, "sachbearbeitung": {"name": actor_name or kreis.amt}}
+    def holder(role: str) -> str | None:  # who signs for a role: its first active member
+        return session.scalars(select(User.display_name).join(User.roles).where(Role.key == role, User.active)
+                               .order_by(User.id)).first()
+
+    staff = actor_name if actor and _signs_letters(session, actor) else None
+    common = {"landkreis": document, "datum": datetime.now(TIMEZONE).date().isoformat(), "muster": kreis.muster,
+              "sachbearbeitung": {"name": staff or (document.get("kontakte") or {}).get("fachamt", {}).get("name")
+                                  or kreis.amt},
+              "vorsitz": holder("Vorsitz"), "dezernatsleitung": holder("Dezernatsleitung"),
+              "foerderzeitraum": {"beginn": data.get("foerderzeitraum_beginn"),
+                                  "ende": data.get("foerderzeitraum_ende")}}
     return BUILDERS[kind](data, common)
+
+
+def _signs_letters(session: Session, username: str) -> bool:
+    """Staff of the Landratsamt sign; a document made in a Gemeinde's or a committee member's step
+    (the last vote, the last answer) is signed by the Amt's contact person instead."""
+    roles = set(session.scalars(select(Role.key).join(User.roles).where(User.username == username)))
+    return bool(roles & {"Sachbearbeitung", "Dezernatsleitung", "Personalamt"})

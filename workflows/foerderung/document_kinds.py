@@ -9,8 +9,11 @@ and shows as "—" when absent.
 
 Keys shared by all kinds:
   ``landkreis``: ``{name, behoerde, amt, anschrift: {strasse, plz, ort}, telefon, email,
-  internet}``; ``datum``; optional ``muster`` (True prints "Muster – Demodaten" in the footer)
-  and ``sachbearbeitung: {name, telefon, email, zimmer}``.
+  internet, kontakte {fachamt, personalamt, schriftfuehrung: {name, funktion, telefon, email}},
+  angebot[], bewerbung {portal, email, anschrift}}`` (the letterhead and the master data);
+  ``datum``; optional ``muster`` (True prints "Muster – Demodaten" in the footer),
+  ``sachbearbeitung: {name, telefon, email, zimmer}`` and ``foerderzeitraum {beginn, ende}`` (the
+  round's years name the files).
 
 Per kind (besides the required keys, all optional):
   beschlussvorlage: ``vorlage_nr, aktenzeichen, betreff, beratungsfolge[] {top, gremium,
@@ -336,9 +339,9 @@ def _abstimmungsergebnis(ctx: dict[str, Any]) -> dict[str, Any]:
         counts[field] = value
     if counts["anwesend"] > counts["mitglieder_gesamt"]:
         raise DocumentDataError(f"{_prefix(kind)}: Mehr Anwesende als Mitglieder.")
-    cast = counts["ja"] + counts["nein"] + counts["enthaltung"]
-    if cast > counts["anwesend"]:
-        raise DocumentDataError(f"{_prefix(kind)}: {cast} abgegebene Stimmen, aber nur {counts['anwesend']} Anwesende.")
+    voting = counts["ja"] + counts["nein"] + counts["enthaltung"]
+    if voting > counts["anwesend"]:
+        raise DocumentDataError(f"{_prefix(kind)}: {voting} Stimmen, aber nur {counts['anwesend']} Anwesende.")
     named = ctx.get("namentliche_stimmen") or []
     for index, vote in enumerate(named, start=1):
         if str(vote["stimme"]).lower() not in _VOTES:
@@ -358,7 +361,8 @@ def _abstimmungsergebnis(ctx: dict[str, Any]) -> dict[str, Any]:
         "beschlussfaehig": bool(quorate),
         "angenommen": bool(adopted),
         "quorum": (counts["mitglieder_gesamt"] + 1) // 2,
-        "abgegeben": cast,
+        "abgegeben": counts["ja"] + counts["nein"],  # abstentions count as votes not cast (LKrO, domain.md §3.2)
+        "teilgenommen": voting,
         "offen": (ctx.get("abstimmungsart") or "offen") == "offen",
         "stimmen": [{**v, "stimme_label": _VOTES[str(v["stimme"]).lower()]} for v in named],
     }
@@ -416,15 +420,24 @@ def _year(value: DateLike) -> str:
     return str(parse_date(value).year)
 
 
+def _round_years(ctx: Mapping[str, Any]) -> str:
+    """The round's years from its own Förderzeitraum ("2017-2018"), else the document's year."""
+    period = ctx.get("foerderzeitraum") or {}
+    if period.get("beginn") and period.get("ende"):
+        start, end = _year(period["beginn"]), _year(period["ende"])
+        return start if start == end else f"{start}-{end}"
+    return _year(ctx["datum"])
+
+
 def filename_and_title(kind: str, ctx: Mapping[str, Any]) -> tuple[str, str]:
     """ASCII file name and German document title for the PDF metadata."""
     kreis = ctx["landkreis"]["name"]
     label = LABELS[kind]
     match kind:
         case "beschlussvorlage":
-            part, title = _year(ctx["datum"]), f"{label} {ctx['vorlage_nr']}: {ctx['betreff']}"
+            part, title = _round_years(ctx), f"{label} {ctx['vorlage_nr']}: {ctx['betreff']}"
         case "antrag":
-            part = _year(ctx["datum"])
+            part = _round_years(ctx)
             title = f"{label} Integrationsmanagement – {kreis} ({format_date(ctx['datum'])})"
         case "stellenausschreibung":
             part = ctx["kennziffer"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,6 +65,38 @@ def read_gemeinden_csv(path: Path) -> list[GemeindeRecord]:
     if errors:
         raise ValidationFailed(errors, f"{path.name}: {len(errors)} fehlerhafte Zeile(n), nichts importiert.")
     return records
+
+
+_PERSON = {"type": "object", "additionalProperties": False,
+           "properties": {k: {"type": "string", "maxLength": 200} for k in ("name", "funktion", "telefon", "email")},
+           "required": ["name"]}
+#: the shape of a Landkreis's `stammdaten` (what its letters name besides the letterhead)
+STAMMDATEN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "_hinweis": {"type": "string"},
+        "kontakte": {"type": "object", "additionalProperties": False,
+                     "properties": {k: _PERSON for k in ("fachamt", "personalamt", "schriftfuehrung")}},
+        "angebot": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 500}},
+        "bewerbung": {"type": "object", "additionalProperties": False,
+                      "properties": {k: {"type": "string", "maxLength": 300}
+                                     for k in ("portal", "email", "anschrift")}},
+    },
+    "additionalProperties": False,
+}
+
+
+def read_stammdaten_json(path: Path) -> dict[str, Any]:
+    """Contact persons, the employer's offer and where to apply (format: `data/stammdaten_ortenaukreis.json`)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed([FieldError("/", f"{path.name}: kein gültiges JSON (Zeile {exc.lineno}).")]) from None
+    problems = sorted(Draft202012Validator(STAMMDATEN_SCHEMA).iter_errors(data), key=lambda e: list(e.path))
+    if problems:
+        where = "/".join(str(p) for p in problems[0].path) or "(oberste Ebene)"
+        raise ValidationFailed([FieldError(f"/{where}", f"{path.name}: unerwarteter Wert bei {where}.")])
+    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 def read_teams_json(path: Path) -> tuple[dict[str, str], dict[str, str]]:

@@ -103,7 +103,7 @@ _PERSONEN: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 _VA_MITGLIEDER: tuple[tuple[str, str, str], ...] = (
-    ("Dr. Klaus Hofmann (Landrat)", "—", "ja"),
+    ("Dr. Klaus Hofmann (Landrat)", "", "ja"),
     ("Andreas Bühler", "CDU", "ja"),
     ("Barbara Vogt", "CDU", "ja"),
     ("Christian Huber", "CDU", "ja"),
@@ -175,7 +175,6 @@ def _beschlussvorlage() -> dict[str, Any]:
                 "zweck": "Beschlussfassung",
             },
             {
-                "top": "—",
                 "gremium": "Kreistag",
                 "sitzung_am": "2017-11-14",
                 "oeffentlich": True,

@@ -22,11 +22,11 @@ def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChan
     """Engine observer: runs in the step's transaction."""
     for row in change.created:
         to_sign = row.element_id in SIGN_ELEMENTS
-        mail = compose.task_assigned(session, row, instance.business_key, to_sign)
+        mail = compose.task_assigned(session, instance, row, to_sign)
         queue_mail(session, f"task:{row.id}", authz.task_audience(session, row), mail,
                    "unterschrift" if to_sign else "aufgabe", instance.id)
     if actor is not None:
         return
     for row in change.cancelled:  # cancelled in a timer-driven step: its deadline passed
-        mail = compose.deadline_passed(session, row, instance.business_key, row.due_at)
+        mail = compose.deadline_passed(session, instance, row, row.due_at)
         queue_mail(session, f"deadline:{row.id}", authz.task_audience(session, row), mail, "frist", instance.id)

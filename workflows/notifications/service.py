@@ -32,6 +32,6 @@ def notify(ctx: StepContext, params: Mapping[str, Any], _data: Mapping[str, Any]
                                 gemeinde_ags=note.recipient_gemeinde, username=note.recipient_user)
     category = "frist" if params.get("kategorie") == "frist" else "ergebnis"
     mail.queue_mail(ctx.session, f"notify:{note.id}", recipients,
-                    compose.process_message(ctx.session, note.subject, note.text, ctx.instance.business_key,
-                                            ctx.instance.id), category, ctx.instance.id)
+                    compose.process_message(ctx.session, ctx.instance, note.subject, note.text,
+                                            note.recipient_gemeinde), category, ctx.instance.id)
     return {"notification_id": note.id}

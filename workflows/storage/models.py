@@ -78,12 +78,17 @@ class Landkreis(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     internet: Mapped[str] = mapped_column(String(200), default="")
     muster: Mapped[bool] = mapped_column(Boolean, default=False)  # demo data: documents say "Muster"
+    #: what the letters name besides the letterhead: `kontakte` {fachamt, personalamt, schriftfuehrung:
+    #: {name, funktion, telefon, email}}, `angebot` (the employer's offer, list of str), `bewerbung`
+    #: {portal, email, anschrift} (demo: `workflows/foerderung/data/stammdaten_ortenaukreis.json`)
+    stammdaten: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
     def as_document_data(self) -> dict[str, Any]:
         """The letterhead data the document templates expect."""
         return {"key": self.key, "name": self.name, "behoerde": self.behoerde, "amt": self.amt,
                 "anschrift": {"strasse": self.strasse, "plz": self.plz, "ort": self.ort},
-                "telefon": self.telefon, "email": self.email, "internet": self.internet}
+                "telefon": self.telefon, "email": self.email, "internet": self.internet,
+                **(self.stammdaten or {})}
     gemeinden: Mapped[list[Gemeinde]] = relationship(back_populates="landkreis", order_by="Gemeinde.name")
 
 

@@ -35,6 +35,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "runde_eroeffnen_fehler": survey.runde_eroeffnen_fehler,
     "abfrage_vorbereiten": survey.abfrage_vorbereiten,
     "opt_in_schema": survey.opt_in_schema,
+    "erinnerung_text": survey.erinnerung_text,
     "rueckmeldung_vervollstaendigen": survey.rueckmeldung_vervollstaendigen,
     "keine_rueckmeldung": survey.keine_rueckmeldung,
     "planungsrahmen": planungsrahmen_euro,
@@ -48,6 +49,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "stellen_aus_anteilen": allocation.stellen_aus_anteilen,
     # drafts and releases
     "beschlussvorlage_vorbelegung": drafts.beschlussvorlage_vorbelegung,
+    "beschlussvorlage_fehler": drafts.beschlussvorlage_fehler,
     "antrag_vorbelegung": drafts.antrag_vorbelegung,
     "mitteilungen_gemeinden": drafts.mitteilungen_gemeinden,
     # committee vote

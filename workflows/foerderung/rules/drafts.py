@@ -26,16 +26,46 @@ def _resumed(vorher: Mapping[str, Any], freigabe: Mapping[str, Any] | None) -> d
     return values
 
 
+#: the committee meets two weeks after the survey closed, at the earliest [NV, editable]
+SITZUNG_NACH_RUECKMELDEFRIST = timedelta(days=14)
+
+
+def sitzung_vorschlag(rueckmeldefrist: DateLike | None, heute: DateLike) -> str:
+    """Two weeks after the Rückmeldefrist (or after today, if the round is drafted later)."""
+    after = max(to_date(heute), to_date(rueckmeldefrist)) if rueckmeldefrist else to_date(heute)
+    return iso(after + SITZUNG_NACH_RUECKMELDEFRIST)
+
+
+def beschlussvorlage_fehler(form: Mapping[str, Any], rueckmeldefrist: DateLike, heute: DateLike) -> dict[str, str]:
+    """The Sitzung follows the survey (only then is it known who transferred) and lies ahead:
+    the members vote until it ends, so a past date would close the vote at once."""
+    sitzung = form.get("sitzungsdatum")
+    if not sitzung:
+        return {}
+    if to_date(sitzung) <= to_date(rueckmeldefrist):
+        return {"sitzungsdatum": f"Die Sitzung muss nach der Rückmeldefrist ({_datum(rueckmeldefrist)}) "
+                                 f"liegen: erst dann steht fest, welche Gemeinden übertragen."}
+    if to_date(sitzung) < to_date(heute):
+        return {"sitzungsdatum": "Die Sitzung darf nicht in der Vergangenheit liegen: bis zu ihrem Ende "
+                                 "wird abgestimmt."}
+    return {}
+
+
 def beschlussvorlage_vorbelegung(vorher: Mapping[str, Any] | None, landkreis_name: str,
                                  bemessung: Mapping[str, Any], foerdersatz_vza_jahr: Number,
                                  foerderdauer_monate: int, stichtag: DateLike, heute: DateLike,
-                                 freigabe: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Initial Beschlussvorlage; after a send-back the previous draft plus the comment (read-only)."""
+                                 freigabe: Mapping[str, Any] | None = None,
+                                 rueckmeldefrist: DateLike | None = None) -> dict[str, Any]:
+    """Initial Beschlussvorlage; after a send-back the previous draft plus the comment (read-only).
+
+    `rueckmeldefrist` is keyword-only in practice: process versions deployed before it was added
+    call with eight arguments and get a Sitzung two weeks from today.
+    """
     if vorher:
         return _resumed(vorher, freigabe)
     n_ueb = len(bemessung["uebertragende"])
     teams = "; ".join(f"{a['bezeichnung']}: {format_vza(a['vza'])} VZÄ" for a in bemessung["anteile"])
-    sitzung = iso(to_date(heute) + timedelta(days=14))
+    sitzung = sitzung_vorschlag(rueckmeldefrist, heute)
     return {
         "betreff": f"Pakt für Integration – Integrationsmanagement im {landkreis_name}: "
                    f"Übernahme der Aufgabe für {n_ueb} Städte und Gemeinden",
@@ -57,10 +87,9 @@ def beschlussvorlage_vorbelegung(vorher: Mapping[str, Any] | None, landkreis_nam
             f"Planungsrahmen von {format_eur(bemessung['planungsrahmen_kreis'])}. Die Stellen verteilen "
             f"sich auf: {teams}."),
         "finanzielle_auswirkungen": (
-            f"Förderfähige Personalkosten {format_eur(bemessung['foerdersumme'])} für "
-            f"{format_vza(bemessung['vza_gesamt'])} VZÄ über {foerderdauer_monate} Monate; sie werden durch "
-            f"die Landesförderung (Festbetrag) gedeckt. Nicht gedeckte Kosten (Sachkosten, "
-            f"Tarifsteigerungen) trägt der Landkreis."),
+            f"Das Land fördert {format_vza(bemessung['vza_gesamt'])} VZÄ über {foerderdauer_monate} Monate mit "
+            f"einem Festbetrag von {format_eur(bemessung['foerdersumme'])}. Die darüber hinausgehenden Personal- "
+            f"und Sachkosten (Arbeitsplatz, Tarifsteigerungen) trägt der Landkreis als Kreisanteil."),
     }
 
 

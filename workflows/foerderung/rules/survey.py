@@ -9,10 +9,12 @@ from typing import Any
 from workflows.foerderung.rules.allocation import planungsrahmen
 from workflows.foerderung.rules.dates import DateLike, frist_zeitpunkt, iso, to_date
 from workflows.foerderung.rules.money import dec, euro
-from workflows.formatting import Number, format_eur
+from workflows.formatting import Number, format_date, format_eur
 
 #: demo defaults of a round (domain.md): 64.000 € per VZÄ and year [V], 24 months [V],
-#: 796,11 € per person = Mannheim 531.800 € / 668 persons [V figures, derived rate],
+#: 796,08 € per person [derived, NV as an official rate]: the one rate at which the Badische Zeitung's
+#: bounds for the Ortenau Gemeinden, 52.541 € and 292.957 € [V], are whole persons (66 and 368),
+#: and Mannheim's "about 531.800 €" for 668 persons [V] (668 × 796,08 € = 531.781,44 €) agrees;
 #: 51.000 € minimum [V], Stichtag 15.09.2017 [V]. Everything else is [NV] and editable.
 RUNDE_STANDARD: dict[str, Any] = {
     "landkreis": "ortenaukreis",
@@ -20,8 +22,9 @@ RUNDE_STANDARD: dict[str, Any] = {
     "foerderzeitraum_beginn": "2017-01-01",
     "foerderzeitraum_ende": "2018-12-31",
     "foerdersatz_vza_jahr": 64000,
+    "kosten_vza_jahr": 72000,
     "foerderdauer_monate": 24,
-    "planungsrahmen_satz_person": 796.11,
+    "planungsrahmen_satz_person": 796.08,
     "mindestbetrag": 51000,
     "stichtag": "2017-09-15",
     "erinnerung_tage_vorher": 7,
@@ -35,19 +38,52 @@ RUNDE_STANDARD: dict[str, Any] = {
 }
 
 
+#: the Gemeinden count the persons on the Stichtag; they answer within six weeks of it [NV, editable]
+RUECKMELDUNG_NACH_STICHTAG = timedelta(weeks=6)
+#: a deadline the Gemeinden can still meet: at least four weeks from the day the round opens [NV]
+RUECKMELDUNG_MINDESTVORLAUF = timedelta(weeks=4)
+
+
+def _datum(value: DateLike) -> str:
+    return format_date(value)
+
+
+def rueckmeldefrist_vorschlag(stichtag: DateLike, heute: DateLike) -> str:
+    """The round's answer deadline: six weeks after its own Stichtag (15.09.2017 → 27.10.2017).
+
+    The engine's timers run on the real clock, so a round opened after that day (a 2017 round
+    replayed today) gets four weeks from today instead: a deadline in the past would end the
+    Abfrage at once without asking any Gemeinde.
+    """
+    frist = to_date(stichtag) + RUECKMELDUNG_NACH_STICHTAG
+    return iso(frist if frist > to_date(heute) else to_date(heute) + RUECKMELDUNG_MINDESTVORLAUF)
+
+
 def runde_vorbelegung(heute: DateLike) -> dict[str, Any]:
-    """Initial values of the form `runde_eroeffnen`: the defaults plus an answer deadline in 4 weeks."""
-    return dict(RUNDE_STANDARD, rueckmeldefrist=iso(to_date(heute) + timedelta(days=28)))
+    """Initial values of the form `runde_eroeffnen`: the programme's figures and the deadline they imply."""
+    return dict(RUNDE_STANDARD, rueckmeldefrist=rueckmeldefrist_vorschlag(RUNDE_STANDARD["stichtag"], heute))
 
 
 def runde_eroeffnen_fehler(form: Mapping[str, Any], heute: DateLike) -> dict[str, str]:
     """Values of `runde_eroeffnen` that are schema-valid but would break the round (field -> German message).
 
-    A Rückmeldefrist that has passed would end the Abfrage at once without asking any Gemeinde.
+    The dates must follow each other: the Förderzeitraum's start before its end, the Stichtag
+    inside it, the Rückmeldefrist after the Stichtag (the Gemeinden report the count of that day)
+    and in the future (a passed deadline would end the Abfrage at once without asking any Gemeinde).
     """
     errors: dict[str, str] = {}
-    frist = form.get("rueckmeldefrist")
-    if frist and to_date(frist) <= to_date(heute):
+    beginn, ende = form.get("foerderzeitraum_beginn"), form.get("foerderzeitraum_ende")
+    stichtag, frist = form.get("stichtag"), form.get("rueckmeldefrist")
+    if beginn and ende and to_date(ende) <= to_date(beginn):
+        errors["foerderzeitraum_ende"] = (f"Das Ende des Förderzeitraums muss nach seinem Beginn "
+                                          f"({_datum(beginn)}) liegen.")
+    elif beginn and ende and stichtag and not to_date(beginn) <= to_date(stichtag) <= to_date(ende):
+        errors["stichtag"] = (f"Der Stichtag muss im Förderzeitraum liegen ({_datum(beginn)} bis "
+                              f"{_datum(ende)}).")
+    if frist and stichtag and to_date(frist) <= to_date(stichtag):
+        errors["rueckmeldefrist"] = (f"Die Rückmeldefrist muss nach dem Stichtag ({_datum(stichtag)}) liegen: "
+                                     f"die Gemeinden melden die Zahl dieses Tages.")
+    elif frist and to_date(frist) <= to_date(heute):
         errors["rueckmeldefrist"] = "Die Rückmeldefrist muss in der Zukunft liegen."
     return errors
 
@@ -68,6 +104,11 @@ def mindestzahl_personen(satz_pro_person: Number, mindestbetrag: Number) -> int 
     while planungsrahmen(n, satz_pro_person) < dec(mindestbetrag):
         n += 1
     return n
+
+
+def erinnerung_text(rueckmeldefrist: DateLike) -> str:
+    """The reminder a silent Gemeinde gets before the deadline, with the date as Germans write it."""
+    return f"Bitte geben Sie Ihre Rückmeldung zum Integrationsmanagement bis zum {_datum(rueckmeldefrist)} ab."
 
 
 def opt_in_schema(gemeinde: Mapping[str, Any], satz_pro_person: Number, mindestbetrag: Number) -> dict[str, Any]:

@@ -7,6 +7,7 @@ and `paths()` is this part of the OpenAPI document (merged by `webapp.api.openap
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from typing import Any
 
@@ -160,7 +161,7 @@ def upload_attachment(instance_id: int) -> Any:
 
 def _file(content: bytes, media_type: str, filename: str, etag: str | None = None) -> Response:
     response = send_file(io.BytesIO(content), mimetype=media_type, as_attachment=True, download_name=filename,
-                         etag=etag or False, conditional=False, max_age=0)
+                         etag=etag or hashlib.sha256(content).hexdigest(), conditional=False, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -209,7 +210,7 @@ def get_overview(instance_id: int) -> Any:
                     charts=[_chart(c) for c in found.charts]).model_dump(mode="json")
 
 
-@bp.get("/tasks/overdue")
+@bp.get("/overdue")
 def list_overdue() -> Any:
     items, total = overview.overdue_tasks(_db(), _user())
     return OverdueList(total=total, items=[
@@ -288,7 +289,7 @@ def paths() -> dict[str, Any]:
                            "Nur für die Verwaltung (403 für eine Gemeinde).",
             "responses": responses({"200": json_ok(ref("schemas", "Overview"), "Die Übersicht.")}, *auth, 404),
         }},
-        "/tasks/overdue": {"get": {
+        "/overdue": {"get": {
             "operationId": "listOverdueTasks", "tags": ["Aufgaben"], "summary": "Überfällige Aufgaben",
             "description": "Offene Aufgaben laufender Vorgänge nach ihrer Frist, älteste zuerst (höchstens 500).",
             "responses": responses({"200": json_ok(ref("schemas", "OverdueList"), "Die Aufgaben.")}, *auth),

@@ -31,8 +31,9 @@ def value_text(value: float, unit: str) -> str:
 
 def _frame(width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
     n = next(_ids)
+    size = "chart-narrow" if width < 500 else "chart-wide"
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {size}" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="chart-t{n} chart-d{n}" preserveAspectRatio="xMinYMin meet">'
         f'<title id="chart-t{n}">{escape(title)}</title><desc id="chart-d{n}">{escape(desc)}</desc>'
         + "".join(body) + "</svg>")
@@ -42,9 +43,9 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", cls: str = "c
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{cls}">{escape(text)}</text>'
 
 
-def bar_chart(chart: BarChart) -> Markup:
+def bar_chart(chart: BarChart, width: int = 640) -> Markup:
     """One block per group: its label above, one bar per series, the value at the bar's end."""
-    width, left, right, bar, gap = 640, 8, 150, 18, 4
+    left, right, bar, gap = 8, 110 if width < 500 else 150, 18, 4
     top = 28 if len(chart.series) > 1 else 8
     body: list[str] = []
     if len(chart.series) > 1:  # legend
@@ -73,9 +74,9 @@ def bar_chart(chart: BarChart) -> Markup:
     return _frame(width, y + 4, chart.title, chart.description, body)
 
 
-def time_chart(chart: TimeChart) -> Markup:
+def time_chart(chart: TimeChart, width: int = 640) -> Markup:
     """Answers received so far as a rising step line, the number expected as a dashed line, the deadline marked."""
-    width, height, left, right, top, bottom = 640, 260, 44, 16, 16, 40
+    height, left, right, top, bottom = (260 if width >= 500 else 240), 44, 16, 16, 40
     days = [d for d, _ in chart.points] + [d for d in (chart.deadline, chart.start) if d]
     first = min(days) if days else dt.date.today()
     last = max(days) if days else first
@@ -116,4 +117,6 @@ def time_chart(chart: TimeChart) -> Markup:
 
 
 def render(chart: BarChart | TimeChart) -> Markup:
-    return time_chart(chart) if isinstance(chart, TimeChart) else bar_chart(chart)
+    """A wide and a narrow drawing (CSS shows one: text stays readable on a phone)."""
+    draw = time_chart if isinstance(chart, TimeChart) else bar_chart
+    return Markup(draw(chart, 640) + draw(chart, 340))  # type: ignore[arg-type]

@@ -104,7 +104,7 @@ def _tasks_per_role(session: Session, inst: ProcessInstance) -> BarChart:
     groups = [(lane or "ohne Rolle", [float(n), float(overdue)]) for lane, n, overdue in counts]
     total, late = sum(int(g[1][0]) for g in groups), sum(int(g[1][1]) for g in groups)
     return BarChart("aufgaben_je_rolle", "Offene und überfällige Aufgaben je Rolle",
-                    f"{total} offene Aufgaben, davon {late} überfällig.", ["offen", "überfällig"], groups)
+                    f"{total} {'offene Aufgabe' if total == 1 else 'offene Aufgaben'}, davon {late} überfällig.", ["offen", "überfällig"], groups)
 
 
 def round_overview(db: Database, instance_id: int, actor_name: str) -> RoundOverview:

@@ -91,9 +91,10 @@ def _positions(data: Data) -> BarChart | None:
     filled: dict[str, float] = {}
     for p in data.get("besetzungen") or []:
         if p.get("status") == "besetzt":
-            filled[p.get("empfaenger") or ""] = filled.get(p.get("empfaenger") or "", 0.0) + float(p.get("vza") or 0)
-    groups = [(row.get("bezeichnung") or row["empfaenger"], [float(row.get("vza") or 0), filled.get(row["empfaenger"], 0.0)])
-              for row in shares]
+            team = p.get("empfaenger") or ""
+            filled[team] = filled.get(team, 0.0) + float(p.get("vza") or 0)
+    groups = [(row.get("bezeichnung") or row["empfaenger"],
+               [float(row.get("vza") or 0), filled.get(row["empfaenger"], 0.0)]) for row in shares]
     total, done = sum(g[1][0] for g in groups), sum(g[1][1] for g in groups)
     return BarChart("stellen_je_team", "Stellen je Regionalteam (VZÄ)",
                     f"{_vza(total)} VZÄ zugeteilt, {_vza(done)} VZÄ besetzt.", ["zugeteilt", "besetzt"], groups, "VZÄ")

@@ -79,13 +79,13 @@ def _answers_over_time(session: Session, inst: ProcessInstance) -> TimeChart | N
         return None
     first = rows[0].element_id
     rows = [r for r in rows if r.element_id == first]  # the Gemeinden's first question (the Rückmeldung)
-    done = sorted(as_date(r.completed_at) for r in rows if r.status == "completed" and r.completed_at)
+    done = sorted(day for r in rows if r.status == "completed" and (day := as_date(r.completed_at)))
     points: list[tuple[dt.date, int]] = []
     for count, day in enumerate(done, start=1):
         if points and points[-1][0] == day:
             points[-1] = (day, count)
         else:
-            points.append((day, count))  # type: ignore[arg-type]
+            points.append((day, count))
     deadlines = [as_date(r.due_at) for r in rows if r.due_at]
     deadline = max(d for d in deadlines if d) if any(deadlines) else None
     start = min(as_date(r.created_at) or dt.date.max for r in rows)
@@ -103,8 +103,9 @@ def _tasks_per_role(session: Session, inst: ProcessInstance) -> BarChart:
         .group_by(TaskRow.lane).order_by(TaskRow.lane)).all()
     groups = [(lane or "ohne Rolle", [float(n), float(overdue)]) for lane, n, overdue in counts]
     total, late = sum(int(g[1][0]) for g in groups), sum(int(g[1][1]) for g in groups)
+    noun = "offene Aufgabe" if total == 1 else "offene Aufgaben"
     return BarChart("aufgaben_je_rolle", "Offene und überfällige Aufgaben je Rolle",
-                    f"{total} {'offene Aufgabe' if total == 1 else 'offene Aufgaben'}, davon {late} überfällig.", ["offen", "überfällig"], groups)
+                    f"{total} {noun}, davon {late} überfällig.", ["offen", "überfällig"], groups)
 
 
 def round_overview(db: Database, instance_id: int, actor_name: str) -> RoundOverview:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import OFFENBURG_AGS, START_DATA, TokenFactory, make_app
 from tests.api.helpers import assert_problem, ready_tasks
-from webapp.api import openapi, schemas
+from webapp.api import openapi, records, schemas
 from workflows import inbox
 from workflows.identity import tokens, users
 from workflows.storage.db import Database
@@ -69,7 +69,11 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
                 assert "401" in op["responses"], (method, path)
             if method == "post":
                 assert {"400", "413", "415", "422"} <= set(op["responses"]), path
-                assert op["requestBody"]["content"]["application/json"]["example"]
+                content = op["requestBody"]["content"]
+                if "application/json" in content:
+                    assert content["application/json"]["example"]
+                else:  # a file upload: the file itself is the body (uploadAttachment)
+                    assert all(media.split("/")[0] in ("application", "image") for media in content), path
             for status, response_obj in op["responses"].items():
                 if int(status) >= 400:
                     name = response_obj["$ref"].rsplit("/", 1)[-1]
@@ -81,7 +85,7 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
 def test_served_schemas_are_the_models_the_views_serialize_with(client: FlaskClient) -> None:
     served = client.get(f"{API}/openapi.json").get_json()
     assert served == openapi.document()  # what tests/api/contract.py checks answers against
-    assert served["components"]["schemas"] == schemas.components()
+    assert served["components"]["schemas"] == {**schemas.components(), **records.components()}
     assert served["components"]["schemas"]["Task"]["required"][:2] == ["id", "instance_id"]
 
 

@@ -17,22 +17,15 @@ from workflows.errors import ValidationFailed
 from workflows.records import attachments, contentcheck, exports, overview, tables
 
 bp = Blueprint("records", __name__)
-UPLOAD_ENDPOINTS = {"records.upload"}
+UPLOAD_ENDPOINTS = {"records.upload", "api.upload_attachment"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_app_request
 def _upload_limit() -> None:
     """Uploads may be as large as the attachment limit (plus the form around the file); all else keeps 2 MB."""
-    if request.endpoint in UPLOAD_ENDPOINTS or request.endpoint == "api.upload_attachment":
+    if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = settings.get().attachment_max_bytes + 256 * 1024
-
-
-@bp.app_template_global("attachments_of")
-def attachments_of(instance_id: int, task_id: int | None = None) -> list[attachments.AttachmentInfo]:
-    """The attachments the logged-in person may see, for the partial on the round and task pages."""
-    items = attachments.list_attachments(database(), instance_id, actor().username)
-    return [a for a in items if task_id is None or a.task_id == task_id]
 
 
 def _file(content: bytes, media_type: str, filename: str) -> Response:
@@ -48,8 +41,8 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
 def _render_attachments(instance_id: int, errors: dict[str, str], values: dict[str, str],
                         status: int = 200) -> tuple[str, int]:
     detail = inbox.get_instance(database(), instance_id, actor().username)
-    items = attachments.list_attachments(database(), instance_id, actor().username)
-    return render_template("records/attachments.html", inst=detail.instance, items=items, kinds=attachments.KINDS,
+    return render_template("records/attachments.html", inst=detail.instance, items=detail.attachments,
+                           kinds=attachments.KINDS,
                            errors=errors, values=values, max_mb=settings.get().attachment_max_mb,
                            tasks=[t for t in detail.tasks if t.status == "ready"],
                            allowed=contentcheck.ALLOWED_TEXT), status
@@ -153,5 +146,4 @@ def print_view(instance_id: int) -> str:
     return render_template(
         "records/print.html", page=page, detail=detail, inst=detail.instance, diagrams=diagrams[:1],
         facts=presenting.summarize(detail.data, labels, skip=labels.table_keys(), flat_dicts=False),
-        tables=presenting.data_tables(detail.data, labels), event_detail=presenting.event_detail,
-        attachments=attachments.list_attachments(database(), instance_id, actor().username))
+        tables=presenting.data_tables(detail.data, labels), event_detail=presenting.event_detail)

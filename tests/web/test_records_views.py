@@ -79,3 +79,20 @@ def test_export_overview_overdue_and_print_pages(login_as: LoginAs, mini_db: Dat
     assert printed.status_code == 200 and "print.css" in printed.text and "Protokoll" in printed.text
 
 
+
+
+def test_a_gemeinde_uploads_to_its_own_task_and_the_task_page_lists_it(login_as: LoginAs, mini_db: Database,
+                                                                        round_id: int) -> None:
+    from tests.records.files import image_bytes
+    from workflows import inbox
+
+    own = inbox.list_tasks(mini_db, "offenburg").items[0]
+    client = login_as("offenburg")
+    assert "Anhang hochladen" in client.get(f"/tasks/{own.id}").text
+    sent = client.post(f"/instances/{own.instance_id}/anhaenge", content_type="multipart/form-data",
+                       data={"art": "antrag_unterschrieben", "titel": "Unterschriebene Rückmeldung",
+                             "task_id": str(own.id), "datei": (io.BytesIO(image_bytes("JPEG")), "scan.jpeg")})
+    assert sent.status_code == 303
+    assert "Unterschriebene Rückmeldung" in client.get(f"/tasks/{own.id}").text
+    assert "Unterschriebene Rückmeldung" in login_as("sachbearbeitung").get(f"/instances/{round_id}").text
+    assert "Unterschriebene Rückmeldung" not in login_as("kehl").get(f"/instances/{round_id}").text

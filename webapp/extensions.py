@@ -186,11 +186,13 @@ def init_app(app: Flask) -> None:
         instances,
         migrations,
         notifications,
+        records,
         stoerungen,
         tasks,
     )
 
-    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account, stoerungen):
+    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account, stoerungen,
+                   records):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:
         from webapp import api

@@ -100,6 +100,7 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     mail_sender: str = "Landratsamt Ortenaukreis <integrationsmanagement@ortenaukreis.example>"
+    attachment_max_mb: int = 10  # the largest file an upload (Anhang) may be
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -132,7 +133,12 @@ class Settings:
             smtp_user=env.get("GRANTFLOW_SMTP_USER") or None,
             smtp_password=env.get("GRANTFLOW_SMTP_PASSWORD") or None,
             mail_sender=env.get("GRANTFLOW_MAIL_SENDER") or cls.mail_sender,
+            attachment_max_mb=_int(env, "GRANTFLOW_ATTACHMENT_MAX_MB", 10, minimum=1),
         )
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
     @property
     def database_url(self) -> str:

@@ -13,6 +13,7 @@ from workflows import mail
 from workflows.documents import kinds
 from workflows.documents import service as _document_service  # noqa: F401
 from workflows.engine import access, hooks, scripting, stoerungen
+from workflows.foerderung import records as programme_records
 from workflows.foerderung import services as _programme_services  # noqa: F401
 from workflows.foerderung.document_kinds import DOCUMENT_KINDS, TEMPLATES_DIR
 from workflows.foerderung.notifications import SIGN_ELEMENTS
@@ -22,6 +23,7 @@ from workflows.identity import services as _identity_services  # noqa: F401
 from workflows.mail import sender as _mail_sender  # noqa: F401
 from workflows.mail.queue import MAIL
 from workflows.notifications import service as _notification_service  # noqa: F401
+from workflows.records import exports, overview
 
 
 def install() -> None:
@@ -32,3 +34,5 @@ def install() -> None:
     hooks.observe(mail.on_step_saved)
     mail.configure(SIGN_ELEMENTS)
     stoerungen.skippable_kind(MAIL)
+    exports.register_tables("grant_round", programme_records.tables)
+    overview.register_figures("grant_round", programme_records.figures)

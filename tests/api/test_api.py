@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.api.conftest import OFFENBURG_AGS, START_DATA, TokenFactory, make_app
 from tests.api.helpers import assert_problem, ready_tasks
-from webapp.api import openapi, schemas
+from webapp.api import openapi, records, schemas
 from workflows import inbox
 from workflows.identity import tokens, users
 from workflows.inbox import catalog
@@ -70,8 +70,12 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
                 assert "401" in op["responses"], (method, path)
             if method == "post":
                 assert {"400", "413", "415", "422"} <= set(op["responses"]), path
-                content = op["requestBody"]["content"]["application/json"]
-                assert content.get("example") or content["examples"]
+                content = op["requestBody"]["content"]
+                if "application/json" in content:
+                    media = content["application/json"]
+                    assert media.get("example") or media["examples"]
+                else:  # a file upload: the file itself is the body (uploadAttachment)
+                    assert all(media.split("/")[0] in ("application", "image") for media in content), path
             for status, response_obj in op["responses"].items():
                 if int(status) >= 400:
                     name = response_obj["$ref"].rsplit("/", 1)[-1]
@@ -83,7 +87,7 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
 def test_served_schemas_are_the_models_the_views_serialize_with(client: FlaskClient, api_db: Database) -> None:
     served = client.get(f"{API}/openapi.json").get_json()
     assert served == openapi.document(catalog.message_contracts(api_db), catalog.process_keys(api_db))
-    models = schemas.components()  # what tests/api/contract.py checks answers against
+    models = {**schemas.components(), **records.components()}  # what tests/api/contract.py checks answers against
     assert {k: v for k, v in served["components"]["schemas"].items() if not k.startswith("Nachricht.")} == {
         **models, "StartInstance": openapi.document(processes=catalog.process_keys(api_db))["components"]["schemas"][
             "StartInstance"]}

@@ -77,6 +77,8 @@ def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 if mode is GenerationMode.NEGATIVE and not has_input:
                     continue
+                if time.monotonic() > deadline:  # past the budget every example returns at once: skip generating them
+                    continue
                 try:
                     _runner(operation, mode, base_url, headers, session, deadline)()
                     tested += 1

@@ -12,7 +12,8 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-from webapp.api import problems, views  # noqa: E402,F401  (routes and error handlers)
+# routes and error handlers; records: attachments, exports, overview
+from webapp.api import problems, records, views  # noqa: E402,F401
 
 
 def register(app: Flask) -> None:

@@ -454,6 +454,7 @@ def _with_messages(doc: dict[str, Any], messages: Sequence[MessageContract]) -> 
 
 @cache
 def _document() -> str:
+    from webapp.api import records  # its paths use this module's helpers
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "grantflow API", "version": "1.2.0", "description": DESCRIPTION},
@@ -461,14 +462,14 @@ def _document() -> str:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
                  {"name": "Beschreibung"}],
-        "paths": _with_conditions(_paths()),
+        "paths": _with_conditions({**_paths(), **records.paths()}),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "Persönliches API-Token (`grantflow token create BENUTZER`)."}},
             "parameters": PARAMETERS,
             "responses": {name: _error_response(status) for status, (name, _, _) in ERROR_RESPONSES.items()},
-            "schemas": schemas.components(),
+            "schemas": {**schemas.components(), **records.components()},
         },
     }
     _with_links(doc)

@@ -40,6 +40,7 @@ EVENT_LABELS: dict[str, str] = {
     "stoerung": "Störung",
     "stoerung_retried": "Störung erneut versucht",
     "stoerung_skipped": "Störung übersprungen",
+    "attachment_added": "Anhang hochgeladen",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",
@@ -328,4 +329,6 @@ def event_detail(kind: str, payload: Mapping[str, Any]) -> str:
         return str(payload.get("title") or payload.get("filename") or payload.get("kind", ""))
     if kind == "timer_fired":
         return f"{payload.get('released', 0)} Frist(en)"
+    if kind == "attachment_added":
+        return str(payload.get("title") or "vertraulicher Anhang (Datenklasse)")
     return ""

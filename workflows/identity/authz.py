@@ -165,6 +165,35 @@ def documents_clause(actor: Actor) -> list[Any]:
     return [] if not is_gemeinde_only(actor) else [Document.gemeinde_ags == (actor.gemeinde_ags or "")]
 
 
+def may_see_attachment(actor: Actor, *, gemeinde_ags: str | None, data_class_key: str | None) -> bool:
+    """An uploaded file: as a document (a Gemeinde only its own), and only within its data class if it has one."""
+    if data_class_key is not None and not may_see_data_class(actor, data_classes.data_class(data_class_key)):
+        return False
+    return may_see_document(actor, gemeinde_ags)
+
+
+def check_may_attach(actor: Actor, row: TaskRow | None, data_class_key: str | None) -> None:
+    """Upload to a round: staff; to a task: whoever may see the task (a Gemeinde its own); a file of a data
+    class (an application: `bewerberdaten`) only whoever may see that class."""
+    if row is None and not may_see_whole_round(actor):
+        raise Forbidden("Anhänge zum Vorgang darf nur die Verwaltung hochladen; eine Gemeinde lädt sie zu "
+                        "ihrer eigenen Aufgabe hoch.")
+    if row is not None and not (may_see_task(actor, row) or may_see_whole_round(actor)):
+        raise NotFound(f"Aufgabe {row.id} nicht gefunden.")
+    if data_class_key is not None:
+        cls = data_classes.data_class(data_class_key)
+        if not may_see_data_class(actor, cls):
+            raise Forbidden(f"Diese Datei gehört zu „{cls.title}“; hochladen darf sie nur "
+                            f"{' oder '.join(sorted(cls.roles)) or 'niemand'}.")
+
+
+def round_tasks_clause(actor: Actor) -> Any:
+    """SQL condition, the rule of `may_see_task_of_round` for lists across rounds (overdue tasks, overview)."""
+    if may_see_whole_round(actor):
+        return True
+    return TaskRow.assignee_gemeinde == (actor.gemeinde_ags or "")
+
+
 def event_clause(instance_id: int, actor: Actor) -> list[Any]:
     """An instance's events; a Gemeinde sees only those of its own tasks (never another's answers)."""
     family = children.family_ids(instance_id)  # a round's events include those of its child instances

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, load_only
 
+from workflows.engine.children import round_id
 from workflows.engine.definitions import start_lane
 from workflows.engine.spiff import definition_specs, load_state
 from workflows.identity import authz
+from workflows.inbox.attachments import AttachmentInfo, visible_attachments
 from workflows.inbox.children import Family, family_of
 from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
@@ -53,6 +55,7 @@ class InstanceDetail:
     documents: list[DocumentInfo]
     history: list[EventInfo]
     sources: dict[str, str]
+    attachments: list[AttachmentInfo] = field(default_factory=list)
 
 
 def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDetail:
@@ -83,6 +86,7 @@ def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> Inst
     return InstanceDetail(
         instance_summary(inst, inst.definition, actor), data, completed, active, tasks,
         visible_documents(session, inst.id, actor), recent_history(session, inst, actor), inst.definition.sources,
+        visible_attachments(session, round_id(inst), actor),
     )
 
 

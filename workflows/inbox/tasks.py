@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from workflows.engine import children, taskindex
 from workflows.engine.spiff import definition_specs, find_task, load_state
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
+from workflows.inbox.attachments import AttachmentInfo, visible_attachments
 from workflows.inbox.classified import visible_data
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
@@ -85,6 +86,7 @@ class TaskDetail:
     tallies: list[VoteTally]
     forms: list[dict[str, Any]]
     whole_round: bool
+    attachments: list[AttachmentInfo] = field(default_factory=list)  # those uploaded to this task
 
 
 def visible_task(session: Session, task_id: int,
@@ -147,4 +149,5 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             recent_history(session, instance, actor, 50, task_id=None if whole_round else row.id),
             refusal is None, refusal, visible_tallies(session, instance, actor),
             [*instance.definition.forms.values(), *instance.definition.message_schemas.values()], whole_round,
+            visible_attachments(session, children.round_id(instance), actor, task_id=row.id),
         )

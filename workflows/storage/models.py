@@ -282,6 +282,31 @@ class Document(Base):
     created_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class Attachment(Base):
+    """A file uploaded to a round or one of its tasks (a Bescheid letter, a signed scan, an application).
+
+    Kept with the round like the generated `Document`s; `data_class` (e.g. `bewerberdaten`) narrows who
+    sees it, `gemeinde_ags` makes it a Gemeinde's own (uploaded to its task). The type was checked by content.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_instance", "instance_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    data_class: Mapped[str | None] = mapped_column(String(64))
+    gemeinde_ags: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
 class Notification(Base):
     """Outgoing message to a role, a Gemeinde or a user; written in the step's transaction."""
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from workflows.errors import FieldError
-from workflows.formatting import format_number, parse_date, parse_decimal
+from workflows.formatting import format_iban, format_number, parse_date, parse_decimal
 
 Raw = dict[str, list[str]]
 ROWS_SUFFIX = ".__rows"
@@ -123,6 +123,8 @@ def display_value(prop: Mapping[str, Any], value: Any) -> str:
             return str(value)
     if isinstance(value, bool):
         return "1" if value else ""
+    if prop.get("format") == "iban" and isinstance(value, str):
+        return format_iban(value)
     return str(value)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.formatting import format_date, format_datetime, format_eur, format_number
+from workflows.formatting import format_date, format_datetime, format_eur, format_iban, format_number
 
 EVENT_LABELS: dict[str, str] = {
     "instance_started": "Vorgang gestartet",
@@ -78,6 +78,7 @@ class Labels:
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
     money: set[str] = field(default_factory=set)
     decimals: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)  # `format` of string fields shown in a spelling (iban)
     context: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -115,6 +116,8 @@ class Labels:
             self.money.add(name)
         if isinstance(prop.get("x-decimals"), int):
             self.decimals.setdefault(name, prop["x-decimals"])
+        if prop.get("format") == "iban":
+            self.formats.setdefault(name, "iban")
 
     def hidden(self, key: str) -> bool:
         return bool(self.context.get(key, {}).get("x-hidden"))
@@ -171,6 +174,8 @@ class Labels:
             return str(own[value])
         if value in self.enums.get(key, {}):
             return self.enums[key][value]
+        if prop.get("format", self.formats.get(key)) == "iban":
+            return format_iban(value)
         try:
             if _ISO_DATE.match(value):
                 return format_date(value)

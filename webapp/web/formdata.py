@@ -114,6 +114,8 @@ def display_value(prop: Mapping[str, Any], value: Any) -> str:
     if widget == "money" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return format_number(value, 2)
     if widget in ("number",) and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if isinstance(prop.get("x-decimals"), int):  # VZÄ as 1,00 and 0,25 alike
+            return format_number(value, prop["x-decimals"])
         text = format(Decimal(str(value)).normalize(), "f")
         return text.replace(".", ",")
     if widget == "date":
@@ -219,6 +221,10 @@ def build_fields(schema: Mapping[str, Any], raw: Raw, errors: Mapping[str, str] 
                   required=key in required, error=_strip_label(errors[name], label) if name in errors else None)
         if prop.get("readOnly"):
             f.attrs["readonly"] = True
+        if prop.get("x-sum") is False:  # a rating or a grade: a column total means nothing
+            f.attrs["no_total"] = True
+        if isinstance(prop.get("x-decimals"), int):
+            f.attrs["decimals"] = prop["x-decimals"]
         if widget in ("select", "radio"):
             f.options = _options(prop)
             f.value = _first(raw, name)
@@ -255,7 +261,7 @@ def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
     """The sum of each number or money column as shown in a table's footer ('' for other columns)."""
     totals = []
     for i, column in enumerate(columns):
-        if column.widget not in ("number", "money", "integer"):
+        if column.widget not in ("number", "money", "integer") or column.attrs.get("no_total"):
             totals.append("")
             continue
         total = Decimal(0)
@@ -264,6 +270,8 @@ def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
                 total += parse_decimal(row[i].value) if row[i].value.strip() else Decimal(0)
         if column.widget == "money":
             totals.append(format_number(total, 2) + " €")
+        elif isinstance(column.attrs.get("decimals"), int):
+            totals.append(format_number(total, column.attrs["decimals"]))
         else:
             totals.append(format(total.normalize(), "f").replace(".", ","))
     return totals

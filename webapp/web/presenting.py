@@ -194,6 +194,7 @@ class Card:
     title: str
     facts: list[tuple[str, str]]
     about: str = ""  # `x-card.about`: the task page says "Diese Aufgabe betrifft <about> <first fact> (<second>)"
+    about_facts: int = 2  # `x-card.facts`: how many facts that sentence names (1: the first alone)
 
 
 @dataclass
@@ -213,7 +214,8 @@ def _card(key: str, record: Mapping[str, Any], labels: Labels) -> Card:
              if record.get(k) not in (None, "") and not p.get("x-hidden")]
     hint = prop.get("x-card")
     about = str(hint.get("about", "")) if isinstance(hint, dict) else ""
-    return Card(key, labels.label(key), facts, about)
+    named = hint.get("facts", 2) if isinstance(hint, dict) and isinstance(hint.get("facts", 2), int) else 2
+    return Card(key, labels.label(key), facts, about, named)
 
 
 def _may_see_card(prop: Prop, record: Mapping[str, Any], gemeinde_ags: str | None) -> bool:
@@ -310,8 +312,9 @@ def data_tables(data: Mapping[str, Any], labels: Labels) -> list[DataTable]:
         numeric = {i for i, c in enumerate(columns)
                    if any(_is_number(r.get(c)) for r in records)
                    and all(_is_number(r.get(c)) or r.get(c) is None for r in records)}
-        totals = [labels.value(c, sum(r.get(c) or 0 for r in records), p) if i in numeric else ""
-                  for i, (c, p) in enumerate(columns.items())] if numeric else None
+        summed = {i for i, p in enumerate(columns.values()) if i in numeric and p.get("x-sum") is not False}
+        totals = [labels.value(c, sum(r.get(c) or 0 for r in records), p) if i in summed else ""
+                  for i, (c, p) in enumerate(columns.items())] if summed else None
         tables.append(DataTable(key, labels.label(key), [(c, labels.label(c, p)) for c, p in columns.items()],
                                 rows, numeric, totals))
     return tables

@@ -65,6 +65,22 @@ def _type(prop: Mapping[str, Any]) -> str:
     return str(kind)
 
 
+def choices(prop: Mapping[str, Any]) -> list[tuple[Any, str]]:
+    """(value, German label) of a choice field: `enum` with `x-enumLabels` (or `x-enum-labels`), or
+    `oneOf`/`anyOf` of `{"const": value, "title": label}` (as a per-task schema lists, e.g., the
+    interviewed applicants); [] for a field that is no choice."""
+    if isinstance(prop.get("enum"), list):
+        values = prop["enum"]
+        labels = prop.get("x-enumLabels", prop.get("x-enum-labels"))
+        labels = [str(v) for v in labels] if isinstance(labels, list) else []
+        return [(v, labels[i] if i < len(labels) else str(v)) for i, v in enumerate(values)]
+    for keyword in ("oneOf", "anyOf"):
+        options = prop.get(keyword)
+        if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options):
+            return [(o["const"], str(o.get("title", o["const"]))) for o in options]
+    return []
+
+
 def widget_for(prop: Mapping[str, Any]) -> str:
     """The widget for a property, following docs/bpmn-conventions.md."""
     kind = _type(prop)
@@ -73,12 +89,12 @@ def widget_for(prop: Mapping[str, Any]) -> str:
         items = prop.get("items", {})
         if isinstance(items, dict) and _type(items) == "object":
             return "rows"
-        if isinstance(items, dict) and "enum" in items:
+        if isinstance(items, dict) and choices(items):
             return "multi"
         return "lines"
     if kind == "object":
         return "group"
-    if "enum" in prop:
+    if choices(prop):
         return "radio" if hint == "radio" else "select"
     if kind == "boolean":
         return "checkbox"
@@ -94,9 +110,7 @@ def widget_for(prop: Mapping[str, Any]) -> str:
 
 
 def _options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
-    values = [str(v) for v in prop.get("enum", [])]
-    labels = [str(v) for v in prop.get("x-enumLabels", values)]
-    return list(zip(values, labels + values[len(labels):], strict=False))
+    return [(str(value), label) for value, label in choices(prop)]
 
 
 def _props(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,7 +362,7 @@ def _scalar(prop: Mapping[str, Any], text: str) -> Any:
     """One posted string -> its typed value; raises ValueError with a German message."""
     widget = widget_for(prop)
     if widget in ("select", "radio"):
-        for value in prop.get("enum", []):
+        for value, _ in choices(prop):
             if str(value) == text:
                 return value
         raise ValueError("Bitte einen der vorgegebenen Werte wählen.")

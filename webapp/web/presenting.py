@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from webapp.web.formdata import choices
 from workflows.formatting import format_date, format_datetime, format_eur, format_iban, format_number
 
 EVENT_LABELS: dict[str, str] = {
@@ -103,11 +104,11 @@ class Labels:
     def _learn(self, name: str, prop: Prop, *, title: bool) -> None:
         if title and "title" in prop:
             self.titles.setdefault(name, str(prop["title"]))
-        if "enum" in prop:  # the same name in several forms: every form's labels count
-            values = [str(v) for v in prop["enum"]]
+        options = choices(prop)
+        if options:  # the same name in several forms: every form's labels count
             known = self.enums.setdefault(name, {})
-            for value, text in zip(values, prop.get("x-enumLabels", values), strict=False):
-                known.setdefault(value, str(text))
+            for value, text in options:
+                known.setdefault(str(value), text)
         if isinstance(prop.get("x-valueLabels"), dict):  # values the process sets itself (no form offers them)
             known = self.enums.setdefault(name, {})
             for value, text in prop["x-valueLabels"].items():
@@ -168,7 +169,7 @@ class Labels:
         return format_number(value, 2)
 
     def _text(self, key: str, value: str, prop: Prop) -> str:
-        own = dict(zip([str(v) for v in prop.get("enum", [])], prop.get("x-enumLabels", []), strict=False))
+        own = {str(v): text for v, text in choices(prop)}
         own.update(prop.get("x-valueLabels") or {})
         if value in own:
             return str(own[value])

@@ -108,7 +108,7 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
                  "array": "eine Liste", "object": "ein Objekt", "null": "leer"}
         wanted = value if isinstance(value, list) else [value]
         text = "Erwartet wird " + " oder ".join(names.get(str(t), str(t)) for t in wanted) + "."
-    elif v == "enum":
+    elif v in ("enum", "oneOf", "anyOf"):
         text = "Bitte einen der vorgegebenen Werte wählen."
     elif v == "const":
         text = f"Der Wert muss {value!r} sein."

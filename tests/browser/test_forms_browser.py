@@ -12,7 +12,7 @@ import pytest
 from tests.browser.test_web_browser import SUBMIT, login, logout, shot
 from tests.documents._pdftext import pdf_text
 from tests.web import grant_round as gr
-from workflows import engine, inbox, jobs
+from workflows import inbox, jobs
 from workflows.identity import tokens
 from workflows.storage.db import Database
 from workflows.storage.models import Event

@@ -72,7 +72,8 @@ def test_choices_from_oneof_const_and_x_enum_labels_are_selects_with_labels() ->
     (error,) = forms.validation_errors(CHOICES, {"person": "x"})
     assert error.message == "Ausgewählte Person: Bitte einen der vorgegebenen Werte wählen."
     labels = presenting.Labels.from_forms(CHOICES)
-    assert labels.value("person", "b-17") == "Berta Beispiel" and labels.value("kategorie", "b") == "b) anderer Abschluss"
+    assert labels.value("person", "b-17") == "Berta Beispiel"
+    assert labels.value("kategorie", "b") == "b) anderer Abschluss"
 
 
 RATINGS: dict[str, Any] = {"type": "object", "properties": {"gespraeche": {"type": "array", "items": {

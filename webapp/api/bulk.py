@@ -16,7 +16,6 @@ from webapp.api.views import _db, _user, _validated_body
 from workflows import bulk
 
 
-
 @bp.post("/tasks/bulk-complete")
 def bulk_complete() -> ResponseReturnValue:
     """Complete each listed task with `data`; 200 with one result per task (`completed` or `refused`)."""

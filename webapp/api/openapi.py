@@ -167,7 +167,8 @@ BULK_RESULT: dict[str, Any] = {
         "completed": {"type": "integer"}, "refused": {"type": "integer"},
         "results": {"type": "array", "items": {
             "type": "object", "required": ["task_id", "status", "detail"],
-            "properties": {"task_id": {"type": "integer"}, "status": {"type": "string", "enum": ["completed", "refused"]},
+            "properties": {"task_id": {"type": "integer"},
+                           "status": {"type": "string", "enum": ["completed", "refused"]},
                            "detail": {"type": "string"}, "instance_id": {"type": ["integer", "null"]}}}},
     },
 }

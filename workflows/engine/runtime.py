@@ -495,11 +495,11 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
         if not isinstance(payload, Mapping):
             raise ValidationFailed([FieldError("", "Die Nachricht muss ein JSON-Objekt sein.")])
         message_schema = instance.definition.message_schemas.get(name, {"type": "object"})
-        payload = forms.normalized(message_schema, dict(payload))
-        forms.validate_submission(message_schema, payload)
+        given = forms.normalized(message_schema, dict(payload))
+        forms.validate_submission(message_schema, given)
         workflow = _load_workflow(instance)
         catcher = messages.catching_definition(workflow, name)
-        content = messages.with_explicit_values(catcher, payload, correlation) if catcher else dict(payload)
+        content = messages.with_explicit_values(catcher, given, correlation) if catcher else dict(given)
         correlations = messages.correlations_for(catcher, content, workflow.script_engine) if catcher else {}
         if not messages.matches(correlations, workflow.correlations):
             raise messages.refuse_uncorrelated(name, correlations, workflow.correlations)
@@ -509,7 +509,7 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
 
         _run(session, instance, actor.username, workflow, send)
         audit.record(session, "message_received", actor.username, instance.id,
-                     {"message": name, "payload": dict(payload)})
+                     {"message": name, "payload": given})
         change = _save(session, instance, workflow, actor.username)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 

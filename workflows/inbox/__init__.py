@@ -36,10 +36,6 @@ from workflows.inbox.votes import VoteTally, tally_field
 __all__ = [
     "SORTS",
     "BulkForm",
-    "TemplateSource",
-    "bulk_form",
-    "template_sources",
-    "template_values",
     "ChildSummary",
     "DocumentFile",
     "DocumentInfo",
@@ -56,7 +52,9 @@ __all__ = [
     "TaskForm",
     "TaskPage",
     "TaskSummary",
+    "TemplateSource",
     "VoteTally",
+    "bulk_form",
     "check_instance_visible",
     "check_task_visible",
     "element_ids_by_name",
@@ -76,4 +74,6 @@ __all__ = [
     "message_forms",
     "startable_processes",
     "tally_field",
+    "template_sources",
+    "template_values",
 ]

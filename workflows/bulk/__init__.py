@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflows import engine
-from workflows.errors import GrantflowError, ValidationFailed
+from workflows.errors import FieldError, GrantflowError, ValidationFailed
 from workflows.identity import authz
 from workflows.storage.db import Database
 from workflows.storage.models import TaskRow
@@ -31,6 +31,7 @@ class BulkOutcome:
     completed: bool
     message: str
     instance_id: int | None = None
+    errors: tuple[FieldError, ...] = ()  # the fields the submission failed on, when it was refused for them
 
 
 def bulk_allowed(schema: Mapping[str, Any]) -> bool:
@@ -83,7 +84,8 @@ def complete_many(db: Database, task_ids: Iterable[int], data: Mapping[str, Any]
             try:
                 result = engine.complete_task(db, task_id, dict(data), actor_name)
             except GrantflowError as exc:
-                outcomes.append(BulkOutcome(task_id, title, False, _refusal(exc)))
+                fields = tuple(exc.errors) if isinstance(exc, ValidationFailed) else ()
+                outcomes.append(BulkOutcome(task_id, title, False, _refusal(exc), errors=fields))
             else:
                 outcomes.append(BulkOutcome(task_id, title, True, "Erledigt.", result.instance_id))
     return outcomes

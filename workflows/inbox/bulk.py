@@ -19,8 +19,9 @@ class BulkForm:
     tasks: list[tuple[int, str]]  # (id, title) of the chosen open tasks of that kind
 
 
-def bulk_form(db: Database, task_ids: Iterable[int], actor_name: str) -> BulkForm:
-    """The shared form of the chosen open tasks (those of the first one's kind that allows `x-bulk`)."""
+def bulk_form(db: Database, task_ids: Iterable[int], actor_name: str, *, only_open: bool = True) -> BulkForm:
+    """The shared form of the chosen tasks (those of the first one's kind that allows `x-bulk`); with
+    `only_open=False` also those done since they were chosen, so that the submission reports them."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         found = []
@@ -33,5 +34,5 @@ def bulk_form(db: Database, task_ids: Iterable[int], actor_name: str) -> BulkFor
             raise NotFound("Für diese Auswahl gibt es keine gemeinsame Bearbeitung.")
         first = found[0][0]
         tasks = [(row.id, row.title) for row, _, _ in found
-                 if row.element_id == first.element_id and row.status == "ready"]
+                 if row.element_id == first.element_id and (row.status == "ready" or not only_open)]
         return BulkForm(found[0][2], first.element_name, tasks)

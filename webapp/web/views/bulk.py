@@ -37,7 +37,7 @@ def start() -> tuple[str, int]:
 def submit() -> Any:
     """Check the shared values once, then complete each chosen task by its own engine call."""
     db, user = database(), actor().username
-    form = inbox.bulk_form(db, _ids(request.form.getlist("ids")), user)
+    form = inbox.bulk_form(db, _ids(request.form.getlist("ids")), user, only_open=False)
     raw = formdata.raw_from_multidict(request.form)
     raw.pop("ids", None)
     data, errors = formdata.parse(form.schema, raw)
@@ -45,4 +45,7 @@ def submit() -> Any:
     if errors:
         return _render(form, formdata.compact(form.schema, raw), errors, 422)
     outcomes = bulk.complete_many(db, [task_id for task_id, _ in form.tasks], data, user)
+    if outcomes and not any(o.completed for o in outcomes) and all(o.errors for o in outcomes):
+        # the task's own rules refused the shared values for every task: fix them in the form, nothing was done
+        return _render(form, formdata.compact(form.schema, raw), formdata.errors_by_path(outcomes[0].errors), 422)
     return render_template("bulk.html", form=form, fields=[], schema=form.schema, errors=[], outcomes=outcomes)

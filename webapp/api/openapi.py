@@ -380,7 +380,7 @@ einer neuen Version (`/api/v2`).
 def _document() -> str:
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "grantflow API", "version": "1.1.0", "description": DESCRIPTION},
+        "info": {"title": "grantflow API", "version": "1.2.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},

@@ -30,7 +30,7 @@ from workflows.inbox.tasks import (
     get_task_form,
     list_tasks,
 )
-from workflows.inbox.templates import TemplateSource, template_sources, template_values
+from workflows.inbox.templates import TemplateSource, template_fields, template_sources, template_values
 from workflows.inbox.votes import VoteTally, tally_field
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "message_forms",
     "startable_processes",
     "tally_field",
+    "template_fields",
     "template_sources",
     "template_values",
 ]

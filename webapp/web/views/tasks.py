@@ -62,7 +62,8 @@ def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, 
     history = presenting.group_history(detail.history)[:12]
     field_names = _field_names(fields)
     error_list = [(name if name in field_names else "", message) for name, message in errors.items()]
-    templates = inbox.template_sources(database(), detail.task.id, actor().username) if detail.may_complete else []
+    templates = inbox.template_sources(database(), detail.task.id, actor().username) \
+        if detail.may_complete and inbox.template_fields(schema) else []  # a read only for forms that offer one
     return render_template("task.html", detail=detail, task=detail.task, fields=fields, summary=summary,
                            errors=error_list, submitted=submitted, tallies=detail.tallies, labels=labels,
                            history=history, schema=schema, templates=templates), status

@@ -35,4 +35,6 @@ def bulk_form(db: Database, task_ids: Iterable[int], actor_name: str, *, only_op
         first = found[0][0]
         tasks = [(row.id, row.title) for row, _, _ in found
                  if row.element_id == first.element_id and (row.status == "ready" or not only_open)]
+        if not tasks:
+            raise NotFound("Die ausgewählten Aufgaben sind nicht mehr offen.")
         return BulkForm(found[0][2], first.element_name, tasks)

@@ -2,7 +2,7 @@
 
 `hypothesis-jsonschema` would do this, but its current release does not run with the installed
 hypothesis; this covers what `forms/` says (type, required, enum, min/max, exclusiveMinimum,
-multipleOf, minLength/maxLength, pattern, format date/date-time/email, items, minItems, uniqueItems)
+multipleOf, minLength/maxLength, pattern, format date/date-time/email/iban, items, minItems, uniqueItems)
 and refuses anything else loudly, so a form with a new keyword fails here instead of being skipped.
 """
 
@@ -30,6 +30,9 @@ def _string(schema: dict[str, Any]) -> st.SearchStrategy[str]:
                             timezones=st.just(dt.UTC)).map(lambda d: d.isoformat())
     if fmt == "email":
         return st.from_regex(r"[a-z]{1,10}@[a-z]{1,10}\.de", fullmatch=True)
+    if fmt == "iban":  # a German IBAN with its ISO 7064 check digits ("DE" = 13 14)
+        return st.from_regex(r"[0-9]{18}", fullmatch=True).map(
+            lambda bban: f"DE{98 - int(bban + '131400') % 97:02d}{bban}")
     return st.text(TEXT, min_size=low, max_size=max(low, high)).filter(lambda s: low == 0 or s.strip() != "")
 
 

@@ -151,7 +151,7 @@ class RoundDriver:
         self.settle()
         self.on_phase("antrag", self.iid)
         self._do(SB, "antrag_vervollstaendigen", lambda t: dict(self.prefill(t, SB), ansprechperson="N. Kaiser",
-                                                                 iban="DE12345678901234567890"))
+                                                                 iban="DE89 3704 0044 0532 0130 00"))
         self._do(DZ, "antrag_zeichnen", lambda _: {"entscheidung": "freigeben"})
         self.on_phase("stellenbesetzung", self.iid)
         self.hire()

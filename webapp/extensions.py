@@ -182,6 +182,7 @@ def init_app(app: Flask) -> None:
         account,
         admin,
         auth,
+        bulk,
         documents,
         instances,
         migrations,
@@ -191,7 +192,7 @@ def init_app(app: Flask) -> None:
         tasks,
     )
 
-    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account, stoerungen,
+    for module in (auth, tasks, bulk, instances, documents, admin, migrations, notifications, account, stoerungen,
                    records):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:

@@ -150,3 +150,31 @@ def add_months(start: DateLike, months: int) -> dt.date:
 def funding_end(start: DateLike, months: int = 24) -> dt.date:
     """Last funded day of a post starting on ``start`` (15.03.2018, 24 → 14.03.2020)."""
     return add_months(start, months) - dt.timedelta(days=1)
+
+
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+
+
+def compact_iban(text: str) -> str:
+    """An IBAN as typed or printed (``"de89 3704 0044 0532 0130 00"``) → ``"DE89370400440532013000"``."""
+    return re.sub(r"[\s\u00a0-]+", "", text).upper()
+
+
+def iban_problem(text: str) -> str | None:
+    """Why ``text`` is no IBAN (German), or None: shape and the ISO 13616 / ISO 7064 mod-97 check digits."""
+    iban = compact_iban(text)
+    if not _IBAN_SHAPE.match(iban):
+        return ("Eine IBAN beginnt mit dem Ländercode und zwei Prüfziffern und hat 15 bis 34 Zeichen "
+                "(in Deutschland 22, z. B. DE89 3704 0044 0532 0130 00).")
+    if iban.startswith("DE") and len(iban) != 22:
+        return f"Eine deutsche IBAN hat 22 Zeichen, diese hat {len(iban)}."
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    if int(digits) % 97 != 1:
+        return "Die Prüfziffer der IBAN stimmt nicht: bitte auf Tippfehler prüfen."
+    return None
+
+
+def format_iban(value: str) -> str:
+    """An IBAN in groups of four, as DIN 5008 prints it: ``"DE89 3704 0044 0532 0130 00"``."""
+    iban = compact_iban(value)
+    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))

@@ -32,7 +32,7 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     rows = form.locator("table.rows-table tbody tr")
     assert rows.count() == len(hired) == 11  # prefilled from the round's Stellenbesetzungen
     assert form.get_by_label("Name, Zeile 1", exact=True).input_value() == hired[0]["name"]
-    assert hired[2]["vza"] == 0.5 and form.get_by_label("VZÄ, Zeile 3", exact=True).input_value() == "0,5"
+    assert hired[2]["vza"] == 0.5 and form.get_by_label("VZÄ, Zeile 3", exact=True).input_value() == "0,50"
     form.get_by_label("Aktenzeichen").fill("RPS15.2-1")
     form.get_by_label("Datum des Bescheids").fill("2018-05-15")
     for i, person in enumerate(hired, start=1):

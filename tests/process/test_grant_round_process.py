@@ -235,7 +235,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     task = r.one("antrag_vervollstaendigen")
     antrag = r.prefill(task)
     assert antrag["beantragte_vza"] == 32.0 and antrag["beantragte_summe"] == 4096000.0
-    r.submit(task, dict(antrag, ansprechperson="N. Kaiser", iban="DE12345678901234567890"), "sb1")
+    r.submit(task, dict(antrag, ansprechperson="N. Kaiser", iban="DE89 3704 0044 0532 0130 00"), "sb1")
     with pytest.raises(Refused):
         r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "sb1")
     r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "dz1")

@@ -257,14 +257,14 @@ def run_grant_round(d: Driver) -> Round:
     antrag = r.prefill(task["id"], SB)
     assert antrag["beantragte_vza"] == 32.0 and antrag["beantragte_summe"] == 4096000.0
     # read-only figures keep the server's values, whatever a caller submits
-    d.complete(task["id"], dict(antrag, ansprechperson="N. Kaiser", iban="DE12345678901234567890",
+    d.complete(task["id"], dict(antrag, ansprechperson="N. Kaiser", iban="DE89 3704 0044 0532 0130 00",
                                 beantragte_summe=2000000.0, beantragte_vza=12.0), SB)
     (completed,) = _completed(r.new_events(), "antrag_vervollstaendigen")
     assert completed["payload"]["data"]["beantragte_summe"] == 4096000.0
     assert completed["payload"]["data"]["beantragte_vza"] == 32.0
     (antrag_pdf,) = r.documents("antrag")
     text = r.read_pdf(antrag_pdf)
-    for expected in (format_vza(32), format_eur(4096000), "N. Kaiser", "DE12345678901234567890"):
+    for expected in (format_vza(32), format_eur(4096000), "N. Kaiser", "DE89 3704 0044 0532 0130 00"):
         assert norm(expected) in text, expected
     sign = r.one(DZ, "antrag_zeichnen")
     d.complete(sign["id"], {"entscheidung": "freigeben"}, DZ)

@@ -119,7 +119,7 @@ def vote(db: Database, votes: dict[str, str] | None = None) -> None:
 def apply(db: Database) -> None:
     task = one(db, SB, "antrag_vervollstaendigen")
     complete(db, task.id, dict(prefill(db, task.id, SB), ansprechperson="N. Kaiser",
-                                           iban="DE12345678901234567890"), SB)
+                                           iban="DE89 3704 0044 0532 0130 00"), SB)
     complete(db, one(db, DZ, "antrag_zeichnen").id, {"entscheidung": "freigeben"}, DZ)
 
 

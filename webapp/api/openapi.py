@@ -159,6 +159,25 @@ def _with_conditions(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+BULK_REQUEST: dict[str, Any] = {
+    "type": "object", "required": ["task_ids", "data"], "additionalProperties": False,
+    "properties": {"task_ids": {"type": "array", "minItems": 1, "maxItems": 200,
+                                "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                   "data": {"type": "object"}},
+}
+BULK_RESULT: dict[str, Any] = {
+    "type": "object", "required": ["completed", "refused", "results"],
+    "properties": {
+        "completed": {"type": "integer"}, "refused": {"type": "integer"},
+        "results": {"type": "array", "items": {
+            "type": "object", "required": ["task_id", "status", "detail"],
+            "properties": {"task_id": {"type": "integer"},
+                           "status": {"type": "string", "enum": ["completed", "refused"]},
+                           "detail": {"type": "string"}, "instance_id": {"type": ["integer", "null"]}}}},
+    },
+}
+
+
 def _paths() -> dict[str, Any]:
     page, per_page = _ref("parameters", "Page"), _ref("parameters", "PerPage")
     task_id, instance_id = _ref("parameters", "TaskId"), _ref("parameters", "InstanceId")
@@ -208,6 +227,18 @@ def _paths() -> dict[str, Any]:
                            "Regeln greift; unbekannte Felder geben 422.",
             "requestBody": _body(ANY_OBJECT, "Formulardaten.", {"entscheidung": "uebertragen", "anzahl": 12}),
             "responses": _responses(step_ok, *BODY_ERRORS, *AUTH_ERRORS, 404, 409),
+        }},
+        "/tasks/bulk-complete": {"post": {
+            "operationId": "completeTasks", "tags": ["Aufgaben"], "summary": "Mehrere Aufgaben gemeinsam erledigen",
+            "description": "Sammelbearbeitung: dieselben Formulardaten für mehrere offene Aufgaben desselben Typs, "
+                           "deren Formular das erlaubt (`x-bulk`). Jede Aufgabe wird einzeln erledigt (eigene "
+                           "Transaktion, eigener Eintrag im Verlauf, alle Prüfungen); das Ergebnis nennt je Aufgabe "
+                           "`completed` oder `refused` mit deutschem `detail`.",
+            "requestBody": _body(BULK_REQUEST, "Aufgaben und Formulardaten.",
+                                 {"task_ids": [41, 42], "data": {"veroeffentlicht_am": "2018-01-02",
+                                                                 "kanaele": ["internet"]}}),
+            "responses": _responses({"200": _json(BULK_RESULT, "Ein Ergebnis je Aufgabe.")},
+                                    *BODY_ERRORS, *AUTH_ERRORS),
         }},
         "/instances": {
             "get": {

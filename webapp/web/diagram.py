@@ -493,8 +493,9 @@ DEFS = (
 
 
 def render_svg(diagram: Diagram, active: Iterable[str] = (), done: Iterable[str] = (),
-               label: str = "Prozessdiagramm") -> str:
-    """The diagram as an inline `<svg>` element (all text escaped)."""
+               label: str = "Prozessdiagramm", lane_heads: bool = False) -> str:
+    """The diagram as an inline `<svg>` element (all text escaped); with `lane_heads`, a wide diagram with
+    lanes comes in a `div` with a copy of its pool and lane names that stays at the left while it scrolls."""
     active_set, done_set = set(active), set(done)
     xs: list[float] = []
     ys: list[float] = []
@@ -518,10 +519,20 @@ def render_svg(diagram: Diagram, active: Iterable[str] = (), done: Iterable[str]
             + [_edge_svg(e, active_set, done_set) for e in diagram.edges]
             + [_shape_svg(s, active_set, done_set) for s in shapes if order.get(s.kind, 2) >= 2])
     size = "bpmn-wide" if width > 1600 else "bpmn-fit"
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn-diagram {size}" role="img" '
-            f'aria-label={quoteattr(label)} viewBox="{x0:.0f} {y0:.0f} {width:.0f} {height:.0f}" '
-            f'width="{width:.0f}" height="{height:.0f}" preserveAspectRatio="xMinYMin meet">'
-            f"<title>{escape(label)}</title>{DEFS}{''.join(body)}</svg>")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn-diagram {size}" role="img" '
+           f'aria-label={quoteattr(label)} viewBox="{x0:.0f} {y0:.0f} {width:.0f} {height:.0f}" '
+           f'width="{width:.0f}" height="{height:.0f}" preserveAspectRatio="xMinYMin meet">'
+           f"<title>{escape(label)}</title>{DEFS}{''.join(body)}</svg>")
+    heads = [sh for sh in shapes if sh.kind in ("participant", "lane") and sh.horizontal and not sh.collapsed_pool]
+    if not lane_heads or size != "bpmn-wide" or not heads:
+        return svg
+    # the pool and lane names stay in view while a wide diagram scrolls sideways: a copy of the header
+    # bands, stuck to the left edge of the scroll box (decorative: the diagram itself carries the names)
+    head_w = max(sh.box.x + 30 for sh in heads) - x0 + 1
+    strip = (f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn-diagram bpmn-lane-heads" aria-hidden="true" '
+             f'viewBox="{x0:.0f} {y0:.0f} {head_w:.0f} {height:.0f}" width="{head_w:.0f}" height="{height:.0f}" '
+             f'preserveAspectRatio="xMinYMin meet">{"".join(_shape_svg(sh, set(), set()) for sh in heads)}</svg>')
+    return f'<div class="diagram-stack">{svg}{strip}</div>'
 
 
 STANDALONE_STYLE = """
@@ -541,14 +552,14 @@ STANDALONE_STYLE = """
 """
 
 
-def render_sources(sources: dict[str, str], active: Iterable[str] = (), done: Iterable[str] = ()) -> list[
-        tuple[str, str]]:
-    """(title, svg) for every diagram of every BPMN source (DMN files are skipped)."""
+def render_sources(sources: dict[str, str], active: Iterable[str] = (), done: Iterable[str] = (),
+                   lane_heads: bool = False) -> list[tuple[str, str]]:
+    """(title, svg) for every diagram of every BPMN source (DMN files are skipped); `lane_heads` see `render_svg`."""
     result = []
     for name, xml in sorted(sources.items()):
         if not name.endswith(".bpmn"):
             continue
         for diagram in read_diagrams(xml, name):
             title = diagram.title or name
-            result.append((title, render_svg(diagram, active, done, f"Prozessdiagramm: {title}")))
+            result.append((title, render_svg(diagram, active, done, f"Prozessdiagramm: {title}", lane_heads)))
     return result

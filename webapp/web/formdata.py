@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from workflows.errors import FieldError
-from workflows.formatting import format_number, parse_date, parse_decimal
+from workflows.formatting import format_iban, format_number, parse_date, parse_decimal
 
 Raw = dict[str, list[str]]
 ROWS_SUFFIX = ".__rows"
@@ -65,6 +65,22 @@ def _type(prop: Mapping[str, Any]) -> str:
     return str(kind)
 
 
+def choices(prop: Mapping[str, Any]) -> list[tuple[Any, str]]:
+    """(value, German label) of a choice field: `enum` with `x-enumLabels` (or `x-enum-labels`), or
+    `oneOf`/`anyOf` of `{"const": value, "title": label}` (as a per-task schema lists, e.g., the
+    interviewed applicants); [] for a field that is no choice."""
+    if isinstance(prop.get("enum"), list):
+        values = prop["enum"]
+        labels = prop.get("x-enumLabels", prop.get("x-enum-labels"))
+        labels = [str(v) for v in labels] if isinstance(labels, list) else []
+        return [(v, labels[i] if i < len(labels) else str(v)) for i, v in enumerate(values)]
+    for keyword in ("oneOf", "anyOf"):
+        options = prop.get(keyword)
+        if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options):
+            return [(o["const"], str(o.get("title", o["const"]))) for o in options]
+    return []
+
+
 def widget_for(prop: Mapping[str, Any]) -> str:
     """The widget for a property, following docs/bpmn-conventions.md."""
     kind = _type(prop)
@@ -73,12 +89,12 @@ def widget_for(prop: Mapping[str, Any]) -> str:
         items = prop.get("items", {})
         if isinstance(items, dict) and _type(items) == "object":
             return "rows"
-        if isinstance(items, dict) and "enum" in items:
+        if isinstance(items, dict) and choices(items):
             return "multi"
         return "lines"
     if kind == "object":
         return "group"
-    if "enum" in prop:
+    if choices(prop):
         return "radio" if hint == "radio" else "select"
     if kind == "boolean":
         return "checkbox"
@@ -94,9 +110,7 @@ def widget_for(prop: Mapping[str, Any]) -> str:
 
 
 def _options(prop: Mapping[str, Any]) -> list[tuple[str, str]]:
-    values = [str(v) for v in prop.get("enum", [])]
-    labels = [str(v) for v in prop.get("x-enumLabels", values)]
-    return list(zip(values, labels + values[len(labels):], strict=False))
+    return [(str(value), label) for value, label in choices(prop)]
 
 
 def _props(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,6 +128,8 @@ def display_value(prop: Mapping[str, Any], value: Any) -> str:
     if widget == "money" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return format_number(value, 2)
     if widget in ("number",) and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if isinstance(prop.get("x-decimals"), int):  # VZÄ as 1,00 and 0,25 alike
+            return format_number(value, prop["x-decimals"])
         text = format(Decimal(str(value)).normalize(), "f")
         return text.replace(".", ",")
     if widget == "date":
@@ -123,6 +139,8 @@ def display_value(prop: Mapping[str, Any], value: Any) -> str:
             return str(value)
     if isinstance(value, bool):
         return "1" if value else ""
+    if prop.get("format") == "iban" and isinstance(value, str):
+        return format_iban(value)
     return str(value)
 
 
@@ -217,6 +235,10 @@ def build_fields(schema: Mapping[str, Any], raw: Raw, errors: Mapping[str, str] 
                   required=key in required, error=_strip_label(errors[name], label) if name in errors else None)
         if prop.get("readOnly"):
             f.attrs["readonly"] = True
+        if prop.get("x-sum") is False:  # a rating or a grade: a column total means nothing
+            f.attrs["no_total"] = True
+        if isinstance(prop.get("x-decimals"), int):
+            f.attrs["decimals"] = prop["x-decimals"]
         if widget in ("select", "radio"):
             f.options = _options(prop)
             f.value = _first(raw, name)
@@ -253,7 +275,7 @@ def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
     """The sum of each number or money column as shown in a table's footer ('' for other columns)."""
     totals = []
     for i, column in enumerate(columns):
-        if column.widget not in ("number", "money", "integer"):
+        if column.widget not in ("number", "money", "integer") or column.attrs.get("no_total"):
             totals.append("")
             continue
         total = Decimal(0)
@@ -262,6 +284,8 @@ def _column_totals(columns: list[Field], rows: list[list[Field]]) -> list[str]:
                 total += parse_decimal(row[i].value) if row[i].value.strip() else Decimal(0)
         if column.widget == "money":
             totals.append(format_number(total, 2) + " €")
+        elif isinstance(column.attrs.get("decimals"), int):
+            totals.append(format_number(total, column.attrs["decimals"]))
         else:
             totals.append(format(total.normalize(), "f").replace(".", ","))
     return totals
@@ -338,7 +362,7 @@ def _scalar(prop: Mapping[str, Any], text: str) -> Any:
     """One posted string -> its typed value; raises ValueError with a German message."""
     widget = widget_for(prop)
     if widget in ("select", "radio"):
-        for value in prop.get("enum", []):
+        for value, _ in choices(prop):
             if str(value) == text:
                 return value
         raise ValueError("Bitte einen der vorgegebenen Werte wählen.")

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.formatting import format_date, format_datetime, format_eur, format_number
+from webapp.web.formdata import choices
+from workflows.formatting import format_date, format_datetime, format_eur, format_iban, format_number
 
 EVENT_LABELS: dict[str, str] = {
     "instance_started": "Vorgang gestartet",
@@ -79,6 +80,7 @@ class Labels:
     enums: dict[str, dict[str, str]] = field(default_factory=dict)
     money: set[str] = field(default_factory=set)
     decimals: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)  # `format` of string fields shown in a spelling (iban)
     context: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -103,11 +105,11 @@ class Labels:
     def _learn(self, name: str, prop: Prop, *, title: bool) -> None:
         if title and "title" in prop:
             self.titles.setdefault(name, str(prop["title"]))
-        if "enum" in prop:  # the same name in several forms: every form's labels count
-            values = [str(v) for v in prop["enum"]]
+        options = choices(prop)
+        if options:  # the same name in several forms: every form's labels count
             known = self.enums.setdefault(name, {})
-            for value, text in zip(values, prop.get("x-enumLabels", values), strict=False):
-                known.setdefault(value, str(text))
+            for value, text in options:
+                known.setdefault(str(value), text)
         if isinstance(prop.get("x-valueLabels"), dict):  # values the process sets itself (no form offers them)
             known = self.enums.setdefault(name, {})
             for value, text in prop["x-valueLabels"].items():
@@ -116,6 +118,8 @@ class Labels:
             self.money.add(name)
         if isinstance(prop.get("x-decimals"), int):
             self.decimals.setdefault(name, prop["x-decimals"])
+        if prop.get("format") == "iban":
+            self.formats.setdefault(name, "iban")
 
     def hidden(self, key: str) -> bool:
         return bool(self.context.get(key, {}).get("x-hidden"))
@@ -166,12 +170,14 @@ class Labels:
         return format_number(value, 2)
 
     def _text(self, key: str, value: str, prop: Prop) -> str:
-        own = dict(zip([str(v) for v in prop.get("enum", [])], prop.get("x-enumLabels", []), strict=False))
+        own = {str(v): text for v, text in choices(prop)}
         own.update(prop.get("x-valueLabels") or {})
         if value in own:
             return str(own[value])
         if value in self.enums.get(key, {}):
             return self.enums[key][value]
+        if prop.get("format", self.formats.get(key)) == "iban":
+            return format_iban(value)
         try:
             if _ISO_DATE.match(value):
                 return format_date(value)
@@ -190,6 +196,7 @@ class Card:
     title: str
     facts: list[tuple[str, str]]
     about: str = ""  # `x-card.about`: the task page says "Diese Aufgabe betrifft <about> <first fact> (<second>)"
+    about_facts: int = 2  # `x-card.facts`: how many facts that sentence names (1: the first alone)
 
 
 @dataclass
@@ -209,7 +216,8 @@ def _card(key: str, record: Mapping[str, Any], labels: Labels) -> Card:
              if record.get(k) not in (None, "") and not p.get("x-hidden")]
     hint = prop.get("x-card")
     about = str(hint.get("about", "")) if isinstance(hint, dict) else ""
-    return Card(key, labels.label(key), facts, about)
+    named = hint.get("facts", 2) if isinstance(hint, dict) and isinstance(hint.get("facts", 2), int) else 2
+    return Card(key, labels.label(key), facts, about, named)
 
 
 def _may_see_card(prop: Prop, record: Mapping[str, Any], gemeinde_ags: str | None) -> bool:
@@ -306,8 +314,9 @@ def data_tables(data: Mapping[str, Any], labels: Labels) -> list[DataTable]:
         numeric = {i for i, c in enumerate(columns)
                    if any(_is_number(r.get(c)) for r in records)
                    and all(_is_number(r.get(c)) or r.get(c) is None for r in records)}
-        totals = [labels.value(c, sum(r.get(c) or 0 for r in records), p) if i in numeric else ""
-                  for i, (c, p) in enumerate(columns.items())] if numeric else None
+        summed = {i for i, p in enumerate(columns.values()) if i in numeric and p.get("x-sum") is not False}
+        totals = [labels.value(c, sum(r.get(c) or 0 for r in records), p) if i in summed else ""
+                  for i, (c, p) in enumerate(columns.items())] if summed else None
         tables.append(DataTable(key, labels.label(key), [(c, labels.label(c, p)) for c, p in columns.items()],
                                 rows, numeric, totals))
     return tables

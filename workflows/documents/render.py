@@ -107,6 +107,7 @@ def _environment(template_dirs: tuple[Path, ...]) -> Environment:
         "number": _lenient(formatting.format_number),
         "vza": _lenient(formatting.format_vza),
         "percent": _lenient(formatting.format_percent),
+        "iban": _lenient(formatting.format_iban),
         "date": _lenient(formatting.format_date),
         "datetime": _lenient(formatting.format_datetime),
         "dash": _dash,

@@ -19,6 +19,7 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from workflows.errors import FieldError, ProcessStepFailed, ValidationFailed
+from workflows.formatting import compact_iban, format_eur, format_number, iban_problem, to_decimal
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 #: a subschema's own German message for what fails in it (instead of the generic one per keyword)
@@ -28,6 +29,17 @@ SERVER_RULES = "x-server-rules"
 _UNIONS = ("required",)
 _CONCATENATED = ("allOf",)
 _FORMAT_CHECKER = FormatChecker()
+#: formats whose values are stored in one canonical spelling, whatever was typed (`normalized`)
+_CANONICAL = {"iban": compact_iban}
+
+
+@_FORMAT_CHECKER.checks("iban", raises=ValueError)
+def _is_iban(value: object) -> bool:
+    """`"format": "iban"`: the ISO 13616 shape and mod-97 check digits; the German reason is the message."""
+    problem = iban_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(problem)
+    return True
 _REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
 
 
@@ -103,20 +115,20 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
                  "array": "eine Liste", "object": "ein Objekt", "null": "leer"}
         wanted = value if isinstance(value, list) else [value]
         text = "Erwartet wird " + " oder ".join(names.get(str(t), str(t)) for t in wanted) + "."
-    elif v == "enum":
+    elif v in ("enum", "oneOf", "anyOf"):
         text = "Bitte einen der vorgegebenen Werte wählen."
     elif v == "const":
         text = f"Der Wert muss {value!r} sein."
     elif v == "minimum":
-        text = f"Der Wert muss mindestens {value} sein."
+        text = f"Der Wert muss mindestens {_bound(value, error.schema)} sein."
     elif v == "maximum":
-        text = f"Der Wert darf höchstens {value} sein."
+        text = f"Der Wert darf höchstens {_bound(value, error.schema)} sein."
     elif v == "exclusiveMinimum":
-        text = f"Der Wert muss größer als {value} sein."
+        text = f"Der Wert muss größer als {_bound(value, error.schema)} sein."
     elif v == "exclusiveMaximum":
-        text = f"Der Wert muss kleiner als {value} sein."
+        text = f"Der Wert muss kleiner als {_bound(value, error.schema)} sein."
     elif v == "multipleOf":
-        text = f"Der Wert muss ein Vielfaches von {value} sein."
+        text = f"Der Wert muss ein Vielfaches von {_bound(value, error.schema)} sein."
     elif v == "minLength":
         text = "Bitte ausfüllen." if value == 1 else f"Mindestens {value} Zeichen."
     elif v == "maxLength":
@@ -126,6 +138,8 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
     elif v == "format":
         text = {"date": "Bitte ein Datum angeben (TT.MM.JJJJ).", "email": "Bitte eine E-Mail-Adresse angeben.",
                 "date-time": "Bitte Datum und Uhrzeit angeben."}.get(value, "Das Format stimmt nicht.")
+        if value == "iban" and error.cause is not None:
+            text = str(error.cause)
     elif v == "contains":
         text = "Ein vorgeschriebener Eintrag fehlt."
     elif v == "not":
@@ -145,6 +159,33 @@ def _message(error: SchemaValidationError, schema: Mapping[str, Any]) -> FieldEr
         return FieldError(pointer, own)
     label = _label(schema, path)
     return FieldError(pointer, f"{label}: {text}" if label and v != "additionalProperties" else text)
+
+
+def _bound(value: Any, prop: Any) -> str:
+    """A schema's limit as the form shows numbers: `64.000,00 €` for money, `64.000`, `0,25`."""
+    try:
+        number = to_decimal(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if isinstance(prop, dict) and (prop.get("x-widget") == "money" or prop.get("x-format") == "money"):
+        return format_eur(number)
+    places = max(0, -int(number.normalize().as_tuple().exponent))
+    return format_number(number, places)
+
+
+def normalized(schema: Mapping[str, Any], data: Any) -> Any:
+    """`data` with values of canonical formats (`"format": "iban"`) in their stored spelling, at any depth:
+    an IBAN typed with spaces or in lower case is checked and kept as `DE89370400440532013000`."""
+    if isinstance(data, dict) and isinstance(schema.get("properties"), dict):
+        result = dict(data)
+        for key, prop in schema["properties"].items():
+            if key in result and isinstance(prop, dict):
+                result[key] = normalized(prop, result[key])
+        return result
+    if isinstance(data, list) and isinstance(schema.get("items"), dict):
+        return [normalized(schema["items"], item) for item in data]
+    canonical = _CANONICAL.get(str(schema.get("format")))
+    return canonical(data) if canonical is not None and isinstance(data, str) else data
 
 
 def restore_read_only(schema: Mapping[str, Any], data: dict[str, Any], initial: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,6 +248,7 @@ def published(schema: Mapping[str, Any]) -> dict[str, Any]:
 def validation_errors(schema: Mapping[str, Any], data: Any) -> list[FieldError]:
     """Every invalid field with a German message; nothing outside the schema is ever retrieved."""
     validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER, registry=_NO_RETRIEVAL)
+    data = normalized(schema, data)
     try:
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     except Unresolvable as exc:

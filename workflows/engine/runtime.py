@@ -429,16 +429,22 @@ def start_instance(db: Database, process_key: str, business_key: str, actor_name
     return _write(db, work)
 
 
-def _validate_custom(task: Any, data: Mapping[str, Any]) -> None:
+def _validate(task: Any, schema: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """The form's schema and the task's `validation` rule, reported together: a person sees every problem
+    (also the 51.000 € rule) at the first submission, not one kind after the other."""
+    errors = forms.validation_errors(schema, data)
     source = taskindex.properties(task).get("validation")
-    if not source:
-        return
-    try:
-        problems = scripting.evaluate(source, {**task.data, "form": dict(data)}) or {}
-    except Exception as exc:  # a broken rule must not let data through
-        raise ProcessStepFailed(f"Die Prüfregel der Aufgabe ist fehlgeschlagen: {exc}") from exc
-    if problems:
-        raise ValidationFailed([FieldError(f"/{field}", str(msg)) for field, msg in dict(problems).items()])
+    problems: Mapping[str, Any] = {}
+    if source:
+        try:
+            problems = scripting.evaluate(source, {**task.data, "form": dict(data)}) or {}
+        except Exception as exc:  # a broken rule must not let data through
+            if not errors:  # on data the schema already refuses, a rule may fail for that reason alone
+                raise ProcessStepFailed(f"Die Prüfregel der Aufgabe ist fehlgeschlagen: {exc}") from exc
+    seen = {e.pointer for e in errors}
+    errors += [FieldError(f"/{field}", str(msg)) for field, msg in dict(problems).items() if f"/{field}" not in seen]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 @observers.observed("complete_task")
@@ -465,9 +471,8 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         if task is None or task.state != TaskState.READY:
             raise _Stale()
         schema = taskindex.task_schema(task, form)  # the schema the task's resource serves
-        values = taskindex.with_read_only_values(task, schema, dict(data))
-        forms.validate_submission(schema, values)
-        _validate_custom(task, values)
+        values = forms.normalized(schema, taskindex.with_read_only_values(task, schema, dict(data)))
+        _validate(task, schema, values)
 
         def submit(wf: BpmnWorkflow) -> None:
             variable = taskindex.properties(task).get("resultVariable")
@@ -509,10 +514,12 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
         access.policy().check_has_role(actor, waiting[0]["lane"], f"Das Erfassen der Nachricht '{name}'")
         if not isinstance(payload, Mapping):
             raise ValidationFailed([FieldError("", "Die Nachricht muss ein JSON-Objekt sein.")])
-        forms.validate_submission(instance.definition.message_schemas.get(name, {"type": "object"}), dict(payload))
+        message_schema = instance.definition.message_schemas.get(name, {"type": "object"})
+        given = forms.normalized(message_schema, dict(payload))
+        forms.validate_submission(message_schema, given)
         workflow = _load_workflow(instance)
         catcher = messages.catching_definition(workflow, name)
-        content = messages.with_explicit_values(catcher, payload, correlation) if catcher else dict(payload)
+        content = messages.with_explicit_values(catcher, given, correlation) if catcher else dict(given)
         correlations = messages.correlations_for(catcher, content, workflow.script_engine) if catcher else {}
         if not messages.matches(correlations, workflow.correlations):
             raise messages.refuse_uncorrelated(name, correlations, workflow.correlations)
@@ -522,7 +529,7 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
 
         _run(session, instance, actor.username, workflow, send)
         audit.record(session, "message_received", actor.username, instance.id,
-                     {"message": name, "payload": dict(payload)})
+                     {"message": name, "payload": given})
         change = _save(session, instance, workflow, actor.username)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 

@@ -241,7 +241,7 @@ def _antrag() -> dict[str, Any]:
         ],
         "bankverbindung": {
             "kontoinhaber": "Landratsamt Ortenaukreis",
-            "iban": "DE00 0000 0000 0000 0000 00",
+            "iban": "DE89 3704 0044 0532 0130 00",
             "bic": "XXXXDEXXXXX",
             "institut": "Demobank",
         },

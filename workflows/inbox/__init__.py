@@ -1,5 +1,6 @@
 """Read models: one module per question the web pages and the API ask; no writes here."""
 
+from workflows.inbox.bulk import BulkForm, bulk_form
 from workflows.inbox.children import ChildSummary, Family
 from workflows.inbox.documents import DocumentFile, get_document, list_all_documents, list_documents
 from workflows.inbox.history import list_events
@@ -29,10 +30,12 @@ from workflows.inbox.tasks import (
     get_task_form,
     list_tasks,
 )
+from workflows.inbox.templates import TemplateSource, template_fields, template_sources, template_values
 from workflows.inbox.votes import VoteTally, tally_field
 
 __all__ = [
     "SORTS",
+    "BulkForm",
     "ChildSummary",
     "DocumentFile",
     "DocumentInfo",
@@ -49,7 +52,9 @@ __all__ = [
     "TaskForm",
     "TaskPage",
     "TaskSummary",
+    "TemplateSource",
     "VoteTally",
+    "bulk_form",
     "check_instance_visible",
     "check_task_visible",
     "element_ids_by_name",
@@ -69,4 +74,7 @@ __all__ = [
     "message_forms",
     "startable_processes",
     "tally_field",
+    "template_fields",
+    "template_sources",
+    "template_values",
 ]

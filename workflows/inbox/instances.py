@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, load_only
 
-from workflows.engine.children import round_id
+from workflows.engine import children
 from workflows.engine.definitions import start_lane
 from workflows.engine.spiff import definition_specs, load_state
 from workflows.identity import authz
@@ -21,7 +21,7 @@ from workflows.inbox.history import recent_history
 from workflows.inbox.shapes import DocumentInfo, EventInfo, InstanceSummary, TaskSummary, instance_summary, task_summary
 from workflows.inbox.votes import VoteTally, visible_tallies
 from workflows.storage.db import Database
-from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow
+from workflows.storage.models import Event, ProcessDefinition, ProcessInstance, TaskRow
 
 
 def list_instances(db: Database, actor_name: str, *, status: str | None = None, page: int = 1,
@@ -82,11 +82,12 @@ def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> Inst
                                 .order_by(TaskRow.id)).all()
     tasks = [task_summary(r, inst.business_key) for r in task_rows if authz.may_see_task_of_round(actor, r)]
     # finished subprocesses are pruned from the state; their steps are still in the task index
-    completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"})
+    completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"}
+                       | (_done_in_parts(session, inst.id) if authz.may_see_whole_round(actor) else set()))
     return InstanceDetail(
         instance_summary(inst, inst.definition, actor), data, completed, active, tasks,
         visible_documents(session, inst.id, actor), recent_history(session, inst, actor), inst.definition.sources,
-        visible_attachments(session, round_id(inst), actor),
+        visible_attachments(session, children.round_id(inst), actor),
     )
 
 
@@ -129,6 +130,17 @@ def _element_states(workflow: Any) -> tuple[list[str], list[str]]:
         elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
             active.add(bpmn_id)
     return sorted(completed), sorted(active)
+
+
+def _done_in_parts(session: Session, instance_id: int) -> set[str]:
+    """Steps that ran in the instance's parts (child instances) and in its pruned subprocesses: completed
+    tasks from the task index, service steps from their audit events, for the diagrams of the called processes."""
+    family = children.family_ids(instance_id)
+    tasks = session.scalars(select(TaskRow.element_id).where(TaskRow.instance_id.in_(family),
+                                                             TaskRow.status == "completed").distinct())
+    services = session.scalars(select(Event.payload).where(Event.instance_id.in_(family),
+                                                           Event.kind == "service_completed"))
+    return {*tasks, *(str(p["element_id"]) for p in services if isinstance(p, dict) and p.get("element_id"))}
 
 
 def _latest_data(workflow: Any) -> dict[str, Any]:

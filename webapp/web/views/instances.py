@@ -90,7 +90,8 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
     page = inbox.instance_page(database(), instance_id, actor().username)
     detail = page.detail
     labels = presenting.Labels.from_forms(*page.forms)
-    diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements)
+    diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements,
+                                      lane_heads=True)
     message_forms = []
     for m in page.message_forms:
         raw = message_raw if m.name == message_name and message_raw is not None \

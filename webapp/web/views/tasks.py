@@ -9,7 +9,7 @@ from flask import Blueprint, flash, render_template, request
 
 from webapp.web import formdata, presenting
 from webapp.web.helpers import actor, database, login_required, page_arg, see_other
-from workflows import engine, inbox
+from workflows import bulk, engine, inbox
 from workflows.engine import forms
 from workflows.errors import Conflict, ValidationFailed
 from workflows.storage.models import utcnow
@@ -38,9 +38,11 @@ def inbox_view() -> str:
     types = inbox.element_ids_by_name(db, user)
     type_options = [(types[name], name, count) for name, count in page.by_type.items() if name in types]
     total_open = sum(count for _, count in page.by_instance.values())
+    together = bool(element_id and len(page.items) > 1
+                    and bulk.bulk_allowed(inbox.get_task_form(db, page.items[0].id, user).schema))
     return render_template("inbox.html", page=page, sort=sort, sort_labels=SORT_LABELS, instance_id=instance_id,
                            element_id=element_id, type_options=type_options, total_open=total_open,
-                           new_since=utcnow() - NEW_FOR)
+                           new_since=utcnow() - NEW_FOR, together=together)
 
 
 
@@ -60,9 +62,11 @@ def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, 
     history = presenting.group_history(detail.history)[:12]
     field_names = _field_names(fields)
     error_list = [(name if name in field_names else "", message) for name, message in errors.items()]
+    templates = inbox.template_sources(database(), detail.task.id, actor().username) \
+        if detail.may_complete and inbox.template_fields(schema) else []  # a read only for forms that offer one
     return render_template("task.html", detail=detail, task=detail.task, fields=fields, summary=summary,
                            errors=error_list, submitted=submitted, tallies=detail.tallies, labels=labels,
-                           history=history, schema=schema), status
+                           history=history, schema=schema, templates=templates), status
 
 
 def _field_names(fields: list[formdata.Field]) -> set[str]:
@@ -78,8 +82,14 @@ def _field_names(fields: list[formdata.Field]) -> set[str]:
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int) -> tuple[str, int]:
-    detail = inbox.get_task(database(), task_id, actor().username)
-    return _render_task(detail, formdata.to_raw(detail.schema, detail.initial), {})
+    """The task; `?vorlage=<id>` starts its form from another task of its kind ("Vorlage übernehmen")."""
+    db, user = database(), actor().username
+    detail = inbox.get_task(db, task_id, user)
+    source = request.args.get("vorlage", "")
+    taken = inbox.template_values(db, task_id, int(source), user) if source.isdigit() and int(source) < 2**31 else {}
+    if taken:
+        flash("Angaben aus der Vorlage übernommen: bitte prüfen und absenden.", "info")
+    return _render_task(detail, formdata.to_raw(detail.schema, {**detail.initial, **taken}), {})
 
 
 @bp.post("/tasks/<int:task_id>")

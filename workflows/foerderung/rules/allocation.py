@@ -205,6 +205,7 @@ def stellen_aus_anteilen(anteile: Iterable[Mapping[str, Any]], max_vza_je_stelle
             if vza < minimum:
                 raise ValueError(f"Reststelle unter {minimum} VZÄ für {anteil['empfaenger']}")
             stellen.append({"stelle_nr": f"{anteil['empfaenger']}-{nr:02d}",
+                            "titel": f"{anteil['bezeichnung']}, Stelle {nr}",
                             "empfaenger": anteil["empfaenger"], "bezeichnung": anteil["bezeichnung"],
                             "gemeinden": list(anteil.get("gemeinden") or []), "vza": float(vza)})
             rest -= vza

@@ -104,8 +104,9 @@ def besetzung_ergebnis(stelle: Mapping[str, Any], auswahl: Mapping[str, Any], ei
                        foerderdauer_monate: int) -> dict[str, Any]:
     """The filled posting: person, category, VZÄ, start and the end of its 24-month funding."""
     beginn = einstellung["beginn"]
-    return {"stelle_nr": stelle["stelle_nr"], "empfaenger": stelle["empfaenger"],
-            "bezeichnung": stelle["bezeichnung"], "gemeinden": list(stelle.get("gemeinden") or []),
+    return {"stelle_nr": stelle["stelle_nr"], "titel": stelle.get("titel") or stelle["stelle_nr"],
+            "empfaenger": stelle["empfaenger"], "bezeichnung": stelle["bezeichnung"],
+            "gemeinden": list(stelle.get("gemeinden") or []),
             "status": "besetzt", "name": auswahl["name"], "qualifikation": auswahl["qualifikation"],
             "vza": float(dec(auswahl["vza"])), "entgeltgruppe": auswahl.get("entgeltgruppe"),
             "beginn": iso(to_date(beginn)), "foerderende": funding_end(beginn, foerderdauer_monate)}
@@ -113,8 +114,9 @@ def besetzung_ergebnis(stelle: Mapping[str, Any], auswahl: Mapping[str, Any], ei
 
 def besetzung_aufgegeben(stelle: Mapping[str, Any], entscheidung: Mapping[str, Any]) -> dict[str, Any]:
     """A posting given up, with the reason (the round may end with it unfilled)."""
-    return {"stelle_nr": stelle["stelle_nr"], "empfaenger": stelle["empfaenger"],
-            "bezeichnung": stelle["bezeichnung"], "gemeinden": list(stelle.get("gemeinden") or []),
+    return {"stelle_nr": stelle["stelle_nr"], "titel": stelle.get("titel") or stelle["stelle_nr"],
+            "empfaenger": stelle["empfaenger"], "bezeichnung": stelle["bezeichnung"],
+            "gemeinden": list(stelle.get("gemeinden") or []),
             "status": "aufgegeben", "vza": float(dec(stelle["vza"])),
             "begruendung": entscheidung.get("begruendung", "")}
 

@@ -50,13 +50,15 @@ def _free_port() -> int:
 
 @contextmanager
 def server(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
-    """gunicorn serving `webapp:create_app()` on `url`'s database; yields (host, port)."""
+    """The production server (`grantflow serve --production`: gunicorn, its logging and shared metrics)
+    on `url`'s database; yields (host, port)."""
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, GRANTFLOW_SECRET_KEY="bench", GRANTFLOW_INSTANCE_DIR=str(workdir))
+    env = dict(os.environ, DATABASE_URL=url, GRANTFLOW_SECRET_KEY="bench", GRANTFLOW_INSTANCE_DIR=str(workdir),
+               GRANTFLOW_DEMO_MODE="0")
     log = (workdir / "gunicorn.log").open("ab")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-         "--timeout", "300", "webapp:create_app()"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+        [str(Path(sys.executable).with_name("grantflow")), "serve", "--production", "--workers", str(WORKERS),
+         "--host", "127.0.0.1", "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -51,7 +51,7 @@ class Scale:
                        http_pairs=1, throughput_clients=2, throughput_per_client=2, same_round_clients=4,
                        same_round_answers=6)
         return cls(round_answers=None, inbox_rounds=10_000, query_repeat=15, growth_gemeinden=400, growth_answers=8,
-                   http_pairs=10, throughput_clients=8, throughput_per_client=8, same_round_clients=16,
+                   http_pairs=20, throughput_clients=8, throughput_per_client=8, same_round_clients=16,
                    same_round_answers=None)
 
 def machine(bench: databases.BenchDatabase | None) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def measure_database(bench: databases.BenchDatabase, tap: services_tap.Tap, scal
 
     if with_http:
         with http_load.server(bench.url, workdir) as address:
-            out["http_ratios"] = http_load.overhead(bench.db, address, scale.http_pairs)
+            out["http_ratios"], out["http_warm_up_seconds"] = http_load.overhead(bench.db, address, scale.http_pairs)
             out["throughput"] = asdict(http_load.throughput(bench.db, address, scale.throughput_clients,
                                                             scale.throughput_per_client))
             out["same_round"] = asdict(http_load.same_round(bench.db, address, scale.same_round_clients,
@@ -181,7 +181,10 @@ def print_report(raw: dict[str, Any], per_db: dict[str, dict[str, Any]], summary
             for plan in plans:
                 print("  " + plan.replace("\n", "\n  "))
         if "throughput" in r:
-            print(f"\n{kind} server ({http_load.WORKERS} gunicorn workers): throughput {r['throughput']}")
+            print(f"\n{kind} server ({http_load.WORKERS} gunicorn workers): the workers' first requests (at once, "
+                  f"before measuring) {r['http_warm_up_seconds']:.1f} s; http/engine per pair: "
+                  + ", ".join(f"{x:.2f}" for x in r["http_ratios"]))
+            print(f"{kind} throughput: {r['throughput']}")
             print(f"{kind} same round: {r['same_round']}")
     pdf: dict[str, dict[str, list[float]]] = {}
     for kind, r in raw["databases"].items():

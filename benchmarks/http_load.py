@@ -1,7 +1,8 @@
 """The production server under load: gunicorn with several worker processes on 127.0.0.1.
 
 - `overhead`: the same kind of step (a Gemeinde answer of one round) through the API and through
-  `engine.complete_task`, alternating which goes first, paired per two consecutive answers.
+  `engine.complete_task`, alternating which goes first, paired per two consecutive answers; the
+  workers are warmed first (their first requests are timed apart), as the engine side is.
 - `throughput`: 8 clients, each answering the Gemeinde tasks of its own round.
 - `same_round`: 16 clients answering the Gemeinde tasks of ONE round at once, each task tried once;
   a 409 for a task that is still open afterwards is a refusal although the task was open.
@@ -50,13 +51,15 @@ def _free_port() -> int:
 
 @contextmanager
 def server(url: str, workdir: Path) -> Iterator[tuple[str, int]]:
-    """gunicorn serving `webapp:create_app()` on `url`'s database; yields (host, port)."""
+    """The production server (`grantflow serve --production`: gunicorn, its logging and shared metrics)
+    on `url`'s database; yields (host, port)."""
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, GRANTFLOW_SECRET_KEY="bench", GRANTFLOW_INSTANCE_DIR=str(workdir))
+    env = dict(os.environ, DATABASE_URL=url, GRANTFLOW_SECRET_KEY="bench", GRANTFLOW_INSTANCE_DIR=str(workdir),
+               GRANTFLOW_DEMO_MODE="0")
     log = (workdir / "gunicorn.log").open("ab")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-         "--timeout", "300", "webapp:create_app()"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+        [str(Path(sys.executable).with_name("grantflow")), "serve", "--production", "--workers", str(WORKERS),
+         "--host", "127.0.0.1", "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -105,10 +108,28 @@ def abfrage_round(db: Database, business_key: str) -> tuple[int, list[Answer]]:
     return driver.iid, answers
 
 
-def overhead(db: Database, address: tuple[str, int], pairs: int) -> list[float]:
-    """http_ms / engine_ms per pair of consecutive Gemeinde answers of one round."""
+def warm_up(address: tuple[str, int], headers: dict[str, dict[str, str]], answers: list[Answer]) -> float:
+    """One answer per worker at once (a sync worker takes one request at a time, so each gets one):
+    a worker's first request opens its database connection and fills its caches (specs, compiled
+    SQL and expressions), once per worker life. Returns the seconds that took."""
+    work: list[queue.Queue[Answer]] = []
+    for answer in answers:
+        q: queue.Queue[Answer] = queue.Queue()
+        q.put(answer)
+        work.append(q)
+    statuses, seconds = _run_clients(address, headers, work)
+    assert set(statuses.values()) == {200}, statuses
+    return seconds
+
+
+def overhead(db: Database, address: tuple[str, int], pairs: int) -> tuple[list[float], float]:
+    """http_ms / engine_ms per pair of consecutive Gemeinde answers of one round, on a warm server;
+    and the seconds the warm-up (the workers' first requests) took."""
     _, answers = abfrage_round(db, "HTTP-Vergleich")
-    client = Client(address, bearer_headers(db, {user for _, _, user in answers}))
+    headers = bearer_headers(db, {user for _, _, user in answers})
+    cold = warm_up(address, headers, answers[:WORKERS])
+    answers = answers[WORKERS:]
+    client = Client(address, headers)
     ratios = []
     for n in range(min(pairs, len(answers) // 2)):
         (a_id, a_form, a_user), (b_id, b_form, b_user) = answers[2 * n], answers[2 * n + 1]
@@ -121,7 +142,7 @@ def overhead(db: Database, address: tuple[str, int], pairs: int) -> list[float]:
                 engine.complete_task(db, b_id, b_form, b_user)
             times[way] = time.perf_counter() - t0
         ratios.append(times["http"] / times["engine"])
-    return ratios
+    return ratios, cold
 
 
 @dataclass

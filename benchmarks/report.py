@@ -34,19 +34,32 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line, rule, *body])
 
 
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else "n/a"
+
+
 def steps_table(steps: list[dict[str, Any]]) -> str:
-    """Per BPMN step: how often, median complete_ms, bare_ms, their ratio, the largest state written."""
+    """Per BPMN step: how often and how often paired, median complete_ms, the two floors and the
+    ratios to them, the slowest step, the largest state written and the whole round's size."""
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in steps:
         by[s["element_id"]].append(s)
     rows = []
     for element, group in by.items():
-        ratios = [s["complete_ms"] / s["bare_ms"] for s in group if s["bare_ms"]]
-        rows.append([element, str(len(group)), f"{statistics.median(s['complete_ms'] for s in group):.0f}",
-                     f"{statistics.median(s['bare_ms'] for s in group):.0f}",
-                     f"{statistics.median(ratios):.2f}", f"{max(s['step_ms'] for s in group):.0f}",
-                     f"{max(s['state_bytes'] for s in group) / 1024:.0f}"])
-    return _table(["step", "n", "complete_ms p50", "bare_ms p50", "ratio p50", "step_ms max", "state KiB max"], rows)
+        paired = [s for s in group if s["bare_ms"]]
+        child = [s for s in group if s["bare_child_ms"]]
+        shadow = [s["shadow_bytes"] for s in group if s["shadow_bytes"]]
+        rows.append([element, str(len(group)), str(len(paired)),
+                     f"{statistics.median(s['complete_ms'] for s in group):.0f}",
+                     f"{statistics.median(s['bare_ms'] for s in paired):.0f}" if paired else "n/a",
+                     _median([s["complete_ms"] / s["bare_ms"] for s in paired]),
+                     f"{statistics.median(s['bare_child_ms'] for s in child):.0f}" if child else "n/a",
+                     _median([s["complete_ms"] / s["bare_child_ms"] for s in child]),
+                     f"{max(s['step_ms'] for s in group):.0f}",
+                     f"{max(s['state_bytes'] for s in group) / 1024:.0f}",
+                     f"{max(shadow) / 1024:.0f}" if shadow else "n/a"])
+    return _table(["step", "n", "paired", "complete_ms p50", "bare_ms p50", "ratio p50", "bare_child_ms p50",
+                   "child ratio p50", "step_ms max", "state KiB max", "whole round KiB max"], rows)
 
 
 def summary_table(per_db: dict[str, dict[str, Any]], summary: dict[str, Any]) -> str:

@@ -2,8 +2,9 @@
 
 Every user step goes through a `Complete` callable, so the caller decides how a step is done
 and measured (engine, HTTP, paired with the bare floor). Timers and the Bewilligungsbescheid go
-straight to the engine. `on_phase` is called at the points where a round waits for people, so
-the inbox generator can copy real states of every phase.
+straight to the engine; an `Events` listener (the whole-round shadow) hears of them and of the
+start. `on_phase` is called at the points where a round waits for people, so the inbox generator
+can copy real states of every phase.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -29,6 +30,14 @@ DEFAULT_ANSWER: dict[str, Any] = {"entscheidung": "uebertragung", "anzahl_geflue
 
 Complete = Callable[[int, dict[str, Any], str], None]  # task id, form data, username
 OnPhase = Callable[[str, int], None]  # phase name, instance id
+
+
+class Events(Protocol):
+    """What happened to the round besides user steps, after it happened (and the worker ran)."""
+
+    def start(self) -> None: ...
+    def timers(self, now: datetime | None) -> None: ...
+    def message(self, name: str, payload: dict[str, Any]) -> None: ...
 
 
 def _midnight(day: date) -> datetime:
@@ -55,12 +64,16 @@ class RoundDriver:
     """One round of `landkreis`, played by the demo users of each lane."""
 
     def __init__(self, db: Database, complete: Complete, business_key: str, landkreis: str = "ortenaukreis",
-                 on_phase: OnPhase | None = None) -> None:
+                 on_phase: OnPhase | None = None, events: Events | None = None) -> None:
         self.db, self.landkreis = db, landkreis
         self._complete = complete
         self.worker_seconds, self.worker_jobs = 0.0, 0
         self.on_phase = on_phase or (lambda _phase, _iid: None)
+        self.events = events
         self.iid = engine.start_instance(db, "grant_round", business_key, SB).instance_id
+        self.settle()
+        if events is not None:
+            events.start()
         self.deadline = date.today()
 
     def complete(self, task_id: int, data: dict[str, Any], user: str) -> None:
@@ -73,6 +86,12 @@ class RoundDriver:
         t0 = time.perf_counter()
         self.worker_jobs += jobs.run_worker(self.db, once=True)
         self.worker_seconds += time.perf_counter() - t0
+
+    def fire_timers(self, now: datetime) -> None:
+        engine.fire_due_timers(self.db, now=now)
+        self.settle()
+        if self.events is not None:
+            self.events.timers(now)
 
     # ------------------------------------------------------------------ reading
     def ready(self, user: str, element: str) -> list[inbox.TaskSummary]:
@@ -121,10 +140,8 @@ class RoundDriver:
 
     def finish(self) -> None:
         """Everything after the Abfrage, up to the letters to the Gemeinden."""
-        engine.fire_due_timers(self.db, now=_midnight(self.deadline - timedelta(days=7)) + timedelta(hours=8))
-        self.settle()
-        engine.fire_due_timers(self.db, now=_midnight(self.deadline + timedelta(days=1)))
-        self.settle()
+        self.fire_timers(_midnight(self.deadline - timedelta(days=7)) + timedelta(hours=8))
+        self.fire_timers(_midnight(self.deadline + timedelta(days=1)))
         self.on_phase("stellenbemessung", self.iid)
         self._do(SB, "stellenbemessung_pruefen")
         self._do(SB, "beschlussvorlage_entwerfen", lambda task_id: dict(self.prefill(task_id, SB),
@@ -147,8 +164,7 @@ class RoundDriver:
             sitzung = task.due_at
             self.complete(task.id, {"stimme": stimme}, user)
         assert sitzung is not None
-        engine.fire_due_timers(self.db, now=_midnight(sitzung.date() + timedelta(days=2)))
-        self.settle()
+        self.fire_timers(_midnight(sitzung.date() + timedelta(days=2)))
         self.on_phase("antrag", self.iid)
         self._do(SB, "antrag_vervollstaendigen", lambda t: dict(self.prefill(t, SB), ansprechperson="N. Kaiser",
                                                                  iban="DE89 3704 0044 0532 0130 00"))
@@ -168,8 +184,7 @@ class RoundDriver:
         self._do(PA, "ausschreibung_veroeffentlichen",
                  lambda _: {"veroeffentlicht_am": "2018-01-02", "kanaele": ["internet", "agentur_fuer_arbeit"]})
         assert frist is not None
-        engine.fire_due_timers(self.db, now=_midnight(date.fromisoformat(frist) + timedelta(days=1)))
-        self.settle()
+        self.fire_timers(_midnight(date.fromisoformat(frist) + timedelta(days=1)))
 
         def applications(task_id: int) -> dict[str, Any]:
             nr = self.context(task_id, PA)["stelle"]["stelle_nr"]
@@ -211,9 +226,11 @@ class RoundDriver:
         personen = [{"name": p["name"], "vza": p["vza"], "betrag": float(foerdersumme(p["vza"], 64000))}
                     for p in reports]
         personen[0]["betrag"] -= 10000
-        engine.deliver_message(self.db, self.iid, "bewilligungsbescheid",
-                               {"aktenzeichen": "RPS15.2-1", "datum": "2018-05-15", "personen": personen}, SB)
+        bescheid = {"aktenzeichen": "RPS15.2-1", "datum": "2018-05-15", "personen": personen}
+        engine.deliver_message(self.db, self.iid, "bewilligungsbescheid", bescheid, SB)
         self.settle()
+        if self.events is not None:
+            self.events.message("bewilligungsbescheid", bescheid)
         self._do(SB, "kuerzung_entscheiden", lambda _: {"massnahme": "eigenmittel", "eigenmittel_betrag": 10000,
                                                         "begruendung": "Kreistag"})
 

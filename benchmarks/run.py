@@ -5,8 +5,10 @@ Per database (SQLite; PostgreSQL too when GRANTFLOW_TEST_DATABASE_URL is set):
 2. the first Gemeinde answers of a round of a generated Landkreis of 400 Gemeinden (`complete_growth`),
 3. on the server database (PostgreSQL if there is one): the API through gunicorn (`http_load`),
 4. 10,000 rounds copied from the states of step 1, then the read models timed and explained.
-Figures: `complete_overhead` = median over steps of complete_ms / bare_ms; the summary takes
-the worst database for every figure. Raw figures go to build/bench/bench.json.
+Figures: `complete_overhead` = median over the round's steps of complete_ms / bare_ms, the floor
+being SpiffWorkflow alone holding the whole round (`shadow`); `child_overhead` is the same against
+SpiffWorkflow alone on the state of the instance the step is in (`bare_child_ms`), reported beside
+it. The summary takes the worst database for every figure. Raw figures go to build/bench/bench.json.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Scale:
                        http_pairs=1, throughput_clients=2, throughput_per_client=2, same_round_clients=4,
                        same_round_answers=6)
         return cls(round_answers=None, inbox_rounds=10_000, query_repeat=15, growth_gemeinden=400, growth_answers=8,
-                   http_pairs=10, throughput_clients=8, throughput_per_client=8, same_round_clients=16,
+                   http_pairs=20, throughput_clients=8, throughput_per_client=8, same_round_clients=16,
                    same_round_answers=None)
 
 def machine(bench: databases.BenchDatabase | None) -> dict[str, Any]:
@@ -71,6 +73,7 @@ def measure_database(bench: databases.BenchDatabase, tap: services_tap.Tap, scal
     figures = steps.whole_round(bench.db, tap, "Ortenaukreis 2017-2018", on_phase=snapshots.take,
                                 answers=scale.round_answers)
     out["steps"] = [f.as_json() for f in figures.steps]
+    out["unpaired"] = dict(figures.shadow.unpaired) if figures.shadow is not None else {}
     out["worker"] = {"jobs": figures.worker_jobs, "seconds": figures.worker_seconds,
                      "jobs_per_s": figures.worker_jobs / figures.worker_seconds if figures.worker_seconds else 0.0}
     print(f"[{bench.kind}] whole round: {len(figures.steps)} steps in {time.perf_counter() - t0:.0f} s; "
@@ -84,7 +87,7 @@ def measure_database(bench: databases.BenchDatabase, tap: services_tap.Tap, scal
 
     if with_http:
         with http_load.server(bench.url, workdir) as address:
-            out["http_ratios"] = http_load.overhead(bench.db, address, scale.http_pairs)
+            out["http_ratios"], out["http_warm_up_seconds"] = http_load.overhead(bench.db, address, scale.http_pairs)
             out["throughput"] = asdict(http_load.throughput(bench.db, address, scale.throughput_clients,
                                                             scale.throughput_per_client))
             out["same_round"] = asdict(http_load.same_round(bench.db, address, scale.same_round_clients,
@@ -108,10 +111,13 @@ def figures_of(raw: dict[str, Any]) -> dict[str, Any]:
     """The summary figures of one database."""
     steps_ = raw["steps"]
     ratios = [s["complete_ms"] / s["bare_ms"] for s in steps_ if s["bare_ms"]]
+    child_ratios = [s["complete_ms"] / s["bare_child_ms"] for s in steps_ if s["bare_child_ms"]]
     growth = raw["growth"]
     out: dict[str, Any] = {
         "inbox_p50_ms": max(t["p50"] for t in raw["queries"].values()),
-        "complete_overhead": statistics.median(ratios),
+        "complete_overhead": statistics.median(ratios) if ratios else None,
+        "child_overhead": statistics.median(child_ratios) if child_ratios else None,
+        "paired_steps": len(ratios), "steps": len(steps_),
         "complete_growth": statistics.median(growth["answers_ms"]) / statistics.median(growth["answers_51_ms"]),
         "step_max_ms": max(s["step_ms"] for s in steps_),
         "state_kb": max(s["state_bytes"] for s in steps_) / 1024,
@@ -126,7 +132,7 @@ def figures_of(raw: dict[str, Any]) -> dict[str, Any]:
 def worst(per_db: dict[str, dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for key in report.SUMMARY_KEYS:
-        values = [f[key] for f in per_db.values() if key in f]
+        values = [f[key] for f in per_db.values() if f.get(key) is not None]
         if values:
             summary[key] = min(values) if key == "throughput_per_s" else max(values)
     return summary
@@ -164,7 +170,8 @@ def print_report(raw: dict[str, Any], per_db: dict[str, dict[str, Any]], summary
     print(f"\nmachine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}, SQLite {m['sqlite']}"
           + (f", PostgreSQL {m['postgresql']}" if "postgresql" in m else ""))
     for kind, r in raw["databases"].items():
-        print(f"\n## {kind}: the round's steps (complete_ms without PDF rendering; bare_ms = SpiffWorkflow alone)")
+        print(f"\n## {kind}: the round's steps (complete_ms without PDF rendering; bare_ms = SpiffWorkflow alone "
+              "holding the whole round; bare_child_ms = SpiffWorkflow alone on the step's own instance)")
         print(report.steps_table(r["steps"]))
         d = r["inbox_data"]
         print(f"\n{kind}: {d['rounds']} rounds, {d['tasks']} task rows ({d['open_tasks']} open), "
@@ -174,7 +181,10 @@ def print_report(raw: dict[str, Any], per_db: dict[str, dict[str, Any]], summary
             for plan in plans:
                 print("  " + plan.replace("\n", "\n  "))
         if "throughput" in r:
-            print(f"\n{kind} server ({http_load.WORKERS} gunicorn workers): throughput {r['throughput']}")
+            print(f"\n{kind} server ({http_load.WORKERS} gunicorn workers): the workers' first requests (at once, "
+                  f"before measuring) {r['http_warm_up_seconds']:.1f} s; http/engine per pair: "
+                  + ", ".join(f"{x:.2f}" for x in r["http_ratios"]))
+            print(f"{kind} throughput: {r['throughput']}")
             print(f"{kind} same round: {r['same_round']}")
     pdf: dict[str, dict[str, list[float]]] = {}
     for kind, r in raw["databases"].items():
@@ -183,4 +193,10 @@ def print_report(raw: dict[str, Any], per_db: dict[str, dict[str, Any]], summary
                 pdf.setdefault(kind, {}).setdefault(doc_kind, []).append(ms)
     print("\n" + report.pdf_table(pdf))
     print("\n" + report.queries_table({kind: r["queries"] for kind, r in raw["databases"].items()}))
-    print("\n" + report.summary_table(per_db, summary) + "\n")
+    print("\n" + report.summary_table(per_db, summary))
+    for kind, f in per_db.items():
+        reasons = "; ".join(f"{n}x {why}" for why, n in raw["databases"][kind]["unpaired"].items()) or "none"
+        print(f"{kind}: {f['paired_steps']} of {f['steps']} steps paired with the whole-round floor "
+              f"(unpaired: {reasons}); against the child's own state (bare_child_ms): "
+              f"child_overhead={report.fmt('complete_overhead', f['child_overhead'])}")
+    print()

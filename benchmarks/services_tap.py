@@ -33,9 +33,15 @@ class Tap:
     """The calls of the current step; `reset()` before each step."""
 
     calls: list[Call] = field(default_factory=list)
+    followers: list[Replay] = field(default_factory=list)  # get every call, whatever `reset` does
 
     def reset(self) -> None:
         self.calls = []
+
+    def record(self, call: Call) -> None:
+        self.calls.append(call)
+        for replay in self.followers:
+            replay.add(call)
 
     def pdf_seconds(self) -> dict[str, float]:
         """Seconds spent rendering and storing documents, per document kind."""
@@ -55,7 +61,7 @@ def install() -> Tap:
                    name: str = name, fn: services.Service = fn) -> Any:
             t0 = time.perf_counter()
             result = fn(ctx, params, data)
-            tap.calls.append(Call(name, dict(params), result, time.perf_counter() - t0))
+            tap.record(Call(name, dict(params), result, time.perf_counter() - t0))
             return result
 
         services.SERVICES[name] = tapped
@@ -65,7 +71,7 @@ def install() -> Tap:
                   label: str = f"{name} (prepare)", prepare: services.Service = prepare) -> Any:
             t0 = time.perf_counter()
             result = prepare(ctx, params, data)
-            tap.calls.append(Call(label, dict(params), None, time.perf_counter() - t0))
+            tap.record(Call(label, dict(params), None, time.perf_counter() - t0))
             return result
 
         services.PREPARERS[name] = timed
@@ -78,6 +84,10 @@ class Replay:
     def __init__(self, calls: list[Call]) -> None:
         self._queues: dict[str, list[Any]] = defaultdict(list)
         for call in calls:
+            self.add(call)
+
+    def add(self, call: Call) -> None:
+        if call.name != RENDERING:
             self._queues[call.name].append(call.result)
 
     def __call__(self, name: str, params: dict[str, Any], data: Mapping[str, Any]) -> Any:

@@ -1,11 +1,13 @@
-"""Every user step of one round through `engine.complete_task`, each paired with the bare floor.
+"""Every user step of one round through `engine.complete_task`, each paired with the bare floors.
 
 Per step, in this order: read the state before the step (untimed), complete it through the
 engine (timed: load, authorize, validate, complete, engine steps, save, task index, audit,
-commit), then run the same step with SpiffWorkflow alone on the state as it was (timed). The two
-run back to back, so a noisy moment hits both. `complete_ms` is the engine call minus the time
-spent in `generate_document` (rendering and storing PDFs, reported as `pdf_ms`); `step_ms` is
-the whole call as the person waits for it.
+commit), run the same step with SpiffWorkflow alone on the instance's own state as it was
+(`bare_child_ms`, timed), let the worker run what the step queued (documents, mails; timed
+apart), then the same step in the whole-round shadow (`bare_ms`, timed: `shadow`). They run
+back to back, so a noisy moment hits all of them. `complete_ms` is the engine call minus the
+time spent in `generate_document` (rendering and storing PDFs, reported as `pdf_ms`); `step_ms`
+is the whole call as the person waits for it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from sqlalchemy import func, select
 from benchmarks import bare
 from benchmarks.round_driver import DEFAULT_ANSWER, OnPhase, RoundDriver, gemeinde_answer
 from benchmarks.services_tap import Replay, Tap
+from benchmarks.shadow import Shadow, key_of
 from workflows import engine, jobs
+from workflows.settings import PROJECT_ROOT
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskRow
 
@@ -30,8 +34,10 @@ class StepFigure:
     lane: str | None
     step_ms: float
     complete_ms: float
-    bare_ms: float | None
+    bare_ms: float | None  # SpiffWorkflow alone, the whole round as one workflow (None: not paired)
+    bare_child_ms: float | None  # SpiffWorkflow alone on the state of the instance the step is in
     state_bytes: int
+    shadow_bytes: int | None  # the whole-round workflow as SpiffWorkflow stores it, after the step
     pdf_ms: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -41,8 +47,8 @@ class StepFigure:
 class PairedSteps:
     """A `Complete` for the round driver that measures each step; figures collect in `steps`."""
 
-    def __init__(self, db: Database, tap: Tap, with_floor: bool = True) -> None:
-        self.db, self.tap, self.with_floor = db, tap, with_floor
+    def __init__(self, db: Database, tap: Tap, with_floor: bool = True, shadow: Shadow | None = None) -> None:
+        self.db, self.tap, self.with_floor, self.shadow = db, tap, with_floor, shadow
         self.steps: list[StepFigure] = []
         self.worker_seconds, self.worker_jobs = 0.0, 0
 
@@ -53,6 +59,7 @@ class PairedSteps:
             instance = session.get(ProcessInstance, row.instance_id)
             assert instance is not None
             element, lane, spiff_id = row.element_id, row.lane, row.spiff_task_id
+            key = key_of(row.element_id, row.title, row.assignee_gemeinde, row.assignee_user)
             stored = (bare.library_json(instance.state, instance.definition.spec_json, instance.process_key)
                       if self.with_floor else "")
         self.tap.reset()
@@ -64,16 +71,21 @@ class PairedSteps:
             values = session.scalar(select(TaskRow.data).where(TaskRow.id == task_id)) or {}
             size = session.scalar(select(func.length(ProcessInstance.state))
                                   .where(ProcessInstance.id == row.instance_id)) or 0
-        floor = bare.bare_step(stored, spiff_id, values, Replay(calls)) if self.with_floor else None
+        child_floor = bare.bare_step(stored, spiff_id, values, Replay(calls)) if self.with_floor else None
         self.tap.reset()  # documents are made after the commit, by the worker: timed apart from the step
         t1 = time.perf_counter()
         self.worker_jobs += jobs.run_worker(self.db, once=True)
         self.worker_seconds += time.perf_counter() - t1
         complete = step - sum(pdf.values())  # any rendering still inside the step is left out of the ratio
         pdf = {**pdf, **self.tap.pdf_seconds()}
+        floor = self.shadow.step(key, values) if self.shadow is not None else None
         self.steps.append(StepFigure(
-            element, lane, step * 1000, complete * 1000,
-            floor * 1000 if floor is not None else None, int(size), {k: v * 1000 for k, v in pdf.items()}))
+            element, lane, step * 1000, complete * 1000, _ms(floor), _ms(child_floor), int(size),
+            self.shadow.size() if self.shadow is not None else None, {k: v * 1000 for k, v in pdf.items()}))
+
+
+def _ms(seconds: float | None) -> float | None:
+    return seconds * 1000 if seconds is not None else None
 
 
 def whole_round(db: Database, tap: Tap, business_key: str, on_phase: OnPhase | None = None,
@@ -82,13 +94,18 @@ def whole_round(db: Database, tap: Tap, business_key: str, on_phase: OnPhase | N
 
     With `answers`, only the opening and that many Gemeinde answers (the quick smoke run).
     """
-    paired = PairedSteps(db, tap)
-    driver = RoundDriver(db, paired, business_key, on_phase=on_phase)
-    if answers is None:
-        driver.play()
-    else:
-        driver.open_round()
-        driver.answer(limit=answers)
+    shadow = Shadow(PROJECT_ROOT, "grant_round")
+    tap.followers.append(shadow.replay)
+    paired = PairedSteps(db, tap, shadow=shadow)
+    try:
+        driver = RoundDriver(db, paired, business_key, on_phase=on_phase, events=shadow)
+        if answers is None:
+            driver.play()
+        else:
+            driver.open_round()
+            driver.answer(limit=answers)
+    finally:
+        tap.followers.remove(shadow.replay)
     return paired
 
 

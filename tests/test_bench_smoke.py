@@ -25,7 +25,9 @@ def test_quick_bench_writes_summary_and_json(tmp_path: Path, capsys: pytest.Capt
     assert set(raw["summary"]) == set(report.SUMMARY_KEYS)
     for kind, figures in raw["databases"].items():
         assert [s["element_id"] for s in figures["steps"]][:2] == ["runde_eroeffnen", "rueckmeldung_abgeben"], kind
-        assert all(s["bare_ms"] > 0 and s["complete_ms"] > 0 for s in figures["steps"])
+        assert all(s["bare_ms"] > 0 and s["bare_child_ms"] > 0 and s["complete_ms"] > 0 for s in figures["steps"])
+        assert figures["unpaired"] == {}, figures["unpaired"]  # every step found its task in the whole round
+        assert all(s["shadow_bytes"] > s["state_bytes"] for s in figures["steps"][1:]), kind  # a child vs the round
         assert figures["inbox_data"]["rounds"] == raw["scale"]["inbox_rounds"]
         assert figures["explain"]["round list Sachbearbeitung"], kind
     server = raw["databases"][list(raw["databases"])[-1]]

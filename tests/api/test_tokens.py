@@ -64,30 +64,31 @@ def test_unknown_user_gets_a_clear_error(sqlite_db: Database) -> None:
         tokens.create_token(sqlite_db, "niemand")
 
 
-def test_last_used_is_written_coarsely(sqlite_db: Database) -> None:
-    token_id, plaintext = tokens.create_token(sqlite_db, "admin")
-    tokens.authenticate(sqlite_db, plaintext)
-    (first,) = tokens.list_tokens(sqlite_db, "admin")
-    tokens.authenticate(sqlite_db, plaintext)
-    (second,) = tokens.list_tokens(sqlite_db, "admin")
+def test_last_used_is_written_coarsely(db: Database) -> None:
+    """On both databases: authentication runs outside a transaction (autocommit), so its write must land."""
+    token_id, plaintext = tokens.create_token(db, "admin")
+    tokens.authenticate(db, plaintext)
+    (first,) = tokens.list_tokens(db, "admin")
+    tokens.authenticate(db, plaintext)
+    (second,) = tokens.list_tokens(db, "admin")
     assert first.last_used_at == second.last_used_at  # no write per request
     assert first.last_used_at is not None
-    with sqlite_db.write() as session:
+    with db.write() as session:
         session.execute(update(ApiToken).where(ApiToken.id == token_id)
                         .values(last_used_at=first.last_used_at - timedelta(hours=1)))
-    tokens.authenticate(sqlite_db, plaintext)
-    (third,) = tokens.list_tokens(sqlite_db, "admin")
+    tokens.authenticate(db, plaintext)
+    (third,) = tokens.list_tokens(db, "admin")
     assert third.last_used_at is not None and third.last_used_at > first.last_used_at - timedelta(minutes=1)
 
 
-def test_cli_create_list_revoke(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", sqlite_db.url)
+def test_cli_create_list_revoke(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url)
     runner = CliRunner()
     created = runner.invoke(main, ["token", "create", "sachbearbeitung", "--name", "Fachverfahren"])
     assert created.exit_code == 0, created.output
     plaintext = created.output.strip().splitlines()[-1]
     assert plaintext.startswith("gf_")
-    assert tokens.authenticate(sqlite_db, plaintext) == "sachbearbeitung"
+    assert tokens.authenticate(db, plaintext) == "sachbearbeitung"
 
     listed = runner.invoke(main, ["token", "list", "sachbearbeitung"])
     assert listed.exit_code == 0 and "Fachverfahren" in listed.output and "aktiv" in listed.output
@@ -96,12 +97,12 @@ def test_cli_create_list_revoke(sqlite_db: Database, monkeypatch: pytest.MonkeyP
 
     revoked = runner.invoke(main, ["token", "revoke", token_id])
     assert revoked.exit_code == 0 and "widerrufen" in revoked.output
-    assert tokens.authenticate(sqlite_db, plaintext) is None
+    assert tokens.authenticate(db, plaintext) is None
     assert "widerrufen" in runner.invoke(main, ["token", "list", "sachbearbeitung"]).output
 
 
-def test_cli_errors_are_friendly(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", sqlite_db.url)
+def test_cli_errors_are_friendly(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", db.url)
     runner = CliRunner()
     for args in (["token", "create", "niemand"], ["token", "revoke", "4711"], ["token", "list", "niemand"]):
         result = runner.invoke(main, args)

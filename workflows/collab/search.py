@@ -1,0 +1,183 @@
+"""The text search over the inbox and the rounds: names of rounds, open tasks, Aktenzeichen, people, comments.
+
+The index is two tables (`SearchEntry`, `SearchWord`), kept up to date in the step's own transaction
+by `on_step_saved` (an engine step observer, registered by `workflows.wiring`) and by the comment
+service. Every query word is a prefix of a word of one entry ("keh" finds "Kehl"); a prefix is a
+range of the `search_word` primary key on SQLite and PostgreSQL alike (words are folded to a–z, 0–9
+and the column sorts bytewise), so a search costs a few index ranges, not a scan of every round.
+What an actor finds is filtered by `authz.search_entries_clause`: never more than they could open.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import audit
+from workflows.engine.taskindex import IndexChange
+from workflows.identity import authz
+from workflows.inbox.classified import form_class
+from workflows.storage.db import Database
+from workflows.storage.models import Gemeinde, ProcessInstance, SearchEntry, SearchWord, TaskRow
+
+#: keys of submitted data and messages whose values are indexed, and as what
+INDEXED_KEYS = {"aktenzeichen": "aktenzeichen", "name": "person", "vorname": "person", "nachname": "person",
+                "ansprechperson": "person"}
+KIND_LABELS = {"round": "Vorgang", "task": "Aufgabe", "aktenzeichen": "Aktenzeichen", "person": "Person",
+               "comment": "Kommentar"}
+MAX_WORD, MAX_TERMS, MIN_TERM, MAX_QUERY = 60, 6, 2, 200
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> list[str]:
+    """The words of a text as the index holds them: lower case, umlauts as ae/oe/ue, accents dropped."""
+    lowered = text.lower().translate(_FOLD)
+    ascii_text = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
+    return [w[:MAX_WORD] for w in _WORD.findall(ascii_text)]
+
+
+def add_entry(session: Session, *, round_id: int, instance_id: int, kind: str, text: str, words_from: str = "",
+              task_id: int | None = None, comment_id: int | None = None, gemeinde_ags: str | None = None,
+              data_class: str | None = None) -> None:
+    """One entry and its words (`text`, plus `words_from` for what it is also found by)."""
+    words = set(fold(f"{text} {words_from}"))
+    if not words:
+        return
+    entry = SearchEntry(round_id=round_id, instance_id=instance_id, kind=kind, text=text[:500], task_id=task_id,
+                        comment_id=comment_id, gemeinde_ags=gemeinde_ags, data_class=data_class)
+    session.add(entry)
+    session.flush()
+    session.add_all(SearchWord(word=w, entry_id=entry.id) for w in sorted(words))
+
+
+# --------------------------------------------------------------------------- keeping the index
+
+def _values(data: Any) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the indexed keys anywhere in submitted data (rows of a table included)."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            kind = INDEXED_KEYS.get(str(key))
+            if kind and isinstance(value, str) and value.strip():
+                yield kind, value.strip()
+            elif isinstance(value, Mapping | list):
+                yield from _values(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _values(item)
+
+
+def _gemeinde_name(session: Session, ags: str | None) -> str:
+    if not ags:
+        return ""
+    cache: dict[str, str] = session.info.setdefault("search_gemeinden", {})
+    if ags not in cache:
+        cache[ags] = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == ags)).first() or ""
+    return cache[ags]
+
+
+def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChange, actor: str | None) -> None:
+    """Index what a step brought: a new round's name, the tasks that became ready, and the Aktenzeichen and
+    names in what was submitted or delivered (read from the step's pending audit events)."""
+    round_id = instance.root_id or instance.id
+    business_key = instance.business_key
+    if instance.root_id is None and session.scalars(select(SearchEntry.id).where(
+            SearchEntry.instance_id == instance.id, SearchEntry.kind == "round").limit(1)).first() is None:
+        add_entry(session, round_id=round_id, instance_id=instance.id, kind="round", text=business_key)
+    for row in change.created:
+        add_entry(session, round_id=round_id, instance_id=instance.id, kind="task", text=row.title,
+                  words_from=f"{row.element_name} {business_key} {_gemeinde_name(session, row.assignee_gemeinde)}",
+                  task_id=row.id, gemeinde_ags=row.assignee_gemeinde)
+    done: set[int] = session.info.setdefault("search_indexed_events", set())
+    for event in audit.pending(session):
+        if event.instance_id != instance.id or id(event) in done:
+            continue
+        done.add(id(event))
+        _index_event(session, instance, round_id, event.kind, event.payload, event.task_id)
+
+
+def _index_event(session: Session, instance: ProcessInstance, round_id: int, kind: str,
+                 payload: Mapping[str, Any], task_id: int | None) -> None:
+    gemeinde, data_class, data = None, None, None
+    if kind == "task_completed" and task_id is not None:
+        row = session.get(TaskRow, task_id)
+        if row is None:
+            return
+        schema = instance.definition.forms.get(row.form_key or "", {})
+        cls = form_class(schema)
+        gemeinde, data_class, data = row.assignee_gemeinde, cls.key if cls else None, payload.get("data")
+    elif kind == "message_received":
+        schema = instance.definition.message_schemas.get(str(payload.get("message")), {})
+        cls = form_class(schema) if isinstance(schema, Mapping) else None
+        data_class, data = (cls.key if cls else None), payload.get("payload")
+    elif kind == "instance_started":
+        data = payload.get("data")
+    seen: set[tuple[str, str]] = set()
+    for value_kind, text in _values(data):
+        if (value_kind, text) in seen:
+            continue
+        seen.add((value_kind, text))
+        add_entry(session, round_id=round_id, instance_id=instance.id, kind=value_kind, text=text,
+                  words_from=instance.business_key if value_kind == "aktenzeichen" else "",
+                  task_id=task_id, gemeinde_ags=gemeinde, data_class=data_class)
+
+
+# --------------------------------------------------------------------------- searching
+
+@dataclass
+class Hit:
+    kind: str
+    kind_label: str
+    text: str
+    round_id: int
+    business_key: str
+    task_id: int | None
+    comment_id: int | None
+
+
+@dataclass
+class SearchResult:
+    query: str
+    terms: list[str]
+    hits: list[Hit]
+    message: str | None
+
+
+def terms_of(query: str) -> list[str]:
+    """The query's words, longest first (the narrowest range first), at most `MAX_TERMS`."""
+    words = sorted(set(fold(query[:MAX_QUERY])), key=len, reverse=True)
+    return [w for w in words if len(w) >= MIN_TERM][:MAX_TERMS]
+
+
+def _prefix(term: str) -> Any:
+    upper = term[:-1] + chr(ord(term[-1]) + 1)
+    return select(SearchWord.entry_id).where(SearchWord.word >= term, SearchWord.word < upper)
+
+
+def search(db: Database, actor_name: str, query: str, *, limit: int = 50) -> SearchResult:
+    """Entries whose words start with every word of the query, that the actor may see; newest rounds first."""
+    query = (query or "").strip()
+    terms = terms_of(query)
+    if not terms:
+        message = "Bitte mindestens zwei Buchstaben oder Ziffern eingeben." if query else None
+        return SearchResult(query, [], [], message)
+    limit = min(max(1, limit), 200)
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        filters = [SearchEntry.id.in_(_prefix(t)) for t in terms]
+        rows = session.execute(
+            select(SearchEntry, ProcessInstance.business_key)
+            .join(ProcessInstance, ProcessInstance.id == SearchEntry.round_id)
+            .where(*filters, *authz.search_entries_clause(actor))
+            .order_by(SearchEntry.round_id.desc(), SearchEntry.id).limit(limit)
+        ).all()
+        hits = [Hit(e.kind, KIND_LABELS.get(e.kind, e.kind), e.text, e.round_id, key, e.task_id, e.comment_id)
+                for e, key in rows]
+    return SearchResult(query, terms, hits, None if hits else "Keine Treffer, die Sie sehen dürfen.")
+

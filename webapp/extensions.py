@@ -182,6 +182,7 @@ def init_app(app: Flask) -> None:
         account,
         admin,
         auth,
+        collab,
         documents,
         instances,
         migrations,
@@ -190,7 +191,8 @@ def init_app(app: Flask) -> None:
         tasks,
     )
 
-    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account, stoerungen):
+    for module in (auth, tasks, instances, documents, admin, migrations, notifications, account, stoerungen,
+                   collab):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:
         from webapp import api

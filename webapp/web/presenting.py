@@ -40,6 +40,10 @@ EVENT_LABELS: dict[str, str] = {
     "stoerung": "Störung",
     "stoerung_retried": "Störung erneut versucht",
     "stoerung_skipped": "Störung übersprungen",
+    "task_claimed": "Aufgabe übernommen",
+    "task_released": "Aufgabe zurückgegeben",
+    "task_assigned": "Aufgabe zugewiesen",
+    "comment_added": "Kommentar",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",
@@ -328,4 +332,9 @@ def event_detail(kind: str, payload: Mapping[str, Any]) -> str:
         return str(payload.get("title") or payload.get("filename") or payload.get("kind", ""))
     if kind == "timer_fired":
         return f"{payload.get('released', 0)} Frist(en)"
+    if kind in ("task_claimed", "task_released", "task_assigned"):
+        return f"{payload.get('title', '')} – {payload.get('user', '')}"
+    if kind == "comment_added":  # the text only for those who may read the task's data (redacted otherwise)
+        text = str((payload.get("data") or {}).get("text", ""))
+        return f"„{text[:117]}…“" if len(text) > 120 else (f"„{text}“" if text else str(payload.get("title") or ""))
     return ""

@@ -20,7 +20,8 @@ from workflows.collab.notify import notify_user
 from workflows.errors import Conflict, Forbidden, NotFound
 from workflows.identity import authz
 from workflows.storage.db import Database
-from workflows.storage.models import TaskClaim, TaskRow, User, utcnow
+from workflows.inbox.shapes import TaskSummary, task_summary
+from workflows.storage.models import ProcessInstance, TaskClaim, TaskRow, User, utcnow
 
 
 @dataclass
@@ -191,3 +192,33 @@ def candidates(db: Database, task_id: int, actor_name: str) -> list[tuple[str, s
                 continue
             result.append((user.username, user.display_name))
         return result
+
+
+@dataclass
+class TeamTask:
+    task: TaskSummary
+    claim: ClaimInfo
+
+
+def team_tasks(db: Database, actor_name: str, limit: int = 200) -> list[TeamTask]:
+    """The team lead's overview: open tasks of `authz.TEAM_LANES` and who works on them, by due date."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        if authz.TEAM_LEAD_ROLE not in actor.roles:
+            raise Forbidden(f"Die Teamübersicht ist der {authz.TEAM_LEAD_ROLE} vorbehalten.")
+        rows = session.execute(
+            select(TaskRow, ProcessInstance.business_key).join(ProcessInstance)
+            .where(TaskRow.status == "ready", TaskRow.lane.in_(sorted(authz.TEAM_LANES)),
+                   TaskRow.assignee_user.is_(None))
+            .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.id).limit(limit)).all()
+        infos = marks(session, actor, [r for r, _ in rows])
+        return [TeamTask(task_summary(r, key), infos[r.id]) for r, key in rows]
+
+
+def task_summary_of(db: Database, task_id: int) -> TaskSummary:
+    """The task's summary for the assign page (its visibility was checked by `claim_info`)."""
+    with db.read() as session:
+        row = session.get(TaskRow, task_id)
+        if row is None:
+            raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
+        return task_summary(row, row.instance.business_key)

@@ -22,10 +22,10 @@ from workflows.collab.notify import notify_user
 from workflows.collab.search import add_entry
 from workflows.engine import children
 from workflows.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from workflows.identity import authz
+from workflows.identity import authz, data_classes
 from workflows.inbox.classified import form_class
 from workflows.storage.db import Database
-from workflows.storage.models import Comment, ProcessInstance, TaskRow, User
+from workflows.storage.models import Comment, Gemeinde, ProcessInstance, TaskRow, User
 
 MAX_TEXT = 4000
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9_.-]{0,99})")
@@ -150,3 +150,27 @@ def list_comments(db: Database, actor_name: str, *, instance_id: int | None = No
         titles = dict(session.execute(select(TaskRow.id, TaskRow.title).where(TaskRow.id.in_(task_ids))).all()) \
             if task_ids else {}
         return [_info(c, names, titles) for c in rows]
+
+
+@dataclass
+class CommentPolicy:
+    allowed: bool
+    audience: str
+
+
+def comment_policy(db: Database, actor_name: str, *, instance_id: int | None = None,
+                   task_id: int | None = None) -> CommentPolicy:
+    """Whether the actor may comment here, and who will read it (said beside the form)."""
+    with db.read() as session:
+        actor = authz.load_actor(session, actor_name)
+        _, row, data_class = _target(session, actor, instance_id, task_id)
+        allowed = authz.comment_refusal(actor, row, data_class) is None
+        if data_class is not None:
+            roles = ", ".join(sorted(data_classes.data_class(data_class).roles))
+            audience = f"Sichtbar nur für: {roles}."
+        elif row is not None and row.assignee_gemeinde:
+            name = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == row.assignee_gemeinde)).first()
+            audience = f"Sichtbar für die Verwaltung und die Gemeinde {name or row.assignee_gemeinde}."
+        else:
+            audience = "Sichtbar für die Verwaltung, nicht für die Gemeinden."
+        return CommentPolicy(allowed, audience)

@@ -61,7 +61,7 @@ def name_deputy(db: Database, actor_name: str, deputy: str, starts_on: object, e
         errors.append(FieldError("/ends_on", "Bis: Das Ende darf nicht vor dem Beginn liegen."))
     elif end - start > MAX_PERIOD:
         errors.append(FieldError("/ends_on", "Bis: Eine Vertretung gilt höchstens ein Jahr."))
-    if end < authz.today():
+    elif end < authz.today():
         errors.append(FieldError("/ends_on", "Bis: Der Zeitraum ist schon vorbei."))
     reason = (reason or "").strip()
     if len(reason) > 200:

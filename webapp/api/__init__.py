@@ -12,7 +12,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-from webapp.api import problems, views  # noqa: E402,F401  (routes and error handlers)
+from webapp.api import collab, problems, views  # noqa: E402,F401  (routes and error handlers)
 
 
 def register(app: Flask) -> None:

@@ -347,21 +347,23 @@ einer neuen Version (`/api/v2`).
 
 @cache
 def _document() -> str:
+    from webapp.api import collab  # its operations and shapes (it imports this module's helpers)
+
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "grantflow API", "version": "1.1.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
-                 {"name": "Beschreibung"}],
-        "paths": _with_conditions(_paths()),
+                 {"name": "Zusammenarbeit"}, {"name": "Beschreibung"}],
+        "paths": _with_conditions({**_paths(), **collab.paths()}),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "Persönliches API-Token (`grantflow token create BENUTZER`)."}},
             "parameters": PARAMETERS,
             "responses": {name: _error_response(status) for status, (name, _, _) in ERROR_RESPONSES.items()},
-            "schemas": schemas.components(),
+            "schemas": {**schemas.components(), **collab.components()},
         },
     }
     return json.dumps(doc, ensure_ascii=False)

@@ -49,12 +49,13 @@ def test_claim_release_assign(client: FlaskClient, auth: TokenFactory, api_db: D
     assert "übernommen" in refused["detail"]
     assert_problem(client.post(f"{path}/release", headers=other), 403)
     assert_problem(client.post(f"{path}/claim", headers=me, json={"x": 1}), 422)
+    assert_problem(client.post(f"{path}/claim", headers=me, json={"note": "x" * 201}), 422)
     assert_problem(client.post(f"{path}/assign", headers=me, json={"username": "hofmann"}), 403)
     assert_problem(client.post(f"{path}/assign", headers=lead, json={}), 422)
     assert_problem(client.post(f"{path}/assign", headers=lead, json={"username": "niemand"}), 404)
     assigned = call(client, "POST", f"{path}/assign", lead, {"username": "hofmann"})
     assert assigned["claimed_by"] == "hofmann" and assigned["assigned_by"] == "dezernat"
-    released = call(client, "POST", f"{path}/release", other)
+    released = call(client, "POST", f"{path}/release", other, {"note": "Urlaub"})
     assert released["claimed_by"] is None and released["may_claim"]
     assert_problem(client.post(f"{path}/release", headers=other), 409)
     assert_problem(client.get("/api/v1/tasks/999999/claim", headers=me), 404)

@@ -1,7 +1,8 @@
 """`/api/v1` for working together: search, Übernehmen/Zurückgeben/Zuweisen, comments, Vertretungen.
 
-The same `workflows.collab` functions as the web pages; models here are part of the OpenAPI
-document's `components/schemas` and `paths()` its operations (merged by `webapp.api.openapi`).
+The same `workflows.collab` functions as the web pages; the models here are registered with
+`webapp.api.schemas` (the document's `components/schemas`), `paths()` are its operations (merged by
+`webapp.api.openapi`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 
 from flask import request, url_for
 from pydantic import BaseModel, Field
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from webapp.api import bp, schemas
 from webapp.api.views import ID, _db, _int_arg, _str_arg, _user, _validated_body
@@ -121,27 +121,29 @@ class NewDeputy(BaseModel):
     reason: str = Field(default="", title="Anlass", max_length=200)
 
 
+class Note(BaseModel):
+    model_config = schemas.described("Optional: ein Vermerk fürs Protokoll.", [{"note": "Urlaub ab Montag"}],
+                                     extra="forbid")
+    note: str = Field(default="", title="Vermerk", max_length=200)
+
+
 RESPONSES: tuple[type[BaseModel], ...] = (SearchHit, SearchResult, Claim, Comment, CommentList, Deputy, DeputyOverview)
-REQUESTS: tuple[type[BaseModel], ...] = (AssignTask, NewComment, NewDeputy)
+REQUESTS: tuple[type[BaseModel], ...] = (AssignTask, NewComment, NewDeputy, Note)
 
 
-def components() -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "serialization") for m in RESPONSES]
-    models += [(m, "validation") for m in REQUESTS]
-    _, found = models_json_schema(models, ref_template=schemas.REF_TEMPLATE, schema_generator=schemas._Generator)
-    return dict(found["$defs"])
-
+schemas.register(RESPONSES, REQUESTS)
 
 ASSIGN_SCHEMA = schemas.request_schema(AssignTask)
 COMMENT_SCHEMA = schemas.request_schema(NewComment)
 DEPUTY_SCHEMA = schemas.request_schema(NewDeputy)
-EMPTY_SCHEMA = {"type": "object", "additionalProperties": False}
+NOTE_SCHEMA = schemas.request_schema(Note)
 
 
-def _optional_body() -> None:
-    """Übernehmen/Zurückgeben take no data: no body, or `{}`."""
-    if request.get_data(cache=True).strip():
-        _validated_body(EMPTY_SCHEMA)
+def _note() -> str:
+    """Übernehmen, Zurückgeben, Beenden take no data but an optional `note`: no body, `{}` or `{"note": ...}`."""
+    if not request.get_data(cache=True).strip():
+        return ""
+    return str(_validated_body(NOTE_SCHEMA).get("note", ""))
 
 
 # --------------------------------------------------------------------------- routes
@@ -162,14 +164,12 @@ def get_claim(task_id: int) -> Any:
 
 @bp.post(f"/tasks/<{ID}:task_id>/claim")
 def claim_task(task_id: int) -> Any:
-    _optional_body()
-    return Claim.build(claims.claim(_db(), task_id, _user())).to_json()
+    return Claim.build(claims.claim(_db(), task_id, _user(), _note())).to_json()
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/release")
 def release_task(task_id: int) -> Any:
-    _optional_body()
-    return Claim.build(claims.release(_db(), task_id, _user())).to_json()
+    return Claim.build(claims.release(_db(), task_id, _user(), _note())).to_json()
 
 
 @bp.post(f"/tasks/<{ID}:task_id>/assign")
@@ -224,8 +224,7 @@ def add_deputy() -> Any:
 
 @bp.post(f"/deputies/<{ID}:deputy_id>/end")
 def end_deputy(deputy_id: int) -> Any:
-    _optional_body()
-    return Deputy.build(deputies.end_deputy(_db(), deputy_id, _user())).to_json()
+    return Deputy.build(deputies.end_deputy(_db(), deputy_id, _user(), _note())).to_json()
 
 
 # --------------------------------------------------------------------------- the document's operations
@@ -237,9 +236,8 @@ def paths() -> dict[str, Any]:
     task_id, instance_id = _ref("parameters", "TaskId"), _ref("parameters", "InstanceId")
     tag = ["Zusammenarbeit"]
     claim_ok = {"200": _json(_ref("schemas", "Claim"), "Der Stand der Bearbeitung danach.")}
-    no_body = {"required": False, "description": "Kein Inhalt oder `{}`.",
-               "content": {"application/json": {"schema": {"type": "object", "additionalProperties": False},
-                                                "example": {}}}}
+    no_body = {**_body(_ref("schemas", "Note"), "Kein Inhalt, `{}` oder ein Vermerk fürs Protokoll.",
+                       {"note": "Urlaub ab Montag"}), "required": False}
     comment_created = {"201": _json(_ref("schemas", "Comment"), "Gespeichert; Erwähnte sind benachrichtigt.")}
     comments_ok = {"200": _json(_ref("schemas", "CommentList"), "Die Kommentare.")}
     new_comment = _body(_ref("schemas", "NewComment"), "Der Kommentar.", {"text": "Bitte prüfen, @dezernat"})

@@ -363,7 +363,7 @@ def _document() -> str:
                 "description": "Persönliches API-Token (`grantflow token create BENUTZER`)."}},
             "parameters": PARAMETERS,
             "responses": {name: _error_response(status) for status, (name, _, _) in ERROR_RESPONSES.items()},
-            "schemas": {**schemas.components(), **collab.components()},
+            "schemas": schemas.components(),
         },
     }
     return json.dumps(doc, ensure_ascii=False)

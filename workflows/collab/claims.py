@@ -94,13 +94,17 @@ def claim_info(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
         return _info(session, actor, row, claim, _names(session, [claim.username] if claim else []))
 
 
+def _note(note: str) -> dict[str, str]:
+    return {"note": note.strip()[:200]} if note and note.strip() else {}
+
+
 def _taken(session: Session, claim: TaskClaim) -> Conflict:
     name = _names(session, [claim.username]).get(claim.username, claim.username)
     return Conflict(f"{name} hat diese Aufgabe bereits übernommen.")
 
 
-def claim(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
-    """Übernehmen: the actor works on the task from now on."""
+def claim(db: Database, task_id: int, actor_name: str, note: str = "") -> ClaimInfo:
+    """Übernehmen: the actor works on the task from now on (`note` goes into the audit event)."""
     try:
         with db.write() as session:
             actor = authz.load_actor(session, actor_name)
@@ -117,7 +121,7 @@ def claim(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
             session.flush()
             principal = authz.deputised_for(actor, row)
             audit.record(session, "task_claimed", actor.username, row.instance_id,
-                         {"title": row.title, "user": actor.username,
+                         {"title": row.title, "user": actor.username, **_note(note),
                           **({"vertretung_fuer": principal.username} if principal else {})}, task_id=row.id)
     except IntegrityError as exc:  # someone else claimed it at the same moment
         with db.read() as session:
@@ -128,7 +132,7 @@ def claim(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
     return claim_info(db, task_id, actor_name)
 
 
-def release(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
+def release(db: Database, task_id: int, actor_name: str, note: str = "") -> ClaimInfo:
     """Zurückgeben: the task is open to everyone entitled again."""
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
@@ -141,7 +145,7 @@ def release(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
         if not authz.may_release(actor, existing):
             raise Forbidden(f"Zurückgeben kann nur, wer die Aufgabe übernommen hat, oder die {authz.TEAM_LEAD_ROLE}.")
         audit.record(session, "task_released", actor.username, row.instance_id,
-                     {"title": row.title, "user": existing.username}, task_id=row.id)
+                     {"title": row.title, "user": existing.username, **_note(note)}, task_id=row.id)
         session.delete(existing)
     return claim_info(db, task_id, actor_name)
 

@@ -89,7 +89,7 @@ def name_deputy(db: Database, actor_name: str, deputy: str, starts_on: object, e
         return _info(row, {principal.username: principal.display_name, target.username: target.display_name})
 
 
-def end_deputy(db: Database, deputy_id: int, actor_name: str) -> DeputyInfo:
+def end_deputy(db: Database, deputy_id: int, actor_name: str, note: str = "") -> DeputyInfo:
     """The principal (or the deputy) ends a Vertretung today; one that has not begun is withdrawn."""
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
@@ -102,7 +102,8 @@ def end_deputy(db: Database, deputy_id: int, actor_name: str) -> DeputyInfo:
         ended = today - timedelta(days=1)
         row.ends_on = max(ended, row.starts_on - timedelta(days=1))
         audit.record(session, "deputy_ended", actor.username, None,
-                     {"principal": row.principal, "deputy": row.deputy, "until": row.ends_on.isoformat()})
+                     {"principal": row.principal, "deputy": row.deputy, "until": row.ends_on.isoformat(),
+                      **({"note": note.strip()[:200]} if note.strip() else {})})
         return _info(row, _names(session, [row.principal, row.deputy]))
 
 

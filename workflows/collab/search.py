@@ -62,8 +62,9 @@ def add_entry(session: Session, *, round_id: int, instance_id: int, kind: str, t
 def _values(data: Any) -> Iterator[tuple[str, str]]:
     """(kind, text) of the indexed keys anywhere in submitted data (rows of a table included)."""
     if isinstance(data, Mapping):
+        gemeinde = "ags" in data  # a Gemeinde's record: its "name" is no person (tasks are found by it anyway)
         for key, value in data.items():
-            kind = INDEXED_KEYS.get(str(key))
+            kind = None if gemeinde and key == "name" else INDEXED_KEYS.get(str(key))
             if kind and isinstance(value, str) and value.strip():
                 yield kind, value.strip()
             elif isinstance(value, Mapping | list):

@@ -44,7 +44,7 @@ def test_claim_release_assign(client: FlaskClient, auth: TokenFactory, api_db: D
     seen = call(client, "GET", f"{path}/claim", other)
     assert seen["claimed_by"] == "sachbearbeitung" and not seen["may_claim"] and not seen["mine"]
     body = assert_problem(client.post(f"{path}/claim", headers=other, json={}), 409)
-    assert "Sabine Keller hat diese Aufgabe bereits übernommen." == body["detail"]
+    assert body["detail"] == "Sabine Keller hat diese Aufgabe bereits übernommen."
     refused = assert_problem(client.post(f"{path}/complete", headers=other, json={"text": "x"}), 403)
     assert "übernommen" in refused["detail"]
     assert_problem(client.post(f"{path}/release", headers=other), 403)

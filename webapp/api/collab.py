@@ -112,9 +112,9 @@ class NewComment(BaseModel):
 
 
 class NewDeputy(BaseModel):
-    model_config = schemas.described("Vertretung für einen Zeitraum.", [{"deputy": "dezernat", "starts_on": "2026-12-21",
-                                                                          "ends_on": "2027-01-06", "reason": "Urlaub"}],
-                                     extra="forbid")
+    model_config = schemas.described("Vertretung für einen Zeitraum.",
+                                     [{"deputy": "dezernat", "starts_on": "2026-12-21", "ends_on": "2027-01-06",
+                                       "reason": "Urlaub"}], extra="forbid")
     deputy: str = Field(title="Vertretung", min_length=1, max_length=100, description="Benutzername.")
     starts_on: date = Field(title="Von")
     ends_on: date = Field(title="Bis", description="Einschließlich.")

@@ -19,8 +19,8 @@ from workflows import audit
 from workflows.collab.notify import notify_user
 from workflows.errors import Conflict, Forbidden, NotFound
 from workflows.identity import authz
-from workflows.storage.db import Database
 from workflows.inbox.shapes import TaskSummary, task_summary
+from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskClaim, TaskRow, User, utcnow
 
 

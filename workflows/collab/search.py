@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, intersect, select
 from sqlalchemy.orm import Session
 
 from workflows import audit
@@ -45,8 +45,8 @@ def fold(text: str) -> list[str]:
 
 def add_entry(session: Session, *, round_id: int, instance_id: int, kind: str, text: str, words_from: str = "",
               task_id: int | None = None, comment_id: int | None = None, gemeinde_ags: str | None = None,
-              data_class: str | None = None) -> None:
-    """One entry and its words (`text`, plus `words_from` for what it is also found by)."""
+              data_class: str | None = None, lane: str | None = None, assignee_user: str | None = None) -> None:
+    """One entry and its words (`text`, plus `words_from` for what it is also found by), once per scope."""
     words = set(fold(f"{text} {words_from}"))
     if not words:
         return
@@ -54,7 +54,9 @@ def add_entry(session: Session, *, round_id: int, instance_id: int, kind: str, t
                         comment_id=comment_id, gemeinde_ags=gemeinde_ags, data_class=data_class)
     session.add(entry)
     session.flush()
-    session.add_all(SearchWord(word=w, entry_id=entry.id) for w in sorted(words))
+    scopes = authz.entry_scopes(kind, lane=lane, gemeinde_ags=gemeinde_ags, assignee_user=assignee_user,
+                                data_class=data_class)
+    session.add_all(SearchWord(scope=scope, word=w, entry_id=entry.id) for scope in scopes for w in sorted(words))
 
 
 # --------------------------------------------------------------------------- keeping the index
@@ -94,7 +96,8 @@ def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChan
     for row in change.created:
         add_entry(session, round_id=round_id, instance_id=instance.id, kind="task", text=row.title,
                   words_from=f"{row.element_name} {business_key} {_gemeinde_name(session, row.assignee_gemeinde)}",
-                  task_id=row.id, gemeinde_ags=row.assignee_gemeinde)
+                  task_id=row.id, gemeinde_ags=row.assignee_gemeinde, lane=row.lane, assignee_user=row.assignee_user)
+    _drop_task_entries(session, [r.id for r in change.cancelled])
     done: set[int] = session.info.setdefault("search_indexed_events", set())
     for event in audit.pending(session):
         if event.instance_id != instance.id or id(event) in done:
@@ -107,6 +110,7 @@ def _index_event(session: Session, instance: ProcessInstance, round_id: int, kin
                  payload: Mapping[str, Any], task_id: int | None) -> None:
     gemeinde, data_class, data = None, None, None
     if kind == "task_completed" and task_id is not None:
+        _drop_task_entries(session, [task_id])  # no longer in anyone's inbox
         row = session.get(TaskRow, task_id)
         if row is None:
             return
@@ -127,6 +131,17 @@ def _index_event(session: Session, instance: ProcessInstance, round_id: int, kin
         add_entry(session, round_id=round_id, instance_id=instance.id, kind=value_kind, text=text,
                   words_from=instance.business_key if value_kind == "aktenzeichen" else "",
                   task_id=task_id, gemeinde_ags=gemeinde, data_class=data_class)
+
+
+def _drop_task_entries(session: Session, task_ids: list[int]) -> None:
+    """A done or withdrawn task's inbox entry goes (its words with it: ON DELETE CASCADE, also on SQLite)."""
+    if not task_ids:
+        return
+    entry_ids = list(session.scalars(select(SearchEntry.id).where(SearchEntry.task_id.in_(task_ids),
+                                                                  SearchEntry.kind == "task")))
+    if entry_ids:
+        session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(entry_ids)))
+        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(entry_ids)))
 
 
 # --------------------------------------------------------------------------- searching
@@ -156,9 +171,11 @@ def terms_of(query: str) -> list[str]:
     return [w for w in words if len(w) >= MIN_TERM][:MAX_TERMS]
 
 
-def _prefix(term: str) -> Any:
+def _prefix(term: str, scopes: list[str]) -> Any:
+    """The entries with a word starting with `term`, in the actor's scopes: one index range per scope."""
     upper = term[:-1] + chr(ord(term[-1]) + 1)
-    return select(SearchWord.entry_id).where(SearchWord.word >= term, SearchWord.word < upper)
+    return select(SearchWord.entry_id).where(SearchWord.scope.in_(scopes), SearchWord.word >= term,
+                                             SearchWord.word < upper)
 
 
 def search(db: Database, actor_name: str, query: str, *, limit: int = 50) -> SearchResult:
@@ -171,11 +188,15 @@ def search(db: Database, actor_name: str, query: str, *, limit: int = 50) -> Sea
     limit = min(max(1, limit), 200)
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        filters = [SearchEntry.id.in_(_prefix(t)) for t in terms]
+        scopes = authz.search_scopes(actor)
+        parts = [_prefix(t, scopes) for t in terms]
+        candidates: Any = intersect(*parts) if len(parts) > 1 else parts[0]
+        found = candidates.subquery()
         rows = session.execute(
             select(SearchEntry, ProcessInstance.business_key)
+            .join(found, found.c.entry_id == SearchEntry.id)
             .join(ProcessInstance, ProcessInstance.id == SearchEntry.round_id)
-            .where(*filters, *authz.search_entries_clause(actor))
+            .where(*authz.search_entries_clause(actor))
             .order_by(SearchEntry.round_id.desc(), SearchEntry.id).limit(limit)
         ).all()
         hits = [Hit(e.kind, KIND_LABELS.get(e.kind, e.kind), e.text, e.round_id, key, e.task_id, e.comment_id)

@@ -402,13 +402,46 @@ def comment_refusal(actor: Actor, row: TaskRow | None, data_class_key: str | Non
     the round's page (a Gemeinde: its own) and may see its data class. None if allowed."""
     if row is None:
         if not may_see_whole_round(actor):
-            return "Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben kommentieren."
+            return ("Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben "
+                    "kommentieren.")
         return None
     if not (may_see_task_of_round(actor, row) or may_see_task(actor, row)):
         return "Diese Aufgabe können Sie nicht kommentieren."
     if not _class_visible(actor, data_class_key):
         return "Kommentare zu dieser Aufgabe sind den Rollen vorbehalten, die ihre Daten sehen dürfen."
     return None
+
+
+def entry_scopes(kind: str, *, lane: str | None = None, gemeinde_ags: str | None = None,
+                 assignee_user: str | None = None, data_class: str | None = None) -> list[str]:
+    """The audiences a search entry is indexed for (its words are written once per scope), so that a search
+    reads only the index ranges of the actor's own scopes (`search_scopes`); `search_entries_clause` then
+    applies the exact rule. A round's name: "round"; a task: its person, else its Gemeinde, else its lane;
+    data and comments: a data class's own scope, else "staff" (and the Gemeinde they belong to)."""
+    if kind == "round":
+        return ["round"]
+    if kind == "task":
+        if assignee_user:
+            return [f"u:{assignee_user}"]
+        return [f"g:{gemeinde_ags}"] if gemeinde_ags else [f"lane:{lane}"]
+    if data_class is not None:
+        return [f"class:{data_class}"]
+    return ["staff", f"g:{gemeinde_ags}"] if gemeinde_ags else ["staff"]
+
+
+def search_scopes(actor: Actor) -> list[str]:
+    """The scopes of `entry_scopes` whose entries the actor may find (and those of whom they stand in for)."""
+    scopes = {"round", f"u:{actor.username}"}
+    if is_gemeinde_only(actor):
+        scopes.add(f"g:{actor.gemeinde_ags}")
+    else:
+        scopes.add("staff")
+        scopes |= {f"class:{k}" for k, c in data_classes.CLASSES.items() if may_see_data_class(actor, c)}
+    for person in (actor, *getattr(actor, "principals", ())):
+        scopes |= {f"lane:{role}" for role in person.roles} | {f"u:{person.username}"}
+        if person.gemeinde_ags:
+            scopes.add(f"g:{person.gemeinde_ags}")
+    return sorted(scopes)
 
 
 def search_entries_clause(actor: Actor) -> list[Any]:

@@ -452,9 +452,11 @@ SEARCH_WORD = String(60).with_variant(String(60, collation="C"), "postgresql")
 
 
 class SearchWord(Base):
-    """A word of a search entry, folded (`workflows.collab.search.fold`); a prefix search is an index range."""
+    """A word of a search entry, folded (`workflows.collab.search.fold`), once per audience (`scope`, see
+    `authz.entry_scopes`): a search reads the index range of each of its words within the actor's scopes."""
 
     __tablename__ = "search_word"
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
     word: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("search_entry.id", ondelete="CASCADE"), primary_key=True,
                                           index=True)

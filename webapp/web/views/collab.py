@@ -76,7 +76,8 @@ def _claim_action(task_id: int, action: Any, done: str) -> Response:
 @login_required
 def claim(task_id: int) -> Response:
     return _claim_action(task_id, lambda: claims.claim(database(), task_id, actor().username),
-                         "Sie haben die Aufgabe übernommen. Ihre Kolleginnen und Kollegen sehen, dass Sie sie bearbeiten.")
+                         "Sie haben die Aufgabe übernommen. Ihre Kolleginnen und Kollegen sehen, dass Sie sie "
+                         "bearbeiten.")
 
 
 @bp.post("/tasks/<int:task_id>/zurueckgeben")

@@ -71,6 +71,7 @@ def upgrade() -> None:
         op.create_index(f"ix_search_entry_{column}", "search_entry", [column])
     op.create_table(
         "search_word",
+        sa.Column("scope", sa.String(length=120), primary_key=True),
         sa.Column("word", workflows.storage.models.SEARCH_WORD, primary_key=True),
         sa.Column("entry_id", sa.Integer(), sa.ForeignKey("search_entry.id", ondelete="CASCADE"), primary_key=True),
     )

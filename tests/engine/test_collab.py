@@ -205,3 +205,11 @@ def test_search_finds_only_what_one_may_see(mini_db: Database) -> None:
 def test_fold() -> None:
     assert search.fold("Kappel-Grafenhausen, Straße 1 — Müller/Øre") == [
         "kappel", "grafenhausen", "strasse", "1", "mueller", "re"]
+
+
+def test_a_committee_vote_is_not_passed_on_by_a_vertretung(mini_db: Database) -> None:
+    today = authz.today()
+    deputies.name_deputy(mini_db, "ausschuss1", "ausschuss2", today, today)
+    with mini_db.read() as session:
+        (principal,) = authz.load_actor(session, "ausschuss2").principals
+    assert principal.username == "ausschuss1" and principal.roles == frozenset()

@@ -62,6 +62,11 @@ class Actor:
         return ADMIN_ROLE in self.roles
 
 
+#: roles a Vertretung does not pass on: a committee member's vote is personal (who stands in for a member
+#: is the Gemeindeordnung's business, not an account setting)
+NOT_DEPUTISED = frozenset({"Verwaltungsausschuss", "Vorsitz", "Schriftführung"})
+
+
 def today() -> date:
     """The calendar day in the Landratsamt's time zone (a Vertretung's period is in days)."""
     return datetime.now(TIMEZONE).date()
@@ -81,8 +86,8 @@ def load_actor(session: Session, username: str) -> Actor:
         .options(selectinload(User.roles), selectinload(User.gemeinde)).order_by(User.username)
     ).unique().all()
     return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None,
-                 tuple(Principal(p.username, p.display_name, p.role_keys, p.gemeinde.ags if p.gemeinde else None)
-                       for p in principals))
+                 tuple(Principal(p.username, p.display_name, p.role_keys - NOT_DEPUTISED,
+                                 p.gemeinde.ags if p.gemeinde else None) for p in principals))
 
 
 def _own_tasks_clause(person: Actor | Principal) -> ColumnElement[bool]:

@@ -32,6 +32,7 @@ INDEXED_KEYS = {"aktenzeichen": "aktenzeichen", "name": "person", "vorname": "pe
 KIND_LABELS = {"round": "Vorgang", "task": "Aufgabe", "aktenzeichen": "Aktenzeichen", "person": "Person",
                "comment": "Kommentar"}
 MAX_WORD, MAX_TERMS, MIN_TERM, MAX_QUERY = 60, 6, 2, 200
+PAGE, MAX_PAGES = 200, 25  #: candidates checked against the exact rule at a time, and at most
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -179,7 +180,11 @@ def _prefix(term: str, scopes: list[str]) -> Any:
 
 
 def search(db: Database, actor_name: str, query: str, *, limit: int = 50) -> SearchResult:
-    """Entries whose words start with every word of the query, that the actor may see; newest rounds first."""
+    """Entries whose words start with every word of the query, that the actor may see; newest first.
+
+    The candidates come from the word index within the actor's scopes, newest first; the exact rule
+    (`authz.search_entries_clause`) is applied to a page of them at a time, so a word found in 10,000
+    rounds reads 10,000 index entries but only the rows it shows."""
     query = (query or "").strip()
     terms = terms_of(query)
     if not terms:
@@ -190,16 +195,21 @@ def search(db: Database, actor_name: str, query: str, *, limit: int = 50) -> Sea
         actor = authz.load_actor(session, actor_name)
         scopes = authz.search_scopes(actor)
         parts = [_prefix(t, scopes) for t in terms]
-        candidates: Any = intersect(*parts) if len(parts) > 1 else parts[0]
+        candidates: Any = intersect(*parts) if len(parts) > 1 else parts[0].distinct()
         found = candidates.subquery()
-        rows = session.execute(
-            select(SearchEntry, ProcessInstance.business_key)
-            .join(found, found.c.entry_id == SearchEntry.id)
-            .join(ProcessInstance, ProcessInstance.id == SearchEntry.round_id)
-            .where(*authz.search_entries_clause(actor))
-            .order_by(SearchEntry.round_id.desc(), SearchEntry.id).limit(limit)
-        ).all()
+        visible = authz.search_entries_clause(actor)
+        rows: list[Any] = []
+        for page in range(MAX_PAGES):  # newest first, from the word index alone; the exact rule a page at a time
+            ids = list(session.scalars(select(found.c.entry_id).order_by(found.c.entry_id.desc())
+                                       .offset(page * PAGE).limit(PAGE)))
+            if ids:
+                rows += session.execute(
+                    select(SearchEntry, ProcessInstance.business_key)
+                    .join(ProcessInstance, ProcessInstance.id == SearchEntry.round_id)
+                    .where(SearchEntry.id.in_(ids), *visible).order_by(SearchEntry.id.desc())).all()
+            if len(ids) < PAGE or len(rows) >= limit:
+                break
         hits = [Hit(e.kind, KIND_LABELS.get(e.kind, e.kind), e.text, e.round_id, key, e.task_id, e.comment_id)
-                for e, key in rows]
+                for e, key in rows[:limit]]
     return SearchResult(query, terms, hits, None if hits else "Keine Treffer, die Sie sehen dürfen.")
 

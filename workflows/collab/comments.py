@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from workflows import audit
 from workflows.collab.notify import notify_user
-from workflows.collab.search import add_entry
+from workflows.collab.search import add_entry, write_entries
 from workflows.engine import children
 from workflows.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from workflows.identity import authz, data_classes
@@ -120,6 +120,7 @@ def add_comment(db: Database, actor_name: str, text: str, *, instance_id: int | 
         add_entry(session, round_id=round_id, instance_id=instance.id, kind="comment", text=text,
                   words_from=actor.display_name, comment_id=comment.id, gemeinde_ags=comment.gemeinde_ags,
                   data_class=data_class)
+        write_entries(session)
         where = f" zur Aufgabe „{row.title}“" if row else ""
         round_row = session.get(ProcessInstance, round_id)
         assert round_row is not None

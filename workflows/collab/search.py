@@ -47,17 +47,27 @@ def fold(text: str) -> list[str]:
 def add_entry(session: Session, *, round_id: int, instance_id: int, kind: str, text: str, words_from: str = "",
               task_id: int | None = None, comment_id: int | None = None, gemeinde_ags: str | None = None,
               data_class: str | None = None, lane: str | None = None, assignee_user: str | None = None) -> None:
-    """One entry and its words (`text`, plus `words_from` for what it is also found by), once per scope."""
+    """Queue one entry and its words (`text`, plus `words_from` for what it is also found by), once per scope;
+    `write_entries` writes the queued ones with one flush."""
     words = set(fold(f"{text} {words_from}"))
     if not words:
         return
     entry = SearchEntry(round_id=round_id, instance_id=instance_id, kind=kind, text=text[:500], task_id=task_id,
                         comment_id=comment_id, gemeinde_ags=gemeinde_ags, data_class=data_class)
     session.add(entry)
-    session.flush()
     scopes = authz.entry_scopes(kind, lane=lane, gemeinde_ags=gemeinde_ags, assignee_user=assignee_user,
                                 data_class=data_class)
-    session.add_all(SearchWord(scope=scope, word=w, entry_id=entry.id) for scope in scopes for w in sorted(words))
+    session.info.setdefault("search_queued", []).append((entry, sorted(words), scopes))
+
+
+def write_entries(session: Session) -> None:
+    """The queued entries get their ids in one flush, then their words."""
+    queued: list[tuple[SearchEntry, list[str], list[str]]] = session.info.pop("search_queued", [])
+    if not queued:
+        return
+    session.flush()
+    session.add_all(SearchWord(scope=scope, word=w, entry_id=entry.id)
+                    for entry, words, scopes in queued for scope in scopes for w in words)
 
 
 # --------------------------------------------------------------------------- keeping the index
@@ -77,13 +87,15 @@ def _values(data: Any) -> Iterator[tuple[str, str]]:
             yield from _values(item)
 
 
+_GEMEINDE_NAMES: dict[str, str] = {}  #: per process: a Gemeinde's name (a rename reaches new tasks after a restart)
+
+
 def _gemeinde_name(session: Session, ags: str | None) -> str:
     if not ags:
         return ""
-    cache: dict[str, str] = session.info.setdefault("search_gemeinden", {})
-    if ags not in cache:
-        cache[ags] = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == ags)).first() or ""
-    return cache[ags]
+    if ags not in _GEMEINDE_NAMES:
+        _GEMEINDE_NAMES[ags] = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == ags)).first() or ""
+    return _GEMEINDE_NAMES[ags]
 
 
 def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChange, actor: str | None) -> None:
@@ -105,6 +117,7 @@ def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChan
             continue
         done.add(id(event))
         _index_event(session, instance, round_id, event.kind, event.payload, event.task_id)
+    write_entries(session)
 
 
 def _index_event(session: Session, instance: ProcessInstance, round_id: int, kind: str,
@@ -135,14 +148,12 @@ def _index_event(session: Session, instance: ProcessInstance, round_id: int, kin
 
 
 def _drop_task_entries(session: Session, task_ids: list[int]) -> None:
-    """A done or withdrawn task's inbox entry goes (its words with it: ON DELETE CASCADE, also on SQLite)."""
+    """A done or withdrawn task's inbox entry goes, with its words."""
     if not task_ids:
         return
-    entry_ids = list(session.scalars(select(SearchEntry.id).where(SearchEntry.task_id.in_(task_ids),
-                                                                  SearchEntry.kind == "task")))
-    if entry_ids:
-        session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(entry_ids)))
-        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(entry_ids)))
+    entries = select(SearchEntry.id).where(SearchEntry.task_id.in_(task_ids), SearchEntry.kind == "task")
+    session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(entries)))
+    session.execute(delete(SearchEntry).where(SearchEntry.task_id.in_(task_ids), SearchEntry.kind == "task"))
 
 
 # --------------------------------------------------------------------------- searching

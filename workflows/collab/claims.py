@@ -88,10 +88,13 @@ def _visible_row(session: Session, actor: authz.Actor, task_id: int) -> TaskRow:
 
 def claim_info(db: Database, task_id: int, actor_name: str) -> ClaimInfo:
     with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        row = _visible_row(session, actor, task_id)
-        claim = session.get(TaskClaim, row.id)
-        return _info(session, actor, row, claim, _names(session, [claim.username] if claim else []))
+        return read_claim(session, authz.load_actor(session, actor_name), task_id)
+
+
+def read_claim(session: Session, actor: authz.Actor, task_id: int) -> ClaimInfo:
+    row = _visible_row(session, actor, task_id)
+    claim = session.get(TaskClaim, row.id)
+    return _info(session, actor, row, claim, _names(session, [claim.username] if claim else []))
 
 
 def _note(note: str) -> dict[str, str]:

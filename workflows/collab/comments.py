@@ -140,17 +140,22 @@ def list_comments(db: Database, actor_name: str, *, instance_id: int | None = No
                   task_id: int | None = None) -> list[CommentInfo]:
     """A round's comments (its own and its tasks'), or one task's, that the actor may read; oldest first."""
     with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        instance, row, _ = _target(session, actor, instance_id, task_id)
-        where = [Comment.task_id == row.id] if row else [Comment.round_id == children.round_id(instance)]
-        rows = list(session.scalars(select(Comment).where(*where, *authz.comments_clause(actor))
-                                    .order_by(Comment.created_at, Comment.id)))
-        names = dict(session.execute(select(User.username, User.display_name)
-                                     .where(User.username.in_(sorted({c.author for c in rows})))).all())
-        task_ids = sorted({c.task_id for c in rows if c.task_id})
-        titles = dict(session.execute(select(TaskRow.id, TaskRow.title).where(TaskRow.id.in_(task_ids))).all()) \
-            if task_ids else {}
-        return [_info(c, names, titles) for c in rows]
+        return read_comments(session, authz.load_actor(session, actor_name), instance_id=instance_id,
+                             task_id=task_id)
+
+
+def read_comments(session: Session, actor: authz.Actor, *, instance_id: int | None = None,
+                  task_id: int | None = None) -> list[CommentInfo]:
+    instance, row, _ = _target(session, actor, instance_id, task_id)
+    where = [Comment.task_id == row.id] if row else [Comment.round_id == children.round_id(instance)]
+    rows = list(session.scalars(select(Comment).where(*where, *authz.comments_clause(actor))
+                                .order_by(Comment.created_at, Comment.id)))
+    names = dict(session.execute(select(User.username, User.display_name)
+                                 .where(User.username.in_(sorted({c.author for c in rows})))).all())
+    task_ids = sorted({c.task_id for c in rows if c.task_id})
+    titles = dict(session.execute(select(TaskRow.id, TaskRow.title).where(TaskRow.id.in_(task_ids))).all()) \
+        if task_ids else {}
+    return [_info(c, names, titles) for c in rows]
 
 
 @dataclass
@@ -163,15 +168,19 @@ def comment_policy(db: Database, actor_name: str, *, instance_id: int | None = N
                    task_id: int | None = None) -> CommentPolicy:
     """Whether the actor may comment here, and who will read it (said beside the form)."""
     with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        _, row, data_class = _target(session, actor, instance_id, task_id)
-        allowed = authz.comment_refusal(actor, row, data_class) is None
-        if data_class is not None:
-            roles = ", ".join(sorted(data_classes.data_class(data_class).roles))
-            audience = f"Sichtbar nur für: {roles}."
-        elif row is not None and row.assignee_gemeinde:
-            name = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == row.assignee_gemeinde)).first()
-            audience = f"Sichtbar für die Verwaltung und die Gemeinde {name or row.assignee_gemeinde}."
-        else:
-            audience = "Sichtbar für die Verwaltung, nicht für die Gemeinden."
-        return CommentPolicy(allowed, audience)
+        return read_policy(session, authz.load_actor(session, actor_name), instance_id=instance_id,
+                           task_id=task_id)
+
+
+def read_policy(session: Session, actor: authz.Actor, *, instance_id: int | None = None,
+                task_id: int | None = None) -> CommentPolicy:
+    _, row, data_class = _target(session, actor, instance_id, task_id)
+    allowed = authz.comment_refusal(actor, row, data_class) is None
+    if data_class is not None:
+        audience = f"Sichtbar nur für: {', '.join(sorted(data_classes.data_class(data_class).roles))}."
+    elif row is not None and row.assignee_gemeinde:
+        name = session.scalars(select(Gemeinde.name).where(Gemeinde.ags == row.assignee_gemeinde)).first()
+        audience = f"Sichtbar für die Verwaltung und die Gemeinde {name or row.assignee_gemeinde}."
+    else:
+        audience = "Sichtbar für die Verwaltung, nicht für die Gemeinden."
+    return CommentPolicy(allowed, audience)

@@ -1,7 +1,7 @@
 """Working together: Suche, Übernehmen/Zurückgeben/Zuweisen, Kommentare, Vertretung (account page).
 
 The inbox, task and round pages include the partials in `templates/collab/`; the functions they call
-(`collab_marks`, `collab_claim`, `collab_comments`, ...) are put into every template by
+(`collab_marks`, `collab_panel`, ...) are put into every template by
 `inject`, so those pages' own views stay as they are.
 """
 
@@ -13,7 +13,7 @@ from flask import Blueprint, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from webapp.web.helpers import actor, database, login_required, safe_next, see_other
-from workflows.collab import claims, comments, deputies, search
+from workflows.collab import claims, comments, deputies, panel, search
 from workflows.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows.identity import authz
 from workflows.inbox.shapes import TaskSummary
@@ -23,8 +23,7 @@ bp = Blueprint("collab", __name__)
 
 @bp.app_context_processor
 def inject() -> dict[str, Any]:
-    return {"collab_is_team_lead": _is_team_lead, "collab_marks": _marks, "collab_claim": _claim,
-            "collab_comments": _comments, "collab_comment_policy": _comment_policy}
+    return {"collab_is_team_lead": _is_team_lead, "collab_marks": _marks, "collab_panel": _panel}
 
 
 def _is_team_lead() -> bool:
@@ -35,16 +34,8 @@ def _marks(items: list[TaskSummary]) -> dict[int, claims.ClaimInfo]:
     return claims.inbox_marks(database(), actor().username, [t.id for t in items])
 
 
-def _claim(task_id: int) -> claims.ClaimInfo:
-    return claims.claim_info(database(), task_id, actor().username)
-
-
-def _comments(*, instance_id: int | None = None, task_id: int | None = None) -> list[comments.CommentInfo]:
-    return comments.list_comments(database(), actor().username, instance_id=instance_id, task_id=task_id)
-
-
-def _comment_policy(*, instance_id: int | None = None, task_id: int | None = None) -> comments.CommentPolicy:
-    return comments.comment_policy(database(), actor().username, instance_id=instance_id, task_id=task_id)
+def _panel(*, instance_id: int | None = None, task_id: int | None = None) -> panel.Panel:
+    return panel.page_panel(database(), actor().username, instance_id=instance_id, task_id=task_id)
 
 
 # --------------------------------------------------------------------------- search

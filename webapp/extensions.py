@@ -183,6 +183,7 @@ def init_app(app: Flask) -> None:
         admin,
         auth,
         bulk,
+        collab,
         documents,
         instances,
         migrations,
@@ -193,7 +194,7 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (auth, tasks, bulk, instances, documents, admin, migrations, notifications, account, stoerungen,
-                   records):
+                   records, collab):
         app.register_blueprint(module.bp)
     if importlib.util.find_spec("webapp.api") is not None:
         from webapp import api

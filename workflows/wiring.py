@@ -10,6 +10,7 @@ registers its service tasks with the engine.
 from __future__ import annotations
 
 from workflows import mail
+from workflows.collab import search
 from workflows.documents import kinds
 from workflows.documents import service as _document_service  # noqa: F401
 from workflows.engine import access, hooks, scripting, stoerungen
@@ -32,6 +33,7 @@ def install() -> None:
     for kind in DOCUMENT_KINDS.values():
         kinds.register(kind, TEMPLATES_DIR)
     hooks.observe(mail.on_step_saved)
+    hooks.observe(search.on_step_saved)
     mail.configure(SIGN_ELEMENTS)
     stoerungen.skippable_kind(MAIL)
     exports.register_tables("grant_round", programme_records.tables)

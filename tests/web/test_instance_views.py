@@ -182,8 +182,9 @@ def _reads(client: FlaskClient, db: Database, path: str) -> dict[str, int]:
 
 
 def test_round_and_task_page_read_in_one_session_each(login_as: LoginAs, mini_db: Database, vote_id: int) -> None:
-    """Besides the request's login: one session per page, and the actor loaded once in it."""
+    """Besides the request's login: one session per page, and the actor loaded once in it; plus one for the
+    page's collaboration panel (claim, comments: `workflows.collab.panel`)."""
     (task,) = inbox.list_tasks(mini_db, "ausschuss1").items
     client = login_as("ausschuss1")  # the chair: with the tally and its voters' names
     for path in (f"/instances/{vote_id}", f"/tasks/{task.id}"):
-        assert _reads(client, mini_db, path) == {"sessions": 2, "actor_loads": 2}, path
+        assert _reads(client, mini_db, path) == {"sessions": 3, "actor_loads": 3}, path

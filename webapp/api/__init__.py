@@ -12,8 +12,9 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-# routes and error handlers; records: attachments, exports, overview; bulk: several tasks at once
-from webapp.api import bulk, problems, records, views  # noqa: E402,F401
+# routes and error handlers; records: attachments, exports, overview; bulk: several tasks at once;
+# collab: search, claims, Vertretung, comments
+from webapp.api import bulk, collab, problems, records, views  # noqa: E402,F401
 
 
 def register(app: Flask) -> None:

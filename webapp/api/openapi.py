@@ -485,15 +485,15 @@ def _with_messages(doc: dict[str, Any], messages: Sequence[MessageContract]) -> 
 
 @cache
 def _document() -> str:
-    from webapp.api import records  # its paths use this module's helpers
+    from webapp.api import collab, records  # their paths use this module's helpers
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "grantflow API", "version": "1.2.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
-                 {"name": "Beschreibung"}],
-        "paths": _with_conditions({**_paths(), **records.paths()}),
+                 {"name": "Zusammenarbeit"}, {"name": "Beschreibung"}],
+        "paths": _with_conditions({**_paths(), **records.paths(), **collab.paths()}),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -390,10 +390,21 @@ class _Generator(GenerateJsonSchema):
         return False
 
 
+_MORE: list[tuple[tuple[type[BaseModel], ...], tuple[type[BaseModel], ...]]] = []
+
+
+def register(responses: tuple[type[BaseModel], ...], requests: tuple[type[BaseModel], ...]) -> None:
+    """Models of endpoints in other modules of the API (e.g. `webapp.api.collab`), published with these."""
+    if (responses, requests) not in _MORE:
+        _MORE.append((responses, requests))
+
+
 def components() -> dict[str, Any]:
     """`components/schemas`: answers in their serialized form, request bodies as the server reads them."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "serialization") for m in RESPONSES]
     models += [(m, "validation") for m in REQUESTS]
+    for responses, requests in _MORE:
+        models += [(m, "serialization") for m in responses] + [(m, "validation") for m in requests]
     _, schemas = models_json_schema(models, ref_template=REF_TEMPLATE, schema_generator=_Generator)
     return dict(schemas["$defs"])
 

@@ -42,6 +42,10 @@ EVENT_LABELS: dict[str, str] = {
     "stoerung_retried": "Störung erneut versucht",
     "stoerung_skipped": "Störung übersprungen",
     "attachment_added": "Anhang hochgeladen",
+    "task_claimed": "Aufgabe übernommen",
+    "task_released": "Aufgabe zurückgegeben",
+    "task_assigned": "Aufgabe zugewiesen",
+    "comment_added": "Kommentar",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",
@@ -340,4 +344,9 @@ def event_detail(kind: str, payload: Mapping[str, Any]) -> str:
         return f"{payload.get('released', 0)} Frist(en)"
     if kind == "attachment_added":
         return str(payload.get("title") or "vertraulicher Anhang (Datenklasse)")
+    if kind in ("task_claimed", "task_released", "task_assigned"):
+        return f"{payload.get('title', '')} – {payload.get('user', '')}"
+    if kind == "comment_added":  # the text only for those who may read the task's data (redacted otherwise)
+        text = str((payload.get("data") or {}).get("text", ""))
+        return f"„{text[:117]}…“" if len(text) > 120 else (f"„{text}“" if text else str(payload.get("title") or ""))
     return ""

@@ -54,6 +54,11 @@ def record(session: Session, kind: str, actor: str | None, instance_id: int | No
         _Pending(kind, actor, instance_id, task_id, payload or {}, utcnow()))
 
 
+def pending(session: Session) -> list[_Pending]:
+    """The events recorded in this transaction and not yet written (for observers of the same step)."""
+    return list(session.info.get("pending_events", []))
+
+
 def compute_hash(prev_hash: str, kind: str, actor: str | None, instance_id: int | None,
                  task_id: int | None, created_at: datetime, payload: dict[str, Any], key: bytes | None = None) -> str:
     body = json.dumps(

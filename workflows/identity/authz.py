@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -11,25 +12,64 @@ from sqlalchemy.orm import Session, joinedload
 from workflows.engine import children
 from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
+from workflows.formatting import TIMEZONE, format_date
 from workflows.identity import data_classes
 from workflows.identity.data_classes import DataClass
-from workflows.storage.models import Document, Event, Gemeinde, ProcessInstance, Role, TaskRow, User
+from workflows.storage.models import (
+    Comment,
+    Deputy,
+    Document,
+    Event,
+    Gemeinde,
+    ProcessInstance,
+    Role,
+    SearchEntry,
+    TaskClaim,
+    TaskRow,
+    User,
+)
 
 ADMIN_ROLE = "Administration"
 
 
 @dataclass(frozen=True)
-class Actor:
-    """A user as the engine sees them: roles and Gemeinde, loaded once per unit of work."""
+class Principal:
+    """Someone the actor stands in for today (a Vertretung): their name, roles and Gemeinde."""
 
     username: str
     display_name: str
     roles: frozenset[str]
     gemeinde_ags: str | None
 
+
+@dataclass(frozen=True)
+class Actor:
+    """A user as the engine sees them: roles and Gemeinde, loaded once per unit of work.
+
+    `principals` are the people whose deputy (Vertretung) the user is today: the user sees and may do
+    their tasks as they would (`visible_tasks_clause`, `check_may_complete`), four-eyes still by the
+    user's own name.
+    """
+
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    gemeinde_ags: str | None
+    principals: tuple[Principal, ...] = ()
+
     @property
     def is_admin(self) -> bool:
         return ADMIN_ROLE in self.roles
+
+
+#: roles a Vertretung does not pass on: a committee member's vote is personal (who stands in for a member
+#: is the Gemeindeordnung's business, not an account setting)
+NOT_DEPUTISED = frozenset({"Verwaltungsausschuss", "Vorsitz", "Schriftführung"})
+
+
+def today() -> date:
+    """The calendar day in the Landratsamt's time zone (a Vertretung's period is in days)."""
+    return datetime.now(TIMEZONE).date()
 
 
 def load_actor(session: Session, username: str) -> Actor:
@@ -39,35 +79,76 @@ def load_actor(session: Session, username: str) -> Actor:
     ).unique().first()
     if user is None or not user.active:
         raise Forbidden(f"Unbekannter oder gesperrter Benutzer '{username}'.")
-    return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None)
+    day = today()
+    principals = session.scalars(
+        select(User).join(Deputy, Deputy.principal == User.username)
+        .where(Deputy.deputy == user.username, Deputy.starts_on <= day, Deputy.ends_on >= day, User.active.is_(True))
+        .options(selectinload(User.roles), selectinload(User.gemeinde)).order_by(User.username)
+    ).unique().all()
+    return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None,
+                 tuple(Principal(p.username, p.display_name, p.role_keys - NOT_DEPUTISED,
+                                 p.gemeinde.ags if p.gemeinde else None) for p in principals))
+
+
+def _own_tasks_clause(person: Actor | Principal) -> ColumnElement[bool]:
+    return and_(
+        TaskRow.lane.in_(sorted(person.roles)),
+        or_(TaskRow.assignee_gemeinde.is_(None), TaskRow.assignee_gemeinde == (person.gemeinde_ags or "")),
+        or_(TaskRow.assignee_user.is_(None), TaskRow.assignee_user == person.username),
+    )
 
 
 def visible_tasks_clause(actor: Actor) -> ColumnElement[bool]:
-    """SQL condition: the task rows this actor may see (lane role, own Gemeinde, own assignment)."""
-    return and_(
-        TaskRow.lane.in_(sorted(actor.roles)),
-        or_(TaskRow.assignee_gemeinde.is_(None), TaskRow.assignee_gemeinde == (actor.gemeinde_ags or "")),
-        or_(TaskRow.assignee_user.is_(None), TaskRow.assignee_user == actor.username),
+    """SQL condition: the task rows this actor may see (lane role, own Gemeinde, own assignment), and
+    those of the people they stand in for today."""
+    own = _own_tasks_clause(actor)
+    principals = getattr(actor, "principals", ())
+    return or_(own, *(_own_tasks_clause(p) for p in principals)) if principals else own
+
+
+def _sees_as(person: Actor | Principal, row: TaskRow) -> bool:
+    return (
+        row.lane in person.roles
+        and (row.assignee_gemeinde is None or row.assignee_gemeinde == person.gemeinde_ags)
+        and (row.assignee_user is None or row.assignee_user == person.username)
     )
 
 
 def may_see_task(actor: Actor, row: TaskRow) -> bool:
     """The same rule as `visible_tasks_clause`, for one row already loaded."""
-    return (
-        row.lane in actor.roles
-        and (row.assignee_gemeinde is None or row.assignee_gemeinde == actor.gemeinde_ags)
-        and (row.assignee_user is None or row.assignee_user == actor.username)
-    )
+    return _sees_as(actor, row) or any(_sees_as(p, row) for p in getattr(actor, "principals", ()))
 
 
-def check_may_complete(session: Session, actor: ActorLike, row: TaskRow) -> None:
-    """Raise `Forbidden` with the reason unless the actor may complete this task."""
-    if row.lane not in actor.roles:
-        raise Forbidden(f"Diese Aufgabe gehört zur Rolle '{row.lane}', die Sie nicht haben.")
-    if row.assignee_gemeinde is not None and row.assignee_gemeinde != actor.gemeinde_ags:
-        raise Forbidden("Diese Aufgabe gehört zu einer anderen Gemeinde.")
-    if row.assignee_user is not None and row.assignee_user != actor.username:
-        raise Forbidden("Diese Aufgabe ist einer anderen Person zugewiesen.")
+def deputised_for(actor: Actor, row: TaskRow) -> Principal | None:
+    """The person the actor sees this task for (Vertretung), or None if it is the actor's own."""
+    if _sees_as(actor, row):
+        return None
+    return next((p for p in getattr(actor, "principals", ()) if _sees_as(p, row)), None)
+
+
+def _lane_refusal(person: ActorLike | Principal, row: TaskRow) -> str | None:
+    if row.lane not in person.roles:
+        return f"Diese Aufgabe gehört zur Rolle '{row.lane}', die Sie nicht haben."
+    if row.assignee_gemeinde is not None and row.assignee_gemeinde != person.gemeinde_ags:
+        return "Diese Aufgabe gehört zu einer anderen Gemeinde."
+    if row.assignee_user is not None and row.assignee_user != person.username:
+        return "Diese Aufgabe ist einer anderen Person zugewiesen."
+    return None
+
+
+def check_may_complete(session: Session, actor: ActorLike, row: TaskRow, *, ignore_claim: bool = False) -> None:
+    """Raise `Forbidden` with the reason unless the actor may complete this task.
+
+    The actor's own roles, or those of a person they stand in for today (Vertretung); a task someone
+    took over ("Übernehmen") only by them or their deputy; four-eyes by the actor's own name.
+    """
+    refusal = _lane_refusal(actor, row)
+    if refusal is not None and any(_lane_refusal(p, row) is None for p in getattr(actor, "principals", ())):
+        refusal = None
+    if refusal is not None:
+        raise Forbidden(refusal)
+    if not ignore_claim:
+        check_claim(session, actor, row)
     if row.four_eyes_of:
         preparer = session.scalars(
             select(TaskRow.completed_by).where(
@@ -78,6 +159,70 @@ def check_may_complete(session: Session, actor: ActorLike, row: TaskRow) -> None
         if preparer == actor.username:
             raise Forbidden("Vier-Augen-Prinzip: Sie haben den vorherigen Schritt selbst bearbeitet; "
                             "diese Freigabe muss eine andere Person erteilen.")
+
+
+def check_claim(session: Session, actor: ActorLike, row: TaskRow) -> None:
+    """A task someone took over is completed by them (or their deputy) until they give it back."""
+    claim = session.get(TaskClaim, row.id)
+    if claim is None or claim.username == actor.username:
+        return
+    if claim.username in {p.username for p in getattr(actor, "principals", ())}:
+        return
+    name = session.scalars(select(User.display_name).where(User.username == claim.username)).first() \
+        or claim.username
+    when = format_date(claim.claimed_at.astimezone(TIMEZONE).date())
+    raise Forbidden(f"{name} hat diese Aufgabe am {when} übernommen und bearbeitet sie. Abschließen kann sie nur "
+                    f"{name} – oder jede berechtigte Person, nachdem {name} sie zurückgegeben hat "
+                    f"(oder die {TEAM_LEAD_ROLE} sie neu zuweist).")
+
+
+# --------------------------------------------------------------------------- Übernehmen, Vertretung
+
+#: the team lead: may hand an open task of the lanes below to another person who may complete it
+TEAM_LEAD_ROLE = "Dezernatsleitung"
+#: the lanes a team lead assigns; never the Gemeinden, the committee or the Personalrat (independent bodies)
+TEAM_LANES = frozenset({"Sachbearbeitung", "Dezernatsleitung", "Personalamt"})
+
+
+def may_claim(session: Session, actor: Actor, row: TaskRow) -> str | None:
+    """None if the actor may take over this open task, else the German reason why not.
+
+    Only a task for a group (a role or a Gemeinde, not one person) that the actor could complete.
+    """
+    if row.status != "ready":
+        return "Diese Aufgabe ist nicht mehr offen."
+    if row.assignee_user is not None:
+        return "Diese Aufgabe ist ohnehin einer Person zugewiesen."
+    try:
+        check_may_complete(session, actor, row, ignore_claim=True)
+    except Forbidden as exc:
+        return exc.message
+    return None
+
+
+def may_release(actor: Actor, claim: TaskClaim) -> bool:
+    """The claimant, their deputy, or the team lead gives a task back."""
+    return (claim.username == actor.username or claim.username in {p.username for p in actor.principals}
+            or TEAM_LEAD_ROLE in actor.roles)
+
+
+def may_assign(actor: Actor, row: TaskRow) -> bool:
+    """The team lead (`TEAM_LEAD_ROLE`) assigns the open group tasks of `TEAM_LANES`."""
+    return (TEAM_LEAD_ROLE in actor.roles and row.status == "ready" and row.lane in TEAM_LANES
+            and row.assignee_user is None)
+
+
+def check_may_name_deputy(principal: Actor, deputy: Actor) -> None:
+    """A Vertretung stays within its side: a Gemeinde's user names one of the same Gemeinde; staff name staff.
+
+    Nobody names themselves; an administrator's account has no tasks to hand on.
+    """
+    if deputy.username == principal.username:
+        raise Forbidden("Sie können sich nicht selbst als Vertretung eintragen.")
+    if is_gemeinde_only(principal) != is_gemeinde_only(deputy) or \
+            (is_gemeinde_only(principal) and principal.gemeinde_ags != deputy.gemeinde_ags):
+        raise Forbidden("Eine Vertretung muss zur selben Stelle gehören: bei einer Gemeinde jemand derselben "
+                        "Gemeinde, in der Verwaltung jemand der Verwaltung.")
 
 
 def has_role(actor: ActorLike, role: str | None) -> bool:
@@ -246,3 +391,108 @@ def audience(session: Session, *, role: str | None = None, gemeinde_ags: str | N
 
 def task_audience(session: Session, row: TaskRow) -> list[User]:
     return audience(session, role=row.lane, gemeinde_ags=row.assignee_gemeinde, username=row.assignee_user)
+
+
+def acting_as(actor: Actor, row: TaskRow) -> Actor:
+    """Who the actor is on this task's page: on a task they see in Vertretung, with its principal's roles
+    added (they do the principal's work, so they see what the principal would); otherwise themselves."""
+    principal = deputised_for(actor, row)
+    if principal is None:
+        return actor
+    return Actor(actor.username, actor.display_name, actor.roles | principal.roles, actor.gemeinde_ags,
+                 actor.principals)
+
+
+# --------------------------------------------------------------------------- comments and search
+
+def _class_visible(actor: Actor, key: str | None) -> bool:
+    return key is None or may_see_data_class(actor, data_classes.data_class(key))
+
+
+def may_see_comment(actor: Actor, comment: Comment) -> bool:
+    """Staff read the comments of a round and of its tasks; a Gemeinde only those on its own tasks.
+
+    A comment on a task whose form holds a data class (e.g. applicants' data) is read only by those
+    who may see that class, like the task's data itself.
+    """
+    if not _class_visible(actor, comment.data_class):
+        return False
+    if is_gemeinde_only(actor):
+        return comment.gemeinde_ags is not None and comment.gemeinde_ags == actor.gemeinde_ags
+    return True
+
+
+def comments_clause(actor: Actor) -> list[Any]:
+    """SQL filters: the same rule as `may_see_comment`."""
+    visible = sorted(k for k, c in data_classes.CLASSES.items() if may_see_data_class(actor, c))
+    filters: list[Any] = [or_(Comment.data_class.is_(None), Comment.data_class.in_(visible))]
+    if is_gemeinde_only(actor):
+        filters.append(Comment.gemeinde_ags == (actor.gemeinde_ags or ""))
+    return filters
+
+
+def comment_refusal(actor: Actor, row: TaskRow | None, data_class_key: str | None) -> str | None:
+    """Who may write a comment: on a round, whoever sees the whole round; on a task, whoever sees it on
+    the round's page (a Gemeinde: its own) and may see its data class. None if allowed."""
+    if row is None:
+        if not may_see_whole_round(actor):
+            return ("Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben "
+                    "kommentieren.")
+        return None
+    if not (may_see_task_of_round(actor, row) or may_see_task(actor, row)):
+        return "Diese Aufgabe können Sie nicht kommentieren."
+    if not _class_visible(actor, data_class_key):
+        return "Kommentare zu dieser Aufgabe sind den Rollen vorbehalten, die ihre Daten sehen dürfen."
+    return None
+
+
+def entry_scopes(kind: str, *, lane: str | None = None, gemeinde_ags: str | None = None,
+                 assignee_user: str | None = None, data_class: str | None = None) -> list[str]:
+    """The audiences a search entry is indexed for (its words are written once per scope), so that a search
+    reads only the index ranges of the actor's own scopes (`search_scopes`); `search_entries_clause` then
+    applies the exact rule. A round's name: "round"; a task: its person, else its Gemeinde, else its lane;
+    data and comments: a data class's own scope, else "staff" (and the Gemeinde they belong to)."""
+    if kind == "round":
+        return ["round"]
+    if kind == "task":
+        if assignee_user:
+            return [f"u:{assignee_user}"]
+        return [f"g:{gemeinde_ags}"] if gemeinde_ags else [f"lane:{lane}"]
+    if data_class is not None:
+        return [f"class:{data_class}"]
+    return ["staff", f"g:{gemeinde_ags}"] if gemeinde_ags else ["staff"]
+
+
+def search_scopes(actor: Actor) -> list[str]:
+    """The scopes of `entry_scopes` whose entries the actor may find (and those of whom they stand in for)."""
+    scopes = {"round", f"u:{actor.username}"}
+    if is_gemeinde_only(actor):
+        scopes.add(f"g:{actor.gemeinde_ags}")
+    else:
+        scopes.add("staff")
+        scopes |= {f"class:{k}" for k, c in data_classes.CLASSES.items() if may_see_data_class(actor, c)}
+    for person in (actor, *getattr(actor, "principals", ())):
+        scopes |= {f"lane:{role}" for role in person.roles} | {f"u:{person.username}"}
+        if person.gemeinde_ags:
+            scopes.add(f"g:{person.gemeinde_ags}")
+    return sorted(scopes)
+
+
+def search_entries_clause(actor: Actor) -> list[Any]:
+    """SQL filters on `SearchEntry`: only what the actor could see where it comes from.
+
+    A task's entry while the task is open and in the actor's inbox (`visible_tasks_clause`); an entry of
+    a data class only for its roles; a Gemeinde only entries of its own tasks and the names of its rounds.
+    """
+    visible = sorted(k for k, c in data_classes.CLASSES.items() if may_see_data_class(actor, c))
+    open_task = select(TaskRow.id).where(TaskRow.id == SearchEntry.task_id, TaskRow.status == "ready",
+                                         visible_tasks_clause(actor)).exists()
+    filters: list[Any] = [
+        or_(SearchEntry.data_class.is_(None), SearchEntry.data_class.in_(visible)),
+        or_(SearchEntry.kind != "task", open_task),
+    ]
+    if is_gemeinde_only(actor):
+        rounds = select(ProcessInstance.id).where(visible_instances_clause(actor))
+        filters.append(or_(SearchEntry.gemeinde_ags == (actor.gemeinde_ags or ""),
+                           and_(SearchEntry.kind == "round", SearchEntry.round_id.in_(rounds))))
+    return filters

@@ -124,6 +124,7 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         row, instance, schema = visible_task(session, task_id, actor)
+        actor = authz.acting_as(actor, row)  # in Vertretung: sees the task as its principal would
         context: dict[str, Any] = {}
         initial: dict[str, Any] = dict(row.data or {})
         if row.status == "ready":

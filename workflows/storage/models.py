@@ -6,13 +6,14 @@ tasks never deserializes an instance. `event` is the append-only, hash-chained a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -413,3 +414,81 @@ class OutboxMail(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="kept")  # kept (SMTP off) or sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaskClaim(Base):
+    """A person works on an open task ("Übernehmen"): colleagues see it; only they complete it until
+    they give it back. `assigned_by` names the team lead who handed it to them, if one did."""
+
+    __tablename__ = "task_claim"
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Deputy(Base):
+    """A Vertretung: `deputy` acts for `principal` from `starts_on` to `ends_on` (both days included)."""
+
+    __tablename__ = "deputy"
+    __table_args__ = (Index("ix_deputy_deputy_period", "deputy", "starts_on", "ends_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal: Mapped[str] = mapped_column(String(100), index=True)
+    deputy: Mapped[str] = mapped_column(String(100))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(Base):
+    """A comment on a round or on one of its tasks. `gemeinde_ags` and `data_class` are the task's at the
+    time of writing: they decide, with the round's visibility, who reads it (`authz.may_see_comment`)."""
+
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_round_created", "round_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    gemeinde_ags: Mapped[str | None] = mapped_column(String(8))
+    data_class: Mapped[str | None] = mapped_column(String(50))
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchEntry(Base):
+    """One searchable text of a round: its name, a task's title, an Aktenzeichen, a person's name, a comment.
+
+    The same need-to-know as the thing it comes from (`authz.search_entries_clause`): `task_id` (a task
+    entry is found only while the task is in one's inbox), `gemeinde_ags` (a Gemeinde finds only what
+    belongs to it), `data_class`. Its words are in `search_word`.
+    """
+
+    __tablename__ = "search_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # round, task, aktenzeichen, person, comment
+    text: Mapped[str] = mapped_column(String(500))
+    gemeinde_ags: Mapped[str | None] = mapped_column(String(8))
+    data_class: Mapped[str | None] = mapped_column(String(50))
+
+
+#: byte order on PostgreSQL, so that a prefix is a range of the index whatever the database's locale
+SEARCH_WORD = String(60).with_variant(String(60, collation="C"), "postgresql")
+
+
+class SearchWord(Base):
+    """A word of a search entry, folded (`workflows.collab.search.fold`), once per audience (`scope`, see
+    `authz.entry_scopes`): a search reads the index range of each of its words within the actor's scopes."""
+
+    __tablename__ = "search_word"
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    word: Mapped[str] = mapped_column(SEARCH_WORD, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("search_entry.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True)

@@ -1,7 +1,7 @@
 """Attachments: files uploaded to a round or a task (Bescheid letters, signed scans, applications)
 
-Revision ID: 0010_records
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import workflows.storage.models
 
-revision = "0010_records"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

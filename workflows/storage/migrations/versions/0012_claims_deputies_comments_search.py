@@ -1,7 +1,7 @@
 """Collaboration: task claims (Übernehmen), Vertretungen, comments, and the search index
 
-Revision ID: 0010_collab
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import workflows.storage.models
 
-revision = "0010_collab"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Landkreis master data for the letters: contact persons, the employer's offer, where to apply
 
-Revision ID: 0010_letters
+Revision ID: 0010
 Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_letters"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

@@ -20,5 +20,5 @@ def notify_user(session: Session, key: str, username: str, instance: ProcessInst
                  {"notification_id": note.id, "subject": note.subject, "user": username})
     users = list(session.scalars(select(User).where(User.username == username, User.active.is_(True))))
     mail.queue_mail(session, key, users,
-                    compose.process_message(session, subject, text, instance.business_key, instance.id),
+                    compose.process_message(session, instance, subject, text),
                     "aufgabe", instance.id)

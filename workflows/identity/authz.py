@@ -83,7 +83,7 @@ def load_actor(session: Session, username: str) -> Actor:
     principals = session.scalars(
         select(User).join(Deputy, Deputy.principal == User.username)
         .where(Deputy.deputy == user.username, Deputy.starts_on <= day, Deputy.ends_on >= day, User.active.is_(True))
-        .options(selectinload(User.roles), selectinload(User.gemeinde)).order_by(User.username)
+        .options(joinedload(User.roles), joinedload(User.gemeinde)).order_by(User.username)
     ).unique().all()
     return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None,
                  tuple(Principal(p.username, p.display_name, p.role_keys - NOT_DEPUTISED,

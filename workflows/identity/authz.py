@@ -175,16 +175,24 @@ def event_clause(instance_id: int, actor: Actor) -> list[Any]:
     return filters
 
 
-def may_see_history_payload(actor: Actor, *, data_class: DataClass | None) -> bool:
-    """What was submitted in an event, unless it is of a data class the actor may not see."""
-    return data_class is None or may_see_data_class(actor, data_class)
-
-
 # --------------------------------------------------------------------------- data classes and votes
 
-def may_see_data_class(actor: ActorLike, cls: DataClass) -> bool:
-    """The roles written down for each class in `data_classes` (an administrator is not among them)."""
+def may_see_data_class(actor: ActorLike, cls: DataClass, *, own_gemeinde: bool = False) -> bool:
+    """The roles written down for each class in `data_classes` (an administrator is not among them);
+    `own_gemeinde`: in a Gemeinde's own task its users see the contact data it gave itself."""
+    if own_gemeinde and cls is data_classes.GEMEINDE_KONTAKT:
+        return True
     return data_classes.may_see(actor, cls)
+
+
+def is_own_submission(actor: Actor, row: TaskRow) -> bool:
+    """What a person submitted (or is to submit) in a task assigned to them is theirs to see again."""
+    return actor.username in (row.assignee_user, row.completed_by)
+
+
+def is_own_gemeinde_task(actor: Actor, row: TaskRow) -> bool:
+    """A task assigned to the actor's own Gemeinde (what it submitted there is its own data)."""
+    return row.assignee_gemeinde is not None and row.assignee_gemeinde == actor.gemeinde_ags
 
 
 def may_see_votes_by_name(actor: Actor) -> bool:

@@ -100,6 +100,7 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     mail_sender: str = "Landratsamt Ortenaukreis <integrationsmanagement@ortenaukreis.example>"
+    retention_days: int = 180  # applicants' data of a finished posting is erased this long after it ended
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -132,6 +133,7 @@ class Settings:
             smtp_user=env.get("GRANTFLOW_SMTP_USER") or None,
             smtp_password=env.get("GRANTFLOW_SMTP_PASSWORD") or None,
             mail_sender=env.get("GRANTFLOW_MAIL_SENDER") or cls.mail_sender,
+            retention_days=_int(env, "GRANTFLOW_RETENTION_DAYS", 180, minimum=0),
         )
 
     @property

@@ -1,5 +1,17 @@
 """The audit log: an append-only chain of events, each row hashing the one before."""
 
-from workflows.audit.chain import GENESIS, ChainProblem, compute_hash, contains, head, record, verify
+from workflows.audit.chain import (
+    GENESIS,
+    RETENTION_EVENT,
+    ChainProblem,
+    compute_hash,
+    contains,
+    head,
+    payload_digest,
+    record,
+    redact,
+    verify,
+)
 
-__all__ = ["GENESIS", "ChainProblem", "compute_hash", "contains", "head", "record", "verify"]
+__all__ = ["GENESIS", "RETENTION_EVENT", "ChainProblem", "compute_hash", "contains", "head", "payload_digest",
+           "record", "redact", "verify"]

@@ -444,7 +444,11 @@ def _prepare(kind: str, ctx: dict[str, Any]) -> Prepared:
     return Prepared({"berechnet": DERIVE[kind](ctx), "absender": sender(ctx)}, filename, title)
 
 
+#: the letters to the Gemeinden name the hired Integrationsmanager(innen): applicants' data
+DATA_CLASSES = {"mitteilung_gemeinden": "bewerberdaten"}
+
 DOCUMENT_KINDS: dict[str, DocumentKind] = {
-    key: DocumentKind(key, label, f"{key}.html", partial(_prepare, key), partial(jobs_for, key))
+    key: DocumentKind(key, label, f"{key}.html", partial(_prepare, key), partial(jobs_for, key),
+                      DATA_CLASSES.get(key))
     for key, label in LABELS.items()
 }

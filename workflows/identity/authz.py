@@ -153,16 +153,21 @@ def may_record_message(actor: Actor, lane: str | None) -> bool:
 
 # --------------------------------------------------------------------------- documents and history
 
-def may_see_document(actor: Actor, gemeinde_ags: str | None) -> bool:
-    """Staff see every document; a Gemeinde sees only what is addressed to it."""
+def may_see_document(actor: Actor, gemeinde_ags: str | None, cls: DataClass | None = None) -> bool:
+    """A Gemeinde sees only what is addressed to it; staff see every document except those of a data
+    class they may not see (`cls`, the class of the document's kind)."""
     if not is_gemeinde_only(actor):
-        return True
+        return cls is None or may_see_data_class(actor, cls)
     return gemeinde_ags is not None and gemeinde_ags == actor.gemeinde_ags
 
 
-def documents_clause(actor: Actor) -> list[Any]:
-    """SQL filters: the same rule as `may_see_document`, for the documents list across rounds."""
-    return [] if not is_gemeinde_only(actor) else [Document.gemeinde_ags == (actor.gemeinde_ags or "")]
+def documents_clause(actor: Actor, classes: dict[str, DataClass]) -> list[Any]:
+    """SQL filters: the same rule as `may_see_document`, for the documents list across rounds
+    (`classes`: document kind -> its data class)."""
+    if is_gemeinde_only(actor):
+        return [Document.gemeinde_ags == (actor.gemeinde_ags or "")]
+    hidden = sorted(kind for kind, cls in classes.items() if not may_see_data_class(actor, cls))
+    return [Document.kind.not_in(hidden)] if hidden else []
 
 
 def event_clause(instance_id: int, actor: Actor) -> list[Any]:

@@ -41,6 +41,8 @@ INTERNE_VERMERKE = DataClass(
     frozenset({"Sachbearbeitung", "Dezernatsleitung"}))
 
 CLASSES: dict[str, DataClass] = {c.key: c for c in (EINZELSTIMMEN, BEWERBERDATEN, GEMEINDE_KONTAKT, INTERNE_VERMERKE)}
+#: what the Löschkonzept erases from finished postings after `settings.retention_days` (`workflows.retention`)
+ERASED_BY_RETENTION: frozenset[str] = frozenset({BEWERBERDATEN.key})
 #: a form naming a class that is not written down here is seen by nobody (fail closed)
 UNKNOWN = DataClass("unbekannt", "Unbekannte Datenklasse", "Administration", frozenset())
 

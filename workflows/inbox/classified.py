@@ -7,7 +7,7 @@ A class is declared in the forms, as a whole or per field:
   that variable of the process data, or that field of it (of each record of a list).
 The variables that carry a form's submissions are read from the BPMN: the user task's `resultVariable`
 and the output item and collection of its own or an enclosing multi-instance (a call activity's
-output collection gets the fields of its item). The events of its tasks carry the submission too;
+output collection and its item share their classes). The events of its tasks carry the submission too;
 all of it is kept from whoever may not see the class.
 """
 
@@ -119,9 +119,10 @@ def classified_variables(definition: ProcessDefinition) -> dict[str, Classificat
                 root = parse_xml(xml.encode("utf-8"), filename).getroot()
                 for name, c in _variables_in(root, forms).items():
                     cached.setdefault(name, Classification()).merge(c)
-                for item, collection in _output_items(root):
-                    if item in cached:
-                        cached.setdefault(collection, Classification()).merge(cached[item])
+                for item, collection in _output_items(root):  # an item is a record of its collection
+                    for one, other in ((item, collection), (collection, item)):
+                        if one in cached:
+                            cached.setdefault(other, Classification()).merge(cached[one])
         _VARIABLES[definition.content_hash] = cached
     return cached
 

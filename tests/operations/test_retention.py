@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -23,34 +22,11 @@ from workflows.storage.models import Base, Document, Event, ProcessInstance
 DISABILITY = re.compile(r'"schwerbehindert"\s*:\s*true')
 
 
-def _applications(db: Database) -> list[str]:
-    """Two applicants per posting, the second severely disabled (so invited); returns every name."""
-    names = []
-    for t in gr.ready(db, gr.PA, "bewerbungen_erfassen"):
-        nr = inbox.get_task(db, t.id, gr.PA).context["stelle"]["stelle_nr"]
-        rows = [{"name": f"Ahrens {nr}", "qualifikation": "a", "einladen": True},
-                {"name": f"Brandtner {nr}", "qualifikation": "b", "schwerbehindert": True, "einladen": True}]
-        gr.complete(db, t.id, {"bewerbungen": rows}, gr.PA)
-        names += [r["name"] for r in rows]
-    for t in gr.ready(db, gr.PA, "vorstellungsgespraeche"):
-        gr.complete(db, t.id, gr.prefill(db, t.id, gr.PA), gr.PA)
-    for t in gr.ready(db, gr.PA, "auswahl_treffen"):
-        stelle = inbox.get_task(db, t.id, gr.PA).context["stelle"]
-        gr.complete(db, t.id, {"name": f"Ahrens {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
-                               "entgeltgruppe": "S 11b", "stufe": 2, "beginn_geplant": "2018-03-01",
-                               "auswahlvermerk": "Beste Eignung"}, gr.PA)
-    for t in gr.ready(db, gr.PR, "personalrat_zustimmung"):
-        gr.complete(db, t.id, {"entscheidung": "erteilt"}, gr.PR)
-    for t in gr.ready(db, gr.PA, "einstellung_vornehmen"):
-        values = gr.prefill(db, t.id, gr.PA)
-        gr.complete(db, t.id, {"name": values["name"], "arbeitsvertrag_am": "2018-02-01", "beginn": values["beginn"]},
-                    gr.PA)
-    return names
-
-
 def finished_round(db: Database) -> tuple[int, list[str]]:
     iid = gr.drive(db, "bewerbungen")
-    names = _applications(db)
+    names = gr.applicants(db)
+    gr.choose(db)
+    gr.hire(db)
     besetzungen = inbox.get_instance(db, iid, gr.PA).data["besetzungen"]
     personen = [{"name": b["name"], "vza": b["vza"], "betrag": 64000.0 * b["vza"] * 2} for b in besetzungen]
     engine.deliver_message(db, iid, "bewilligungsbescheid",

@@ -3,10 +3,10 @@
 Each row carries HMAC-SHA256(key, previous row's MAC + its fields + the SHA-256 of its payload); rows
 written before the payload hash (migration 0010) cover the payload itself and are verified so. A payload
 may be redacted later (the Löschkonzept, `redact`): the run records, in its own chained event, a keyed
-attestation per redacted row, and `verify` accepts a changed payload only with a matching attestation. The key does not live in the
-database (`workflows.audit.keys`), so whoever can write the table cannot recompute the chain after a
-rewrite. After each commit that wrote events, the new head (id and MAC) is appended to an anchor
-file outside the database (`Database.audit_anchor`, one line per commit, append-only); `verify`
+attestation per redacted row, and `verify` accepts a changed payload only with a matching attestation.
+The key does not live in the database (`workflows.audit.keys`), so whoever can write the table cannot
+recompute the chain after a rewrite. After each commit that wrote events, the new head (id and MAC)
+is appended to an anchor file outside the database (`Database.audit_anchor`, one line per commit, append-only); `verify`
 checks that the newest anchored row is still there, unchanged, so cutting rows off the end is
 detected without a head recorded by hand. A lagging anchor (a crash between commit and append)
 is harmless: only an anchor ahead of or different from the table is a finding.

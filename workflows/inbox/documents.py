@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.engine import children
 from workflows.documents.kinds import KINDS
+from workflows.engine import children
 from workflows.errors import NotFound
 from workflows.identity import authz
 from workflows.identity.data_classes import DataClass, data_class

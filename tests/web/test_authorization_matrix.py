@@ -34,7 +34,10 @@ from sqlalchemy import select
 from tests.conftest import _sqlite_db
 from tests.web import grant_round as gr
 from tests.web.conftest import make_app
+from workflows.engine import context as context_spec
 from workflows.identity import authz, tokens
+from workflows.identity.data_classes import data_class
+from workflows.inbox.classified import Classification, classified_variables, form_classification
 from workflows.storage.models import Document, ProcessInstance, TaskRow
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
@@ -394,3 +397,59 @@ def test_every_data_class_for_every_actor(world: dict[str, Any]) -> None:
     if MATRIX_PRINT:
         _print(observed)
     assert observed == {k: _row(v) for k, v in DATA_CLASSES.items()}, (HEADER, observed)
+
+
+def _leaks(value: Any, name: str, c: Classification, may_see: Any) -> list[str]:
+    """Where a value of a classified variable shows what the actor may not see."""
+    if c.whole is not None and not may_see(c.whole):
+        return [name]
+    hidden = {f for f, cls in c.fields.items() if not may_see(cls)}
+    records = value if isinstance(value, list) else [value]
+    return [f"{name}.{f}" for r in records if isinstance(r, dict) for f in hidden if f in r]
+
+
+@pytest.mark.parametrize("actor", ACTORS[:9])
+def test_each_role_reads_its_task_contexts_through_the_api_without_a_field_it_may_not_see(
+        world: dict[str, Any], actor: str) -> None:
+    """Every task the role has (open and done) through `GET /api/v1/tasks/{id}`: its context holds only
+    declared variables, and neither context nor prefill a variable or field of a class it may not see."""
+    client = world["app"].test_client()
+    headers = {"Authorization": f"Bearer {world['tokens'][actor]}"}
+    with world["db"].read() as session:
+        me = authz.load_actor(session, actor)
+        definition = session.get(ProcessInstance, world["iid"]).definition
+        mine = [r for r in world["rows"] if authz.may_see_task(me, r)]
+    classes = classified_variables(definition)
+    declared = _declared_contexts()
+    checked = 0
+    for row in mine:
+        task = client.get(f"/api/v1/tasks/{row.id}", headers=headers).get_json()
+        context = task["context"]
+        assert set(context) <= declared[row.element_id], (row.element_id, set(context) - declared[row.element_id])
+        own = authz.is_own_gemeinde_task(me, row)
+
+        def may_see(cls: Any, own: bool = own) -> bool:
+            return authz.may_see_data_class(me, cls, own_gemeinde=own)
+
+        leaks = [leak for name, value in context.items() if name in classes
+                 for leak in _leaks(value, name, classes[name], may_see)]
+        assert not leaks, (actor, row.element_id, leaks)
+        form = form_classification(definition.forms[row.form_key or ""])
+        if actor not in (row.assignee_user, row.completed_by):  # one's own submission is one's own
+            assert not _leaks(task["initial"], "initial", form, may_see), (actor, row.element_id)
+        text = json.dumps(task, ensure_ascii=False)
+        for cls, probe in PROBES.items():
+            if probe(text, world["names"]):
+                assert may_see(data_class(cls)) or actor in (row.assignee_user, row.completed_by), \
+                    (actor, row.element_id, cls)
+        checked += 1
+    assert checked == len(mine) and (checked > 0 or actor in ("admin",)), actor
+
+
+def _declared_contexts() -> dict[str, set[str]]:
+    found = {}
+    for path in (Path(gr.ROOT) / "bpmn").glob("*.bpmn"):
+        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=NS):
+            (value,) = task.xpath(".//*[local-name()='property'][@name='context']/@value")
+            found[task.get("id")] = set(context_spec.parse(value).declared)
+    return found

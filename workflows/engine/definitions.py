@@ -142,23 +142,24 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
 
 def _context_problems(task: etree._Element, props: dict[str, str], filename: str) -> list[DefinitionProblem]:
     """The task's `context` must parse, and its title and prefill may read only what it declares."""
-    where = {"line": task.sourceline, "element_id": task.get("id"), "element_name": task.get("name")}
+    def problem(message: str, detail: str | None) -> DefinitionProblem:
+        return DefinitionProblem(filename, message, line=task.sourceline, element_id=task.get("id"),
+                                 element_name=task.get("name"), detail=detail)
+
     try:
         spec = context.parse(props.get("context"))
     except context.ContextSyntaxError as exc:
-        return [DefinitionProblem(filename, f"Eigenschaft 'context' abgelehnt: {exc}.", **where,
-                                  detail=props.get("context"))]
+        return [problem(f"Eigenschaft 'context' abgelehnt: {exc}.", props.get("context"))]
     for name, expression in spec.expressions:
         reason = scripting.check_expression(expression, "eval")
         if reason:
-            return [DefinitionProblem(filename, deploy_messages.sentence(
-                f"Eigenschaft 'context' abgelehnt ({name}): {reason}"), **where, detail=expression)]
+            return [problem(deploy_messages.sentence(f"Eigenschaft 'context' abgelehnt ({name}): {reason}"),
+                            expression)]
     inputs = task.xpath("ancestor::bpmn:process[1]/bpmn:ioSpecification/bpmn:dataInput/@id", namespaces=NS)
     labels = {"title": "Der Titel", "prefill": "Die Vorbelegung des Formulars", "dueDate": "Die Frist"}
     return [
-        DefinitionProblem(filename, f"{labels[prop]} liest Daten, die der Kontext der Aufgabe nicht nennt: "
-                          f"{', '.join(sorted(names))}. Bitte in der Eigenschaft 'context' aufführen "
-                          "(siehe docs/bpmn-conventions.md).", **where, detail=props.get(prop))
+        problem(f"{labels[prop]} liest Daten, die der Kontext der Aufgabe nicht nennt: {', '.join(sorted(names))}. "
+                "Bitte in der Eigenschaft 'context' aufführen (siehe docs/bpmn-conventions.md).", props.get(prop))
         for prop, names in context.undeclared(props, inputs).items()
     ]
 

@@ -98,7 +98,7 @@ def _context_variables(definition: ProcessDefinition) -> dict[str, Classificatio
             if not isinstance(var, Mapping):
                 continue
             whole = data_class(var["x-data-class"]) if isinstance(var.get("x-data-class"), str) else None
-            items = var.get("items") if isinstance(var.get("items"), Mapping) else {}
+            items = var["items"] if isinstance(var.get("items"), Mapping) else {}
             fields = {**_field_classes(var.get("properties")), **_field_classes(items.get("properties"))}
             if whole or fields:
                 found.setdefault(name, Classification()).merge(Classification(whole, fields))

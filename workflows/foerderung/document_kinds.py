@@ -444,8 +444,8 @@ def _prepare(kind: str, ctx: dict[str, Any]) -> Prepared:
     return Prepared({"berechnet": DERIVE[kind](ctx), "absender": sender(ctx)}, filename, title)
 
 
-#: the letters to the Gemeinden name the hired Integrationsmanager(innen): applicants' data
-DATA_CLASSES = {"mitteilung_gemeinden": "bewerberdaten"}
+#: the letters to the Gemeinden name the hired Integrationsmanager(innen)
+DATA_CLASSES = {"mitteilung_gemeinden": "beschaeftigte"}
 
 DOCUMENT_KINDS: dict[str, DocumentKind] = {
     key: DocumentKind(key, label, f"{key}.html", partial(_prepare, key), partial(jobs_for, key),

@@ -322,7 +322,7 @@ def run_grant_round(d: Driver) -> Round:
                      if r.context(x["id"], PR)["stelle"]["stelle_nr"] == stelle["stelle_nr"]]
             first = False
         d.complete(pr["id"], {"entscheidung": "erteilt"}, PR)
-    events = r.new_events()
+    events = r.new_events(PA)  # the Personalrat's decisions are applicants' data: not the Sachbearbeitung's
     decisions = [e["payload"]["data"]["entscheidung"] for e in _completed(events, "personalrat_zustimmung")]
     assert Counter(decisions) == {"erteilt": len(postings), "verweigert": 1}
     assert {e["actor"] for e in _completed(events, "personalrat_zustimmung")} == {PR}

@@ -23,6 +23,7 @@ import click
 
 from workflows import settings
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
+from workflows.formatting import format_date
 
 if TYPE_CHECKING:
     from workflows.storage.db import Database
@@ -368,6 +369,32 @@ def audit_verify(expect_head: str | None) -> None:
     click.echo(f"Protokoll intakt: {count} Einträge geprüft.")
     if newest:
         click.echo(f"Letzter Eintrag: Nr. {newest[0]}, Hash {newest[1]} (notieren, um späteres Kürzen zu erkennen)")
+
+
+@main.group("retention")
+def retention_group() -> None:
+    """Löschkonzept: Bewerberdaten beendeter Stellenbesetzungen löschen."""
+
+
+@retention_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="Nur anzeigen, was gelöscht würde; nichts ändern.")
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="Frist in Tagen nach dem Ende (Standard: GRANTFLOW_RETENTION_DAYS).")
+@friendly
+def retention_apply(dry_run: bool, days: int | None) -> None:
+    """Bewerberdaten und Schwerbehinderung beendeter Vorgänge nach Ablauf der Frist durch eine Markierung
+    ersetzen (Zustand, Aufgaben, Protokoll, Mitteilungen); Dokumente mit solchen Daten werden gelöscht."""
+    from workflows import retention
+
+    done = retention.apply_retention(_database(), dry_run=dry_run, days=days)
+    prefix = "Würde löschen" if dry_run else "Gelöscht"
+    changed = [e for e in done if e.changed]
+    for e in changed:
+        click.echo(f"{prefix}: Vorgang {e.instance_id} ({e.business_key}, beendet {format_date(e.ended_at)}): "
+                   f"{e.variables} Werte, {e.task_rows} Aufgaben, {e.events} Protokolleinträge, "
+                   f"{len(e.documents)} Dokumente, {e.other_rows} weitere Einträge.")
+    verb = "geprüft, nichts geändert (Probelauf)" if dry_run else "abgeschlossen"
+    click.echo(f"Löschkonzept {verb}: {len(done)} beendete Vorgänge, {len(changed)} mit Bewerberdaten.")
 
 
 @main.group()

@@ -101,6 +101,7 @@ class Settings:
     smtp_password: str | None = None
     mail_sender: str = "Landratsamt Ortenaukreis <integrationsmanagement@ortenaukreis.example>"
     attachment_max_mb: int = 10  # the largest file an upload (Anhang) may be
+    retention_days: int = 180  # applicants' data of a finished posting is erased this long after it ended
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -134,6 +135,7 @@ class Settings:
             smtp_password=env.get("GRANTFLOW_SMTP_PASSWORD") or None,
             mail_sender=env.get("GRANTFLOW_MAIL_SENDER") or cls.mail_sender,
             attachment_max_mb=_int(env, "GRANTFLOW_ATTACHMENT_MAX_MB", 10, minimum=1),
+            retention_days=_int(env, "GRANTFLOW_RETENTION_DAYS", 180, minimum=0),
         )
 
     @property

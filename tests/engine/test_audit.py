@@ -85,8 +85,9 @@ def test_a_rewritten_end_is_detected_by_the_anchor_even_with_the_key(mini_db: Da
     with mini_db.write() as session:
         newest = session.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
         newest.payload = {"umgeschrieben": True}
+        newest.payload_hash = audit.payload_digest(newest.payload)
         newest.hash = audit.compute_hash(newest.prev_hash, newest.kind, newest.actor, newest.instance_id,
-                                         newest.task_id, newest.created_at, newest.payload)
+                                         newest.task_id, newest.created_at, None, payload_hash=newest.payload_hash)
     with mini_db.read() as session:
         (problem,) = audit.verify(session)[1]
     assert problem.event_id == newest.id and "umgeschrieben" in problem.message

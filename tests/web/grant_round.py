@@ -175,6 +175,30 @@ def hire(db: Database) -> None:
                                         "beginn": values["beginn"]}, PA)
 
 
+def applicants(db: Database) -> list[str]:
+    """Two applicants per posting, the second severely disabled (so invited), both interviewed; their names."""
+    names = []
+    for t in ready(db, PA, "bewerbungen_erfassen"):
+        nr = inbox.get_task(db, t.id, PA).context["stelle"]["stelle_nr"]
+        rows = [{"name": f"Ahrens {nr}", "qualifikation": "a", "einladen": True},
+                {"name": f"Brandtner {nr}", "qualifikation": "b", "schwerbehindert": True, "einladen": True}]
+        complete(db, t.id, {"bewerbungen": rows}, PA)
+        names += [r["name"] for r in rows]
+    for t in ready(db, PA, "vorstellungsgespraeche"):
+        complete(db, t.id, prefill(db, t.id, PA), PA)
+    return names
+
+
+def choose(db: Database, *, only_first: bool = False) -> None:
+    """The first applicant (`applicants`) of each posting (or of the first) is chosen; to the Personalrat."""
+    tasks = sorted(ready(db, PA, "auswahl_treffen"), key=lambda x: x.id)
+    for t in tasks[:1] if only_first else tasks:
+        stelle = inbox.get_task(db, t.id, PA).context["stelle"]
+        complete(db, t.id, {"name": f"Ahrens {stelle['stelle_nr']}", "qualifikation": "a", "vza": stelle["vza"],
+                            "entgeltgruppe": "S 11b", "stufe": 2, "beginn_geplant": "2018-03-01",
+                            "auswahlvermerk": "Beste Eignung"}, PA)
+
+
 def drive(db: Database, upto: str) -> int:
     """Deploy, start and drive the round until the step `upto` (one of STEPS) is open; returns the instance id."""
     deploy(db)

@@ -1,9 +1,12 @@
 """The append-only audit log, MAC-chained so that editing, deleting or cutting off rows is detectable.
 
-Each row carries HMAC-SHA256(key, previous row's MAC + its content). The key does not live in the
-database (`workflows.audit.keys`), so whoever can write the table cannot recompute the chain after a
-rewrite. After each commit that wrote events, the new head (id and MAC) is appended to an anchor
-file outside the database (`Database.audit_anchor`, one line per commit, append-only); `verify`
+Each row carries HMAC-SHA256(key, previous row's MAC + its fields + the SHA-256 of its payload); rows
+written before the payload hash (migration 0010) cover the payload itself and are verified so. A payload
+may be redacted later (the Löschkonzept, `redact`): the run records, in its own chained event, a keyed
+attestation per redacted row, and `verify` accepts a changed payload only with a matching attestation.
+The key does not live in the database (`workflows.audit.keys`), so whoever can write the table cannot
+recompute the chain after a rewrite. After each commit that wrote events, the new head (id and MAC)
+is appended to an anchor file outside the database (`Database.audit_anchor`, one line per commit, append-only); `verify`
 checks that the newest anchored row is still there, unchanged, so cutting rows off the end is
 detected without a head recorded by hand. A lagging anchor (a crash between commit and append)
 is harmless: only an anchor ahead of or different from the table is a finding.
@@ -34,6 +37,8 @@ from workflows.audit.keys import audit_key
 from workflows.storage.models import Event, utcnow
 
 GENESIS = "0" * 64
+#: the event that records a run of the Löschkonzept, with the attestations of the payloads it redacted
+RETENTION_EVENT = "retention_applied"
 _ADVISORY_LOCK_KEY = 7_201_704  # any constant: the chain has one head
 
 
@@ -59,13 +64,39 @@ def pending(session: Session) -> list[_Pending]:
     return list(session.info.get("pending_events", []))
 
 
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    """SHA-256 of a payload as stored: what the chain covers (so a redacted payload still verifies)."""
+    return hashlib.sha256(_canonical(payload)).hexdigest()
+
+
 def compute_hash(prev_hash: str, kind: str, actor: str | None, instance_id: int | None,
-                 task_id: int | None, created_at: datetime, payload: dict[str, Any], key: bytes | None = None) -> str:
-    body = json.dumps(
-        [prev_hash, kind, actor, instance_id, task_id, created_at.isoformat(), payload],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
-    )
-    return hmac.new(key if key is not None else audit_key(), body.encode("utf-8"), hashlib.sha256).hexdigest()
+                 task_id: int | None, created_at: datetime, payload: dict[str, Any] | None, key: bytes | None = None,
+                 *, payload_hash: str | None = None) -> str:
+    """The row's MAC. Rows since migration 0010 cover `payload_hash` (the SHA-256 of the payload); older
+    rows (`payload_hash` None) cover the payload itself and are verified that way."""
+    covered: Any = f"sha256:{payload_hash}" if payload_hash is not None else payload
+    body = _canonical([prev_hash, kind, actor, instance_id, task_id, created_at.isoformat(), covered])
+    return hmac.new(key if key is not None else audit_key(), body, hashlib.sha256).hexdigest()
+
+
+def _attestation_body(row: Event, redacted_digest: str) -> bytes:
+    return _canonical(["redacted", row.id, row.hash, row.kind, row.actor, row.instance_id, row.task_id,
+                       row.created_at.isoformat(), row.payload_hash, redacted_digest])
+
+
+def redact(row: Event, payload: dict[str, Any], key: bytes | None = None) -> str:
+    """Replace a row's payload (the Löschkonzept). Returns the attestation (a MAC binding the row's fields
+    and hash to its new payload) that the caller records in a `retention_applied` event's payload under
+    `redactions` {event id: attestation}; `verify` accepts the changed payload only with it."""
+    key = key if key is not None else audit_key()
+    if not _row_holds(row, key, None):
+        raise ValueError(f"Protokolleintrag {row.id} ist schon verändert; er wird nicht geschwärzt.")
+    row.payload = json.loads(json.dumps(payload, default=str))
+    return hmac.new(key, _attestation_body(row, payload_digest(row.payload)), hashlib.sha256).hexdigest()
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -80,10 +111,12 @@ def _write_pending(session: Session) -> None:
     row = None
     for item in pending:
         payload = json.loads(json.dumps(item.payload, default=str))  # what the DB will give back
-        digest = compute_hash(head, item.kind, item.actor, item.instance_id, item.task_id, item.created_at, payload,
-                              key)
+        payload_hash = payload_digest(payload)
+        digest = compute_hash(head, item.kind, item.actor, item.instance_id, item.task_id, item.created_at, None,
+                              key, payload_hash=payload_hash)
         row = Event(kind=item.kind, actor=item.actor, instance_id=item.instance_id, task_id=item.task_id,
-                    created_at=item.created_at, payload=payload, prev_hash=head, hash=digest)
+                    created_at=item.created_at, payload=payload, payload_hash=payload_hash, prev_hash=head,
+                    hash=digest)
         session.add(row)
         head = digest
     session.flush()
@@ -123,18 +156,47 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
     head = GENESIS
     count = 0
     key = audit_key()
+    attested = _attestations(session)
     for row in session.scalars(select(Event).order_by(Event.id)).yield_per(1000):
         count += 1
         if row.prev_hash != head:
             problems.append(ChainProblem(row.id, "Verkettung unterbrochen: ein Eintrag davor wurde gelöscht "
                                                  "oder verändert."))
-        expected = compute_hash(row.prev_hash, row.kind, row.actor, row.instance_id, row.task_id,
-                                row.created_at, row.payload, key)
-        if not hmac.compare_digest(expected, row.hash):
+        if not _row_holds(row, key, attested.get(row.id)):
             problems.append(ChainProblem(row.id, "Inhalt verändert (Prüfsumme stimmt nicht)."))
         head = row.hash
     problems.extend(_anchor_problems(session))
     return count, problems
+
+
+def _attestations(session: Session) -> dict[int, str]:
+    """Event id -> the attestation of its redaction, from the `retention_applied` events."""
+    found: dict[int, str] = {}
+    for payload in session.scalars(select(Event.payload).where(Event.kind == RETENTION_EVENT)):
+        for event_id, mac in (payload.get("redactions") or {}).items():
+            if str(event_id).isdigit():
+                found[int(event_id)] = str(mac)
+    return found
+
+
+def _row_holds(row: Event, key: bytes, attestation: str | None) -> bool:
+    """The row's MAC holds, and its payload is the one covered, or a redaction attested by the retention."""
+    if row.payload_hash is None:  # a row from before payload hashes: the MAC covers the payload itself
+        chained = hmac.compare_digest(compute_hash(row.prev_hash, row.kind, row.actor, row.instance_id,
+                                                   row.task_id, row.created_at, row.payload, key), row.hash)
+        if chained:
+            return True
+    else:
+        expected = compute_hash(row.prev_hash, row.kind, row.actor, row.instance_id, row.task_id, row.created_at,
+                                None, key, payload_hash=row.payload_hash)
+        if not hmac.compare_digest(expected, row.hash):
+            return False
+        if payload_digest(row.payload) == row.payload_hash:
+            return True
+    if attestation is None:
+        return False
+    expected_attestation = hmac.new(key, _attestation_body(row, payload_digest(row.payload)), hashlib.sha256)
+    return hmac.compare_digest(expected_attestation.hexdigest(), attestation)
 
 
 def anchored_head(anchor: Path | None) -> tuple[int, str] | None:

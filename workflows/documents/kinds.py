@@ -50,6 +50,9 @@ class DocumentKind:
     template: str
     prepare: Callable[[dict[str, Any]], Prepared]
     build: Callable[[Session, Mapping[str, Any], str | None], list[DocumentJob]]
+    #: the data class of what the document shows (`workflows.identity.data_classes`), if any: only those
+    #: who may see the class see the document (a letter to a Gemeinde: also that Gemeinde)
+    data_class: str | None = None
 
 
 KINDS: dict[str, DocumentKind] = {}

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows import audit, settings
-from workflows.engine import deploy_messages, forms, scripting, spiff_children
+from workflows.engine import context, deploy_messages, forms, scripting, spiff_children
 from workflows.engine.spiff import specs_from_json, specs_to_json
 from workflows.engine.xmlsafety import UnsafeXml, parse_xml
 from workflows.errors import DefinitionProblem, InvalidDefinition, NotFound
@@ -128,6 +128,7 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
             if name in props:
                 check(props[name], props[name].get("value"), "eval", f"Eigenschaft '{name}'")
         if task.tag.endswith("userTask"):
+            problems += _context_problems(task, {n: str(p.get("value") or "") for n, p in props.items() if n}, filename)
             key = props["formKey"].get("value") if "formKey" in props else None
             if not key:
                 problems.append(DefinitionProblem(filename, "Benutzeraufgabe ohne 'formKey'-Eigenschaft.",
@@ -138,6 +139,30 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
             else:
                 used.add(key)
     return used
+
+
+def _context_problems(task: etree._Element, props: dict[str, str], filename: str) -> list[DefinitionProblem]:
+    """The task's `context` must parse, and its title and prefill may read only what it declares."""
+    def problem(message: str, detail: str | None) -> DefinitionProblem:
+        return DefinitionProblem(filename, message, line=task.sourceline, element_id=task.get("id"),
+                                 element_name=task.get("name"), detail=detail)
+
+    try:
+        spec = context.parse(props.get("context"))
+    except context.ContextSyntaxError as exc:
+        return [problem(f"Eigenschaft 'context' abgelehnt: {exc}.", props.get("context"))]
+    for name, expression in spec.expressions:
+        reason = scripting.check_expression(expression, "eval")
+        if reason:
+            return [problem(deploy_messages.sentence(f"Eigenschaft 'context' abgelehnt ({name}): {reason}"),
+                            expression)]
+    inputs = task.xpath("ancestor::bpmn:process[1]/bpmn:ioSpecification/bpmn:dataInput/@id", namespaces=NS)
+    labels = {"title": "Der Titel", "prefill": "Die Vorbelegung des Formulars", "dueDate": "Die Frist"}
+    return [
+        problem(f"{labels[prop]} liest Daten, die der Kontext der Aufgabe nicht nennt: {', '.join(sorted(names))}. "
+                "Bitte in der Eigenschaft 'context' aufführen (siehe docs/bpmn-conventions.md).", props.get(prop))
+        for prop, names in context.undeclared(props, inputs).items()
+    ]
 
 
 def _process_roles(tree: etree._ElementTree) -> dict[str, str]:

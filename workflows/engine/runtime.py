@@ -627,15 +627,16 @@ def fire_instance_timers(db: Database, instance_id: int, moment: datetime, now: 
 
 @observers.observed("cancel_instance")
 def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str) -> StepResult:
-    """Stop a running instance; its open tasks are cancelled. Needs the start role or Administration."""
-    if not (reason or "").strip():
-        raise ValidationFailed([FieldError("/reason", "Bitte einen Grund angeben.")])
+    """Stop a running instance; its open tasks are cancelled. Needs the start role or Administration
+    (checked before the reason, so that nobody else learns more than that they may not)."""
 
     def work(session: Session) -> StepResult:
         actor = access.policy().load_actor(session, actor_name)
         instance = _instance(session, instance_id)
         _require_running(instance)
         access.policy().check_has_role(actor, start_lane(instance.definition), "Das Abbrechen eines Vorgangs")
+        if not (reason or "").strip():
+            raise ValidationFailed([FieldError("/reason", "Bitte einen Grund angeben.")])
         if instance.parent_id is not None:
             raise Conflict(f"Dies ist ein Teilvorgang von Vorgang {instance.parent_id}; er endet mit ihm. "
                            "Bitte dort abbrechen.")

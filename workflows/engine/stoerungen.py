@@ -83,13 +83,13 @@ def retry(db: Database, job_id: int, actor_name: str) -> None:
 def skip(db: Database, job_id: int, actor_name: str, reason: str) -> None:
     """Skip a Störung where allowed: the process goes on as if the job had produced nothing."""
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed([FieldError("/begruendung", "Bitte begründen, warum übersprungen wird.")])
     holder = f"skip:{actor_name}"
     with db.write() as session:
         actor = access.policy().load_actor(session, actor_name)
         access.policy().check_may_administer(actor, "Das Überspringen einer Störung")
         job = _stoerung(session, job_id)
+        if not reason:
+            raise ValidationFailed([FieldError("/begruendung", "Bitte begründen, warum übersprungen wird.")])
         if not (job.skippable or job.kind in ALWAYS_SKIPPABLE):
             raise Conflict("Dieser Schritt darf laut Prozessdefinition nicht übersprungen werden.")
         job.status, job.locked_by, job.locked_at, job.note = "running", holder, utcnow(), reason

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.engine import forms, scripting
+from workflows.engine import context, forms, scripting
 from workflows.errors import ProcessStepFailed
 from workflows.formatting import TIMEZONE as LOCAL_TZ
 from workflows.storage.models import TaskRow, utcnow
@@ -47,7 +47,8 @@ def task_schema(task: Task, form: dict[str, Any]) -> dict[str, Any]:
 
 
 def prefill_values(task: Task, schema: dict[str, Any]) -> dict[str, Any]:
-    """Initial form values: the `prefill` expression, else task data keys named like the form's fields."""
+    """Initial form values: the `prefill` expression (deploy checks it reads only the declared context),
+    else the task's `resultVariable`, else the context's values named like the form's fields."""
     props = properties(task)
     if props.get("prefill"):
         try:
@@ -55,7 +56,8 @@ def prefill_values(task: Task, schema: dict[str, Any]) -> dict[str, Any]:
             return dict(value) if isinstance(value, dict) else {}
         except Exception:  # a prefill is a convenience; the form still works without it
             return {}
-    source = task.data.get(props["resultVariable"], {}) if props.get("resultVariable") else task.data
+    # the task's own earlier submission, else the declared context's values named like the form's fields
+    source = task.data.get(props["resultVariable"], {}) if props.get("resultVariable") else context.task_context(task)
     fields = schema.get("properties", {})
     return {k: v for k, v in (source or {}).items() if k in fields} if isinstance(source, dict) else {}
 

@@ -457,7 +457,11 @@ def _prepare(kind: str, ctx: dict[str, Any]) -> Prepared:
     return Prepared({"berechnet": DERIVE[kind](ctx), "absender": sender(ctx)}, filename, title)
 
 
+#: the letters to the Gemeinden name the hired Integrationsmanager(innen)
+DATA_CLASSES = {"mitteilung_gemeinden": "beschaeftigte"}
+
 DOCUMENT_KINDS: dict[str, DocumentKind] = {
-    key: DocumentKind(key, label, f"{key}.html", partial(_prepare, key), partial(jobs_for, key))
+    key: DocumentKind(key, label, f"{key}.html", partial(_prepare, key), partial(jobs_for, key),
+                      DATA_CLASSES.get(key))
     for key, label in LABELS.items()
 }

@@ -236,6 +236,8 @@ def save_user(db: Database, actor_name: str, *, username: str, display_name: str
         errors.append(FieldError("/password", "Bitte ein Anfangspasswort vergeben."))
     if "Gemeinde" in roles and not gemeinde_ags:
         errors.append(FieldError("/gemeinde_ags", "Wer die Rolle 'Gemeinde' hat, braucht eine Gemeinde."))
+    with db.read() as session:  # who may, before what is wrong with the input (no hints to others)
+        _require_admin(session, actor_name)
     if errors:
         raise ValidationFailed(errors)
     with db.write() as session:

@@ -298,16 +298,21 @@ def may_record_message(actor: Actor, lane: str | None) -> bool:
 
 # --------------------------------------------------------------------------- documents and history
 
-def may_see_document(actor: Actor, gemeinde_ags: str | None) -> bool:
-    """Staff see every document; a Gemeinde sees only what is addressed to it."""
+def may_see_document(actor: Actor, gemeinde_ags: str | None, cls: DataClass | None = None) -> bool:
+    """A Gemeinde sees only what is addressed to it; staff see every document except those of a data
+    class they may not see (`cls`, the class of the document's kind)."""
     if not is_gemeinde_only(actor):
-        return True
+        return cls is None or may_see_data_class(actor, cls)
     return gemeinde_ags is not None and gemeinde_ags == actor.gemeinde_ags
 
 
-def documents_clause(actor: Actor) -> list[Any]:
-    """SQL filters: the same rule as `may_see_document`, for the documents list across rounds."""
-    return [] if not is_gemeinde_only(actor) else [Document.gemeinde_ags == (actor.gemeinde_ags or "")]
+def documents_clause(actor: Actor, classes: dict[str, DataClass]) -> list[Any]:
+    """SQL filters: the same rule as `may_see_document`, for the documents list across rounds
+    (`classes`: document kind -> its data class)."""
+    if is_gemeinde_only(actor):
+        return [Document.gemeinde_ags == (actor.gemeinde_ags or "")]
+    hidden = sorted(kind for kind, cls in classes.items() if not may_see_data_class(actor, cls))
+    return [Document.kind.not_in(hidden)] if hidden else []
 
 
 def may_see_attachment(actor: Actor, *, gemeinde_ags: str | None, data_class_key: str | None) -> bool:
@@ -349,16 +354,24 @@ def event_clause(instance_id: int, actor: Actor) -> list[Any]:
     return filters
 
 
-def may_see_history_payload(actor: Actor, *, data_class: DataClass | None) -> bool:
-    """What was submitted in an event, unless it is of a data class the actor may not see."""
-    return data_class is None or may_see_data_class(actor, data_class)
-
-
 # --------------------------------------------------------------------------- data classes and votes
 
-def may_see_data_class(actor: ActorLike, cls: DataClass) -> bool:
-    """The roles written down for each class in `data_classes` (an administrator is not among them)."""
+def may_see_data_class(actor: ActorLike, cls: DataClass, *, own_gemeinde: bool = False) -> bool:
+    """The roles written down for each class in `data_classes` (an administrator is not among them);
+    `own_gemeinde`: in a Gemeinde's own task its users see the contact data it gave itself."""
+    if own_gemeinde and cls is data_classes.GEMEINDE_KONTAKT:
+        return True
     return data_classes.may_see(actor, cls)
+
+
+def is_own_submission(actor: Actor, row: TaskRow) -> bool:
+    """What a person submitted (or is to submit) in a task assigned to them is theirs to see again."""
+    return actor.username in (row.assignee_user, row.completed_by)
+
+
+def is_own_gemeinde_task(actor: Actor, row: TaskRow) -> bool:
+    """A task assigned to the actor's own Gemeinde (what it submitted there is its own data)."""
+    return row.assignee_gemeinde is not None and row.assignee_gemeinde == actor.gemeinde_ags
 
 
 def may_see_votes_by_name(actor: Actor) -> bool:

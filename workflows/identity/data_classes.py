@@ -32,6 +32,11 @@ BEWERBERDATEN = DataClass(
     "bewerberdaten", "Bewerberdaten und Schwerbehinderung (§ 26 BDSG, Art. 9 DSGVO)", "Personalamt",
     frozenset({"Personalamt", "Personalrat"}),
     "Andere sehen, dass eine Stelle besetzt ist und ab wann.")
+BESCHAEFTIGTE = DataClass(
+    "beschaeftigte", "Namen der eingestellten Integrationsmanager(innen)", "Personalamt",
+    frozenset({"Personalamt", "Personalrat", "Sachbearbeitung", "Dezernatsleitung"}),
+    "Für Personalmeldung, Bewilligungsbescheid (nach Namen abgeglichen) und Mitteilung an die Gemeinden; "
+    "andere sehen, dass eine Stelle besetzt ist und ab wann.")
 GEMEINDE_KONTAKT = DataClass(
     "gemeinde_kontakt", "Kontaktdaten der Gemeinden (Ansprechperson, E-Mail, Telefon)", "Sachbearbeitung",
     frozenset({"Sachbearbeitung", "Dezernatsleitung"}),
@@ -40,7 +45,10 @@ INTERNE_VERMERKE = DataClass(
     "interne_vermerke", "Interne Vermerke der Verwaltung", "Sachbearbeitung",
     frozenset({"Sachbearbeitung", "Dezernatsleitung"}))
 
-CLASSES: dict[str, DataClass] = {c.key: c for c in (EINZELSTIMMEN, BEWERBERDATEN, GEMEINDE_KONTAKT, INTERNE_VERMERKE)}
+CLASSES: dict[str, DataClass] = {c.key: c for c in (EINZELSTIMMEN, BEWERBERDATEN, BESCHAEFTIGTE, GEMEINDE_KONTAKT,
+                                                     INTERNE_VERMERKE)}
+#: what the Löschkonzept erases from finished postings after `settings.retention_days` (`workflows.retention`)
+ERASED_BY_RETENTION: frozenset[str] = frozenset({BEWERBERDATEN.key, BESCHAEFTIGTE.key})
 #: a form naming a class that is not written down here is seen by nobody (fail closed)
 UNKNOWN = DataClass("unbekannt", "Unbekannte Datenklasse", "Administration", frozenset())
 

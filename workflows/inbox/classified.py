@@ -1,16 +1,20 @@
 """Where a round holds data of a data class (`workflows.identity.data_classes`), and what of it an actor sees.
 
-A form belongs to a class (`"x-data-class"`, or a vote form: `einzelstimmen`). The variables that
-carry its submissions in the round's data are read from the BPMN: the user task's `resultVariable`
-and the output item and collection of its own or an enclosing multi-instance, and, where the task's
-process is called (a child instance per member), the output item and collection of the calling
-multi-instance. The events of its tasks carry the submission too; both are kept from whoever may
-not see the class.
+A class is declared in the forms, as a whole or per field:
+- `"x-data-class"` at a form's top: everything the form collects (a vote form: `einzelstimmen`);
+- `"x-data-class"` on a form field: that field of every submission;
+- the same keyword on an `x-context` variable, or on a field of its `properties` / `items.properties`:
+  that variable of the process data, or that field of it (of each record of a list).
+The variables that carry a form's submissions are read from the BPMN: the user task's `resultVariable`
+and the output item and collection of its own or an enclosing multi-instance (a call activity's
+output collection and its item share their classes). The events of its tasks carry the submission too;
+all of it is kept from whoever may not see the class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -28,38 +32,114 @@ BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 
 
+@dataclass
+class Classification:
+    """What of one variable (or one form's submission) is of a class: all of it, or some fields."""
+
+    whole: DataClass | None = None
+    fields: dict[str, DataClass] = field(default_factory=dict)
+
+    def merge(self, other: Classification) -> None:
+        self.whole = self.whole or other.whole
+        for name, cls in other.fields.items():
+            self.fields.setdefault(name, cls)
+
+    def __bool__(self) -> bool:
+        return self.whole is not None or bool(self.fields)
+
+    def visible(self, value: Any, may_see: Any) -> tuple[bool, Any]:
+        """(shown at all, the value without the fields the actor may not see)."""
+        if self.whole is not None and not may_see(self.whole):
+            return False, None
+        hidden = {name for name, cls in self.fields.items() if not may_see(cls)}
+        return True, strip_fields(value, hidden) if hidden else value
+
+    def classes(self) -> set[DataClass]:
+        return ({self.whole} if self.whole else set()) | set(self.fields.values())
+
+
+def strip_fields(value: Any, hidden: set[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if k not in hidden}
+    if isinstance(value, list):
+        return [strip_fields(item, hidden) for item in value]
+    return value
+
+
+def _field_classes(properties: Any) -> dict[str, DataClass]:
+    if not isinstance(properties, Mapping):
+        return {}
+    return {name: data_class(prop["x-data-class"]) for name, prop in properties.items()
+            if isinstance(prop, Mapping) and isinstance(prop.get("x-data-class"), str)}
+
+
+def form_classification(schema: Mapping[str, Any]) -> Classification:
+    """The class of what a form collects: the whole form (a vote form: `einzelstimmen`), or some fields."""
+    whole = data_class(schema["x-data-class"]) if isinstance(schema.get("x-data-class"), str) else None
+    if whole is None and tally_field(dict(schema)):
+        whole = EINZELSTIMMEN
+    return Classification(whole, _field_classes(schema.get("properties")))
+
+
 def form_class(schema: Mapping[str, Any]) -> DataClass | None:
-    if isinstance(schema.get("x-data-class"), str):
-        return data_class(schema["x-data-class"])
-    return EINZELSTIMMEN if tally_field(dict(schema)) else None
+    """The class of a whole form's submission (None when only some fields, or nothing, are classified)."""
+    return form_classification(schema).whole
 
 
-def classified_forms(definition: ProcessDefinition) -> dict[str, DataClass]:
-    """Form key -> the class of what it collects, for the forms of a definition that have one."""
-    return {key: cls for key, schema in definition.forms.items() if (cls := form_class(schema))}
+def classified_forms(definition: ProcessDefinition) -> dict[str, Classification]:
+    """Form key -> what of its submissions is of a class, for the forms of a definition that have one."""
+    return {key: c for key, schema in definition.forms.items() if (c := form_classification(schema))}
 
 
-_VARIABLES: dict[str, dict[str, DataClass]] = {}
+def _context_variables(definition: ProcessDefinition) -> dict[str, Classification]:
+    found: dict[str, Classification] = {}
+    for schema in [*definition.forms.values(), *definition.message_schemas.values()]:
+        for name, var in (schema.get("x-context") or {}).items():
+            if not isinstance(var, Mapping):
+                continue
+            whole = data_class(var["x-data-class"]) if isinstance(var.get("x-data-class"), str) else None
+            items = var["items"] if isinstance(var.get("items"), Mapping) else {}
+            fields = {**_field_classes(var.get("properties")), **_field_classes(items.get("properties"))}
+            if whole or fields:
+                found.setdefault(name, Classification()).merge(Classification(whole, fields))
+    return found
 
 
-def classified_variables(definition: ProcessDefinition) -> dict[str, DataClass]:
-    """Data variable -> its class (cached per definition version)."""
+_VARIABLES: dict[str, dict[str, Classification]] = {}
+
+
+def classified_variables(definition: ProcessDefinition) -> dict[str, Classification]:
+    """Data variable -> what of it is of a class (cached per definition version)."""
     cached = _VARIABLES.get(definition.content_hash)
     if cached is None:
         forms = classified_forms(definition)
-        cached = {}
-        roots = [parse_xml(xml.encode("utf-8"), filename).getroot()
-                 for filename, xml in definition.sources.items() if filename.endswith(".bpmn") and forms]
-        for root in roots:
-            cached.update(_variables_in(root, forms))
-        for root in roots:
-            cached.update(_called_outputs(root, cached))
+        cached = _context_variables(definition)
+        for filename, xml in definition.sources.items():
+            if filename.endswith(".bpmn"):
+                root = parse_xml(xml.encode("utf-8"), filename).getroot()
+                for name, c in _variables_in(root, forms).items():
+                    cached.setdefault(name, Classification()).merge(c)
+                for item, collection in _output_items(root):  # an item is a record of its collection
+                    for one, other in ((item, collection), (collection, item)):
+                        if one in cached:
+                            cached.setdefault(other, Classification()).merge(cached[one])
         _VARIABLES[definition.content_hash] = cached
     return cached
 
 
-def _variables_in(root: etree._Element, forms: dict[str, DataClass]) -> dict[str, DataClass]:
-    found: dict[str, DataClass] = {}
+def _output_items(root: etree._Element) -> list[tuple[str, str]]:
+    """(output item, output collection) of every multi-instance."""
+    pairs = []
+    for loop in root.iter(f"{BPMN}multiInstanceLoopCharacteristics"):
+        collection = loop.find(f"{BPMN}loopDataOutputRef")
+        item = loop.find(f"{BPMN}outputDataItem")
+        if collection is not None and item is not None:
+            pairs.append((item.get("id") or "", (collection.text or "").strip()))
+    return pairs
+
+
+def _variables_in(root: etree._Element, forms: dict[str, Classification]) -> dict[str, Classification]:
+    found: dict[str, Classification] = {}
     for task in root.iter(f"{BPMN}userTask"):
         props = {p.get("name"): p.get("value") for p in task.iter(f"{SPIFF}property")}
         cls = forms.get(props.get("formKey") or "")
@@ -73,33 +153,43 @@ def _variables_in(root: etree._Element, forms: dict[str, DataClass]) -> dict[str
                 names |= {(e.text or "").strip() for e in loop.iter(f"{BPMN}loopDataOutputRef")}
                 names |= {e.get("id") or "" for e in loop.iter(f"{BPMN}outputDataItem")}
             node = node.getparent()
-        found.update({name: cls for name in names if name})
+        for name in names - {""}:
+            found.setdefault(name, Classification()).merge(cls)
     return found
 
 
-def _called_outputs(root: etree._Element, classified: dict[str, DataClass]) -> dict[str, DataClass]:
-    """The output item and collection of a multi-instance call activity whose called process gives
-    back a classified variable (the vote of each member's child instance)."""
-    found: dict[str, DataClass] = {}
-    for call in root.iter(f"{BPMN}callActivity"):
-        loop = call.find(f"{BPMN}multiInstanceLoopCharacteristics")
-        item = loop.find(f"{BPMN}outputDataItem") if loop is not None else None
-        cls = classified.get(item.get("id") or "") if item is not None else None
-        if loop is None or cls is None:
+def visible_data(data: Mapping[str, Any], definition: ProcessDefinition, actor: authz.Actor, *,
+                 own_gemeinde: bool = False) -> dict[str, Any]:
+    """The data without the variables and fields of classes the actor may not see; `own_gemeinde`:
+    the data of a Gemeinde's own task (its own contact data)."""
+    classes = classified_variables(definition)
+
+    def may_see(cls: DataClass) -> bool:
+        return authz.may_see_data_class(actor, cls, own_gemeinde=own_gemeinde)
+
+    shown: dict[str, Any] = {}
+    for name, value in data.items():
+        c = classes.get(name)
+        if c is None:
+            shown[name] = value
             continue
-        found.update({(e.text or "").strip(): cls for e in loop.iter(f"{BPMN}loopDataOutputRef")})
-    return {name: cls for name, cls in found.items() if name}
+        visible, filtered = c.visible(value, may_see)
+        if visible:
+            shown[name] = filtered
+    return shown
 
 
-def visible_data(data: Mapping[str, Any], definition: ProcessDefinition, actor: authz.Actor) -> dict[str, Any]:
-    """The data without the variables of classes the actor may not see."""
-    hidden = {name for name, cls in classified_variables(definition).items()
-              if not authz.may_see_data_class(actor, cls)}
-    return {k: v for k, v in data.items() if k not in hidden}
+def visible_submission(data: Mapping[str, Any], schema: Mapping[str, Any], actor: authz.Actor, *,
+                       own_gemeinde: bool = False) -> dict[str, Any] | None:
+    """A form's submission as the actor may see it; None when all of it is of a class they may not see."""
+    visible, filtered = form_classification(schema).visible(
+        dict(data), lambda cls: authz.may_see_data_class(actor, cls, own_gemeinde=own_gemeinde))
+    return filtered if visible else None
 
 
-def classified_tasks(session: Session, inst: ProcessInstance) -> dict[int, DataClass]:
-    """Task row id -> the class of its submission (in its events), for an instance's classified tasks."""
+def classified_tasks(session: Session, inst: ProcessInstance) -> dict[int, Classification]:
+    """Task row id -> what of its submission (in its events) is of a class, for the classified tasks of an
+    instance and its child instances (a round's history shows its parts' events)."""
     forms = classified_forms(inst.definition)
     if not forms:
         return {}

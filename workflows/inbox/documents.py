@@ -1,4 +1,5 @@
-"""Documents of a round and across rounds, filtered by who may see each (a letter to one Gemeinde)."""
+"""Documents of a round and across rounds, filtered by who may see each (a letter to one Gemeinde, a kind
+of a data class)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflows.documents.kinds import KINDS
 from workflows.engine import children
 from workflows.errors import NotFound
 from workflows.identity import authz
+from workflows.identity.data_classes import DataClass, data_class
 from workflows.inbox.shapes import DocumentInfo
 from workflows.storage.db import Database
 from workflows.storage.models import Document, ProcessInstance
+
+
+def kind_classes() -> dict[str, DataClass]:
+    """Document kind -> the data class of what it shows, for the kinds that declare one."""
+    return {key: data_class(kind.data_class) for key, kind in KINDS.items() if kind.data_class}
+
+
+def kind_class(kind: str) -> DataClass | None:
+    return kind_classes().get(kind)
 
 
 def visible_documents(session: Session, instance_id: int, actor: authz.Actor) -> list[DocumentInfo]:
@@ -22,7 +34,7 @@ def visible_documents(session: Session, instance_id: int, actor: authz.Actor) ->
     return [
         DocumentInfo(d.id, d.kind, d.title, d.filename, d.version, d.size, d.sha256, d.created_at, d.created_by,
                      d.gemeinde_ags)
-        for d in session.scalars(query) if authz.may_see_document(actor, d.gemeinde_ags)
+        for d in session.scalars(query) if authz.may_see_document(actor, d.gemeinde_ags, kind_class(d.kind))
     ]
 
 
@@ -47,7 +59,7 @@ def get_document(db: Database, document_id: int, actor_name: str) -> DocumentFil
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         d = session.get(Document, document_id)
-        if d is None or not authz.may_see_document(actor, d.gemeinde_ags):
+        if d is None or not authz.may_see_document(actor, d.gemeinde_ags, kind_class(d.kind)):
             raise NotFound(f"Dokument {document_id} nicht gefunden.")
         authz.visible_instance(session, d.instance_id, actor)
         info = DocumentInfo(d.id, d.kind, d.title, d.filename, d.version, d.size, d.sha256, d.created_at,
@@ -61,7 +73,7 @@ def list_all_documents(db: Database, actor_name: str, *, page: int = 1,
     page, per_page = max(1, page), min(max(1, per_page), 200)
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        filters = authz.documents_clause(actor)
+        filters = authz.documents_clause(actor, kind_classes())
         total = session.scalar(select(func.count()).select_from(Document).where(*filters)) or 0
         rows = session.execute(
             select(Document.id, Document.kind, Document.title, Document.filename, Document.version, Document.size,

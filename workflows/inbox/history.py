@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.identity import authz
-from workflows.inbox.classified import classified_tasks
+from workflows.inbox.classified import Classification, classified_tasks, form_classification
 from workflows.inbox.shapes import EventInfo
 from workflows.storage.db import Database
 from workflows.storage.models import Event, ProcessInstance
 
 
 class _Redactor:
-    """Drops the submitted data of events the actor may not read (`authz.may_see_history_payload`)."""
+    """Drops the submitted data, and the fields of it, that the actor may not read (their data classes)."""
 
     def __init__(self, session: Session, inst: ProcessInstance, actor: authz.Actor) -> None:
         self.actor = actor
         self.classes = classified_tasks(session, inst)
+        self.message_classes = {name: c for name, schema in inst.definition.message_schemas.items()
+                                if (c := form_classification(schema))}
 
     def info(self, e: Event) -> EventInfo:
         payload = e.payload
-        if not authz.may_see_history_payload(self.actor, data_class=self.classes.get(e.task_id or 0)):
-            payload = {k: v for k, v in payload.items() if k != "data"}
+        classification = self.classes.get(e.task_id or 0)
+        if classification is not None and isinstance(payload.get("data"), dict):
+            visible, data = classification.visible(payload["data"],
+                                                   lambda cls: authz.may_see_data_class(self.actor, cls))
+            payload = {k: v for k, v in payload.items() if k != "data"} | ({"data": data} if visible else {})
+        if e.kind == "message_sent" and self.message_classes:
+            payload = _visible_message(payload, self.message_classes, self.actor)
         return EventInfo(e.id, e.kind, e.actor, e.created_at, payload, e.task_id)
+
+
+def _visible_message(payload: dict[str, Any], classes: dict[str, Classification], actor: authz.Actor) -> dict[str, Any]:
+    """A message sent to the outside carries data: its message form's classes apply to its content."""
+    classification, content = classes.get(str(payload.get("message"))), payload.get("payload")
+    if classification is None or not isinstance(content, dict):
+        return payload
+    visible, shown = classification.visible(content, lambda cls: authz.may_see_data_class(actor, cls))
+    return {k: v for k, v in payload.items() if k != "payload"} | ({"payload": shown} if visible else {})
 
 
 def recent_history(session: Session, inst: ProcessInstance, actor: authz.Actor, limit: int = 200,

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.engine import children, taskindex
+from workflows.engine.context import task_context
 from workflows.engine.spiff import definition_specs, find_task, load_state
 from workflows.errors import Forbidden, NotFound
 from workflows.identity import authz
 from workflows.inbox.attachments import AttachmentInfo, visible_attachments
-from workflows.inbox.classified import visible_data
+from workflows.inbox.classified import visible_data, visible_submission
 from workflows.inbox.documents import visible_documents
 from workflows.inbox.history import recent_history
 from workflows.inbox.shapes import DocumentInfo, EventInfo, TaskPage, TaskSummary, task_summary
@@ -131,10 +132,13 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
             workflow = load_state(instance.state, definition_specs(instance.definition, instance.process_key))
             task = find_task(workflow, UUID(row.spiff_task_id))
             if task is not None:
-                context = dict(task.data)
+                context = task_context(task)  # what the task declares it shows, nothing else
                 schema = taskindex.task_schema(task, schema)
                 initial = taskindex.prefill_values(task, schema)
-        context = visible_data(context, instance.definition, actor)
+        own = authz.is_own_gemeinde_task(actor, row)
+        context = visible_data(context, instance.definition, actor, own_gemeinde=own)
+        if not authz.is_own_submission(actor, row):
+            initial = visible_submission(initial, schema, actor, own_gemeinde=own) or {}
         refusal = None
         try:
             if row.status != "ready":

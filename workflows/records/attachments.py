@@ -39,8 +39,8 @@ def _refuse(field: str, message: str) -> ValidationFailed:
 def _task_class(session: Session, row: TaskRow) -> str | None:
     inst = session.get(ProcessInstance, row.instance_id)
     assert inst is not None
-    cls = classified_forms(inst.definition).get(row.form_key or "")
-    return cls.key if cls else None
+    classification = classified_forms(inst.definition).get(row.form_key or "")
+    return classification.whole.key if classification and classification.whole else None
 
 
 def add_attachment(db: Database, instance_id: int, actor_name: str, *, kind: str, content: bytes, filename: str,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from workflows.engine import children
 from workflows.errors import NotFound
 from workflows.identity import authz
-from workflows.inbox.classified import classified_forms
+from workflows.inbox.classified import Classification, classified_forms
 from workflows.inbox.instances import get_instance
 from workflows.inbox.votes import visible_tallies
 from workflows.records.tables import Column, Table
@@ -66,6 +66,16 @@ def _form_columns(schema: Mapping[str, Any]) -> list[tuple[str, Column, dict[str
     return result
 
 
+def _visible_columns(schema: Mapping[str, Any], classification: Classification | None,
+                     actor: authz.Actor) -> list[tuple[str, Column, dict[str, str]]]:
+    """The form's columns without those of a class the actor may not see (none at all for a whole-form class)."""
+    if classification is None:
+        return _form_columns(schema)
+    visible, _ = classification.visible({}, lambda cls: authz.may_see_data_class(actor, cls))
+    hidden = {name for name, cls in classification.fields.items() if not authz.may_see_data_class(actor, cls)}
+    return [f for f in _form_columns(schema) if f[0] not in hidden] if visible else []
+
+
 def _answer_tables(session: Session, inst: ProcessInstance, actor: authz.Actor) -> list[Table]:
     rows = session.scalars(select(TaskRow).where(
         TaskRow.instance_id.in_(children.family_ids(inst.id)), TaskRow.assignee_gemeinde.is_not(None),
@@ -79,9 +89,7 @@ def _answer_tables(session: Session, inst: ProcessInstance, actor: authz.Actor) 
     tables = []
     for index, (element_id, element_rows) in enumerate(by_element.items()):
         form_key = element_rows[0].form_key or ""
-        cls = classes.get(form_key)
-        fields = [] if cls and not authz.may_see_data_class(actor, cls) else \
-            _form_columns(inst.definition.forms.get(form_key, {}))
+        fields = _visible_columns(inst.definition.forms.get(form_key, {}), classes.get(form_key), actor)
         columns = [Column("Gemeinde", width=32), Column("AGS", width=11), Column("Status", width=18),
                    Column("Beantwortet am", "datetime", 18), Column("durch")] + [c for _, c, _ in fields]
         table = Table("rueckmeldungen" if index == 0 else f"gemeinden_{element_id}",

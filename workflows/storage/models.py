@@ -195,6 +195,7 @@ class ProcessInstance(Base):
     process_key: Mapped[str | None] = mapped_column(String(100))
     outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a finished child's, until the parent takes them
     returned_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]  # when the Löschkonzept erased its applicants' data (`workflows.retention`)
     definition: Mapped[ProcessDefinition] = relationship()
 
 
@@ -250,7 +251,8 @@ class TaskRow(Base):
 
 
 class Event(Base):
-    """Audit log row. `hash` = SHA-256 over the previous row's hash and this row's content."""
+    """Audit log row. `hash` = HMAC over the previous row's hash, this row's fields and `payload_hash`
+    (the SHA-256 of `payload`; None for rows written before it, whose MAC covers the payload itself)."""
 
     __tablename__ = "event"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,6 +262,7 @@ class Event(Base):
     actor: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 

@@ -13,7 +13,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, case, func, insert, literal, select, text, true
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
 
 from workflows.engine import children
 from workflows.storage.db import Database
@@ -135,7 +149,8 @@ def fill(db: Database, snapshots: list[Snapshot], rounds: int, batch: int = 200)
     return written
 
 
-_COPY = Table("bench_copy", MetaData(), Column("off", Integer), Column("name", String(200)), Column("created", DateTime))
+_COPY = Table("bench_copy", MetaData(), Column("off", Integer), Column("name", String(200)),
+               Column("created", DateTime))
 
 
 def _insert_copies(db: Database, template: tuple[int, int, str], wanted: list[dict[str, Any]], now: Any) -> None:

@@ -1,8 +1,10 @@
 """10,000 rounds spread over every phase, copied from real states of a round played through the engine.
 
-`Snapshots.take` (the round driver's `on_phase`) copies the instance row and its task rows at each
-phase; `fill` bulk-inserts rounds cycling through those copies, with their task rows, and newer
-rounds first in time so that the round list's sort has work to do.
+`Snapshots.take` (the round driver's `on_phase`) copies the round at each phase: its instance row and
+those of its child instances (each Gemeinde's Abfrage, each posting, each committee member's vote),
+each with its task rows. `fill` bulk-inserts rounds cycling through those copies, every instance of a
+copy under a new id (its `parent_id` and `root_id` pointing into the copy), with their task rows, and
+newer rounds first in time so that the round list's sort has work to do.
 """
 
 from __future__ import annotations
@@ -11,21 +13,47 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
 
+from workflows.engine import children
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, TaskRow, utcnow
 
-_INSTANCE_COLUMNS = ("definition_id", "status", "state", "version", "next_timer_at", "waiting_messages", "summary",
-                     "created_by", "updated_by")
+_INSTANCE_SKIP = ("id", "business_key", "created_at", "updated_at")
 _TASK_SKIP = ("id", "instance_id")
+
+
+@dataclass
+class Part:
+    """One instance of a round as it was: its old id, row (without id) and task rows."""
+
+    old_id: int
+    instance: dict[str, Any]
+    tasks: list[dict[str, Any]]
 
 
 @dataclass
 class Snapshot:
     phase: str
-    instance: dict[str, Any]
-    tasks: list[dict[str, Any]]
+    parts: list[Part]  # the round first, then its children in the order they were made
+
+    @property
+    def open_tasks(self) -> int:
+        return sum(1 for p in self.parts for t in p.tasks if t["status"] == "ready")
 
 
 @dataclass
@@ -35,38 +63,77 @@ class Snapshots:
 
     def take(self, phase: str, instance_id: int) -> None:
         with self.db.read() as session:
-            inst = session.get(ProcessInstance, instance_id)
-            assert inst is not None
-            rows = session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id)).all()
-            self.taken.append(Snapshot(
-                phase, {c: getattr(inst, c) for c in _INSTANCE_COLUMNS},
-                [{c.name: getattr(r, c.key) for c in TaskRow.__table__.columns if c.name not in _TASK_SKIP}
-                 for r in rows]))
+            family = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(
+                children.family_ids(instance_id))).order_by(ProcessInstance.id)).all()
+            tasks: dict[int, list[dict[str, Any]]] = {}
+            for r in session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(children.family_ids(instance_id)))
+                                     .order_by(TaskRow.id)):
+                tasks.setdefault(r.instance_id, []).append(
+                    {c.name: getattr(r, c.key) for c in TaskRow.__table__.columns if c.name not in _TASK_SKIP})
+            parts = [Part(inst.id, {c.name: getattr(inst, c.key) for c in ProcessInstance.__table__.columns
+                                    if c.name not in _INSTANCE_SKIP} | {"business_key": inst.business_key},
+                          tasks.get(inst.id, [])) for inst in family]
+        assert parts and parts[0].old_id == instance_id, "the round comes first"
+        self.taken.append(Snapshot(phase, parts))
 
 
-def fill(db: Database, snapshots: list[Snapshot], rounds: int, batch: int = 100) -> dict[str, int]:
-    """Insert `rounds` rounds cycling through the snapshots; returns counts of what was written."""
+def _copy(snap: Snapshot, first_id: int, name: str, created: Any, now: Any) -> tuple[list[dict[str, Any]],
+                                                                                    list[dict[str, Any]]]:
+    """The instance rows and task rows of one copy of `snap`, its instances numbered from `first_id`."""
+    new_id = {part.old_id: first_id + n for n, part in enumerate(snap.parts)}
+    instances, tasks = [], []
+    old_name = snap.parts[0].instance["business_key"]
+    for part in snap.parts:
+        key = part.instance["business_key"]  # a part's name begins with its round's (`children.start`)
+        row = dict(part.instance, id=new_id[part.old_id], created_at=created, updated_at=now,
+                   parent_id=new_id.get(part.instance["parent_id"]), root_id=new_id.get(part.instance["root_id"]),
+                   business_key=(name + key[len(old_name):])[:200] if key.startswith(old_name) else key)
+        instances.append(row)
+        tasks += [dict(t, instance_id=row["id"]) for t in part.tasks]
+    return instances, tasks
+
+
+def fill(db: Database, snapshots: list[Snapshot], rounds: int, batch: int = 200) -> dict[str, int]:
+    """Insert `rounds` rounds cycling through the snapshots; returns counts of what was written.
+
+    The first copy of each snapshot is inserted from Python; every further copy is made by the database
+    from that one (`INSERT ... SELECT` with a table of id offsets, names and times), so the rows, their
+    states (several GiB in all) included, never travel through Python again.
+    """
     now = utcnow()
-    written = {"rounds": 0, "tasks": 0, "open_tasks": 0, "state_bytes": 0}
+    written = {"rounds": 0, "instances": 0, "tasks": 0, "open_tasks": 0, "state_bytes": 0}
     with db.read() as session:
-        first_id = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
-    for start in range(0, rounds, batch):
-        numbers = range(start, min(start + batch, rounds))
-        chosen = [(first_id + n, snapshots[n % len(snapshots)]) for n in numbers]
-        instances = [dict(snap.instance, id=iid, business_key=f"Runde {n:05d} ({snap.phase})", updated_at=now,
-                          created_at=now - timedelta(minutes=rounds - n))
-                     for n, (iid, snap) in zip(numbers, chosen, strict=True)]
-        tasks = [dict(task, instance_id=iid) for iid, snap in chosen for task in snap.tasks]
-        with db.write() as session:
-            if not db.is_sqlite:  # a bulk load: no need to wait for each batch's WAL flush
-                session.execute(text("SET LOCAL synchronous_commit = off"))
-            session.execute(insert(ProcessInstance), instances)
-            if tasks:
-                session.execute(insert(TaskRow), tasks)
-        written["rounds"] += len(instances)
-        written["tasks"] += len(tasks)
-        written["open_tasks"] += sum(1 for t in tasks if t["status"] == "ready")
-        written["state_bytes"] += sum(len(snap.instance["state"]) for _, snap in chosen)
+        next_id = first_id = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
+    copies: dict[int, list[dict[str, Any]]] = {}  # snapshot -> the copies to make from its first one
+    templates: list[tuple[int, int, str]] = []  # snapshot -> (first id, last id, name) of its first copy
+    for n in range(rounds):
+        snap = snapshots[n % len(snapshots)]
+        name, created = f"Runde {n:05d} ({snap.phase})", now - timedelta(minutes=rounds - n)
+        if n < len(snapshots):
+            instances, tasks = _copy(snap, next_id, name, created, now)
+            with db.write() as session:
+                session.execute(insert(ProcessInstance), instances)  # parents before their children (ids ascending)
+                if tasks:
+                    session.execute(insert(TaskRow), tasks)
+            templates.append((next_id, next_id + len(instances) - 1, name))
+        else:
+            first, _, _ = templates[n % len(snapshots)]
+            copies.setdefault(n % len(snapshots), []).append({"off": next_id - first, "name": name, "created": created})
+        next_id += len(snap.parts)
+        written["rounds"] += 1
+        written["instances"] += len(snap.parts)
+        written["tasks"] += sum(len(p.tasks) for p in snap.parts)
+        written["open_tasks"] += snap.open_tasks
+        written["state_bytes"] += sum(len(p.instance["state"]) for p in snap.parts)
+    with db.engine.begin() as conn:
+        _COPY.create(conn)
+    try:
+        for s, wanted in copies.items():
+            for start in range(0, len(wanted), batch):
+                _insert_copies(db, templates[s], wanted[start:start + batch], now)
+    finally:
+        with db.engine.begin() as conn:
+            _COPY.drop(conn)
     if not db.is_sqlite:  # explicit ids: move the sequence past them; statistics as autovacuum would make them
         with db.engine.begin() as conn:
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), "
@@ -74,4 +141,37 @@ def fill(db: Database, snapshots: list[Snapshot], rounds: int, batch: int = 100)
             conn.exec_driver_sql("ANALYZE process_instance")
             conn.exec_driver_sql("ANALYZE task")
     db.optimize()  # what the ticker does regularly on SQLite
+    with db.read() as session:  # what is there, not what was meant to be
+        copied = select(ProcessInstance.id).where(ProcessInstance.id >= first_id)
+        assert session.scalar(select(func.count()).select_from(copied.subquery())) == written["instances"]
+        assert session.scalar(select(func.count()).select_from(TaskRow)
+                              .where(TaskRow.instance_id.in_(copied))) == written["tasks"]
     return written
+
+
+_COPY = Table("bench_copy", MetaData(), Column("off", Integer), Column("name", String(200)),
+               Column("created", DateTime))
+
+
+def _insert_copies(db: Database, template: tuple[int, int, str], wanted: list[dict[str, Any]], now: Any) -> None:
+    """Copies of one template round (its instances `first`..`last`), by the database, one statement per table."""
+    first, last, old_name = template
+    pi, task, copy = ProcessInstance.__table__, TaskRow.__table__, _COPY
+    renamed = case((func.substr(pi.c.business_key, 1, len(old_name)) == old_name,
+                    copy.c.name + func.substr(pi.c.business_key, len(old_name) + 1)), else_=pi.c.business_key)
+    shifted = {"id": pi.c.id + copy.c.off, "parent_id": pi.c.parent_id + copy.c.off,
+               "root_id": pi.c.root_id + copy.c.off, "business_key": renamed, "created_at": copy.c.created,
+               "updated_at": literal(now, DateTime)}
+    instance_columns = [c.name for c in pi.columns]
+    task_columns = [c.name for c in task.columns if c.name != "id"]
+    with db.write() as session:
+        if not db.is_sqlite:  # a bulk load: no need to wait for each batch's WAL flush
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+        session.execute(insert(copy), wanted)
+        session.execute(insert(pi).from_select(instance_columns, select(
+            *(shifted.get(c, pi.c[c]) for c in instance_columns)).select_from(pi.join(copy, true()))
+            .where(pi.c.id.between(first, last)).order_by(copy.c.off, pi.c.id)))
+        session.execute(insert(task).from_select(task_columns, select(
+            *(task.c.instance_id + copy.c.off if c == "instance_id" else task.c[c] for c in task_columns))
+            .select_from(task.join(copy, true())).where(task.c.instance_id.between(first, last))))
+        session.execute(copy.delete())

@@ -174,7 +174,8 @@ def print_report(raw: dict[str, Any], per_db: dict[str, dict[str, Any]], summary
               "holding the whole round; bare_child_ms = SpiffWorkflow alone on the step's own instance)")
         print(report.steps_table(r["steps"]))
         d = r["inbox_data"]
-        print(f"\n{kind}: {d['rounds']} rounds, {d['tasks']} task rows ({d['open_tasks']} open), "
+        print(f"\n{kind}: {d['rounds']} rounds ({d['instances']} instances), {d['tasks']} task rows "
+              f"({d['open_tasks']} open), "
               f"{d['state_bytes'] / 2**30:.1f} GiB of state; visible ready tasks: {r['visible_tasks']}")
         for name, plans in r["explain"].items():
             print(f"\nEXPLAIN ({kind}) {name}:")

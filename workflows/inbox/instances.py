@@ -34,7 +34,7 @@ def list_instances(db: Database, actor_name: str, *, status: str | None = None, 
             filters.append(ProcessInstance.status == status)
         total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*filters)) or 0
         # the list never needs a round's state (about 1 MB during the Abfrage) nor a version's sources:
-        # leaving them out keeps the page fast; the sort runs on ix_process_instance_created
+        # leaving them out keeps the page fast; the sort runs on ix_process_instance_roots_created
         rows = session.execute(
             select(ProcessInstance, ProcessDefinition).join(ProcessDefinition).where(*filters)
             .options(defer(ProcessInstance.state, raiseload=True),

@@ -173,7 +173,7 @@ class ProcessInstance(Base):
     __tablename__ = "process_instance"
     __table_args__ = (
         UniqueConstraint("parent_id", "parent_task_id"),
-        Index("ix_process_instance_created", "created_at", "id"),  # the round list's sort
+        Index("ix_process_instance_roots_created", "parent_id", "created_at", "id"),  # the round list (roots) sorted
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)

@@ -4,14 +4,14 @@ Since call activities became child instances, most instance rows are parts (each
 each posting, each vote); a sort index on (created_at, id) alone made the database either walk it past
 all of them or sort every root (SQLite read each row's state to do so: 0.6 s at 10,000 rounds).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -371,6 +371,21 @@ def audit_verify(expect_head: str | None) -> None:
 
 
 @main.group()
+def search() -> None:
+    """Suchindex."""
+
+
+@search.command("reindex")
+@friendly
+def search_reindex() -> None:
+    """Den Suchindex aller Vorgänge neu aufbauen (etwa für Runden von vor der Suche); beliebig oft ausführbar."""
+    from workflows.collab import search as search_index
+
+    result = search_index.reindex(_database())
+    click.echo(f"Suchindex neu aufgebaut: {result.rounds} Vorgänge, {result.tasks} offene Aufgaben.")
+
+
+@main.group()
 def landkreis() -> None:
     """Stammdaten eines Landkreises."""
 

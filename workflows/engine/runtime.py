@@ -409,7 +409,8 @@ def start_instance(db: Database, process_key: str, business_key: str, actor_name
         schema = start_schema(session, definition)
         if schema is not None:
             start_data = forms.with_defaults(schema, start_data)
-            errors = forms.validation_errors(schema, start_data)
+            found = forms.validation_errors(schema, start_data)  # a field's own x-message may come twice
+            errors = [e for i, e in enumerate(found) if e not in found[:i]]
             if errors:
                 raise ValidationFailed(errors, "Die Startdaten passen nicht zum Prozess; nichts gestartet.")
         duplicate = session.scalars(select(ProcessInstance.id).join(ProcessDefinition).where(

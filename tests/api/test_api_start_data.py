@@ -49,7 +49,8 @@ def test_the_start_data_schema_is_served_and_is_what_the_server_checks(client: F
     for data, pointer, text in bodies:
         body = {"process": "grant_round", "business_key": "Runde", "data": data}
         assert not validator.is_valid(body), data  # the document refuses it ...
-        problem = assert_problem(client.post(f"{API}/instances", json=body, headers=auth(SB)), 422)  # ... the server too
+        refused = client.post(f"{API}/instances", json=body, headers=auth(SB))  # ... and so does the server
+        problem = assert_problem(refused, 422)
         assert problem["detail"] == "Die Startdaten passen nicht zum Prozess; nichts gestartet."
         assert [(e["pointer"], e["detail"][:len(text)]) for e in problem["errors"]] == [(pointer, text)]
     assert client.get(f"{API}/instances", headers=auth(SB)).get_json()["total"] == 0

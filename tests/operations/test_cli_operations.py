@@ -81,8 +81,9 @@ def test_search_reindex_finds_a_round_whose_index_rows_were_lost(mini_db: Databa
                                 ("özdemir", "dezernat"), ("rückmeldung kehl 2019", "kehl"))}
 
     before = found()
-    assert before == {"rastatt 2017": [("aktenzeichen", round_id), ("round", round_id)], "rps 0815": [("aktenzeichen", round_id)],
-                      "özdemir": [("comment", round_id)], "rückmeldung kehl 2019": [("task", other)]}
+    assert before == {"rastatt 2017": [("aktenzeichen", round_id), ("round", round_id)],
+                      "rps 0815": [("aktenzeichen", round_id)], "özdemir": [("comment", round_id)],
+                      "rückmeldung kehl 2019": [("task", other)]}
     with mini_db.write() as session:  # as before migration 0012: no entries but the comment's
         lost = select(SearchEntry.id).where(SearchEntry.kind != "comment")
         session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(lost)))

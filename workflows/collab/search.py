@@ -197,7 +197,8 @@ def _reindex_round(session: Session, round_id: int) -> int:
     add_entry(session, round_id=round_id, instance_id=round_id, kind="round", text=root.business_key)
     for event in session.scalars(select(Event).where(Event.instance_id.in_(parts), Event.kind.in_(_REINDEXED_EVENTS))
                                  .order_by(Event.id)):
-        _index_event(session, parts[event.instance_id], round_id, event.kind, event.payload, event.task_id)
+        _index_event(session, parts[int(event.instance_id or round_id)], round_id, event.kind, event.payload,
+                     event.task_id)
     open_tasks = session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(parts), TaskRow.status == "ready")
                                  .order_by(TaskRow.id)).all()
     for row in open_tasks:

@@ -398,6 +398,21 @@ def retention_apply(dry_run: bool, days: int | None) -> None:
 
 
 @main.group()
+def search() -> None:
+    """Suchindex."""
+
+
+@search.command("reindex")
+@friendly
+def search_reindex() -> None:
+    """Den Suchindex aller Vorgänge neu aufbauen (etwa für Runden von vor der Suche); beliebig oft ausführbar."""
+    from workflows.collab import search as search_index
+
+    result = search_index.reindex(_database())
+    click.echo(f"Suchindex neu aufgebaut: {result.rounds} Vorgänge, {result.tasks} offene Aufgaben.")
+
+
+@main.group()
 def landkreis() -> None:
     """Stammdaten eines Landkreises."""
 

@@ -13,7 +13,8 @@ from workflows import mail
 from workflows.collab import search
 from workflows.documents import kinds
 from workflows.documents import service as _document_service  # noqa: F401
-from workflows.engine import access, hooks, scripting, stoerungen
+from workflows.engine import access, forms, hooks, scripting, stoerungen
+from workflows.foerderung import masterdata
 from workflows.foerderung import records as programme_records
 from workflows.foerderung import services as _programme_services  # noqa: F401
 from workflows.foerderung.document_kinds import DOCUMENT_KINDS, TEMPLATES_DIR
@@ -30,6 +31,7 @@ from workflows.records import exports, overview
 def install() -> None:
     access.install(authz)
     scripting.register_functions(RULE_FUNCTIONS)
+    forms.register_enum_source("landkreise", masterdata.landkreis_choices)
     for kind in DOCUMENT_KINDS.values():
         kinds.register(kind, TEMPLATES_DIR)
     hooks.observe(mail.on_step_saved)

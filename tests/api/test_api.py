@@ -86,11 +86,13 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
 
 def test_served_schemas_are_the_models_the_views_serialize_with(client: FlaskClient, api_db: Database) -> None:
     served = client.get(f"{API}/openapi.json").get_json()
-    assert served == openapi.document(catalog.message_contracts(api_db), catalog.process_keys(api_db))
+    starts = catalog.start_contracts(api_db)
+    assert served == openapi.document(catalog.message_contracts(api_db), catalog.process_keys(api_db), starts)
     models = {**schemas.components(), **records.components()}  # what tests/api/contract.py checks answers against
-    assert {k: v for k, v in served["components"]["schemas"].items() if not k.startswith("Nachricht.")} == {
-        **models, "StartInstance": openapi.document(processes=catalog.process_keys(api_db))["components"]["schemas"][
-            "StartInstance"]}
+    assert {k: v for k, v in served["components"]["schemas"].items()
+            if not k.startswith(("Nachricht.", "Startdaten."))} == {
+        **models, "StartInstance": openapi.document(processes=catalog.process_keys(api_db), starts=starts)[
+            "components"]["schemas"]["StartInstance"]}
     assert served["components"]["schemas"]["StartInstance"]["properties"]["process"]["enum"] == \
         catalog.process_keys(api_db)
     assert served["components"]["schemas"]["Task"]["required"][:2] == ["id", "instance_id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -77,6 +78,25 @@ def test_forms_are_checked(sqlite_db: Database) -> None:
     assert "mini_draft" in refused(bad_schema).problems[0].file
     not_json = mini_bundle().with_file("forms/mini_draft.schema.json", b"{nope")
     assert "JSON" in refused(not_json).problems[0].message
+
+
+START_FORM = ('<bpmn:startEvent id="start" name="Start"><bpmn:extensionElements><spiffworkflow:properties>'
+              '<spiffworkflow:property name="formKey" value="mini_start" /></spiffworkflow:properties>'
+              '</bpmn:extensionElements></bpmn:startEvent>')
+
+
+def test_the_start_data_form_is_checked(sqlite_db: Database) -> None:
+    without_form = mutated('<bpmn:startEvent id="start" name="Start" />', START_FORM)
+    missing = refused(without_form).problems[0]
+    assert missing.element_id == "start" and "Startdaten 'forms/mini_start.schema.json' fehlt" in missing.message
+    form = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+            "properties": {"kreis": {"type": "string", "x-enumSource": "planeten"}}}
+    unknown = without_form.with_file("forms/mini_start.schema.json", json.dumps(form).encode())
+    assert "Unbekannte Auswahlquelle (x-enumSource): planeten" in refused(unknown).problems[0].message
+    form["properties"]["kreis"]["x-enumSource"] = "landkreise"
+    (proc,) = definitions.compile_bundle(without_form.with_file("forms/mini_start.schema.json",
+                                                                json.dumps(form).encode()))
+    assert "mini_start" in proc.forms  # versioned with the process
 
 
 XXE = b"""<?xml version="1.0"?>

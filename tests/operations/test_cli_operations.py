@@ -9,15 +9,17 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from tests.conftest import FIXTURES
-from tests.engine.helpers import gemeinde_user, ready_rows, start_mini
+from tests.engine.helpers import answer_all, gemeinde_user, ready_rows, start_mini
 from tests.operations.processes import cli, environment, production_server, ticker
 from tests.operations.test_web_operations import metric
+from workflows import engine
+from workflows.collab import comments, search
 from workflows.identity import tokens
 from workflows.storage.db import Database
-from workflows.storage.models import Event, ProcessInstance, utcnow
+from workflows.storage.models import Event, ProcessInstance, SearchEntry, SearchWord, TaskRow, utcnow
 
 HEAVY = ("flask", "SpiffWorkflow", "weasyprint", "sqlalchemy", "gunicorn", "prometheus_client")
 
@@ -55,6 +57,51 @@ def test_complete_many_tasks_from_a_json_lines_file(mini_db: Database, tmp_path:
     err = cli(_env(mini_db, tmp_path), "complete", "5", "--from", str(jsonl), ok=False).stderr
     assert "nur eines davon" in err
     assert "--from DATEI" in cli(_env(mini_db, tmp_path), "complete", "5", ok=False).stderr
+
+
+def test_search_reindex_finds_a_round_whose_index_rows_were_lost(mini_db: Database, tmp_path: Path) -> None:
+    """A round from before migration 0012 has no index rows: `grantflow search reindex` builds them from
+    its rows and history (the name, the open tasks, an Aktenzeichen delivered), and running it again adds nothing."""
+    other = start_mini(mini_db, "Ortenaukreis 2019-2020")
+    round_id = start_mini(mini_db, "Rastatt 2017-2018")
+    answer_all(mini_db, round_id)
+    (draft,) = ready_rows(mini_db, round_id, "draft")
+    engine.complete_task(mini_db, draft.id, {"text": "Entwurf"}, "sachbearbeitung")
+    (release,) = ready_rows(mini_db, round_id, "release")
+    engine.complete_task(mini_db, release.id, {"freigabe": "ja"}, "dezernat")
+    engine.deliver_message(mini_db, round_id, "decision", {"aktenzeichen": "RPS-15.2-0815", "betrag": 1000.0},
+                           "sachbearbeitung")
+    comments.add_comment(mini_db, "sachbearbeitung", "Rückruf bei Frau Özdemir", instance_id=round_id)
+    kehl = next(r for r in ready_rows(mini_db, other, "answer") if gemeinde_user(mini_db, r.assignee_gemeinde or "")
+                == "kehl")
+
+    def found() -> dict[str, list[tuple[str, int]]]:
+        return {q: [(h.kind, h.round_id) for h in search.search(mini_db, user, q).hits]
+                for q, user in (("rastatt 2017", "sachbearbeitung"), ("rps 0815", "dezernat"),
+                                ("özdemir", "dezernat"), ("rückmeldung kehl 2019", "kehl"))}
+
+    before = found()
+    assert before == {"rastatt 2017": [("aktenzeichen", round_id), ("round", round_id)],
+                      "rps 0815": [("aktenzeichen", round_id)], "özdemir": [("comment", round_id)],
+                      "rückmeldung kehl 2019": [("task", other)]}
+    with mini_db.write() as session:  # as before migration 0012: no entries but the comment's
+        lost = select(SearchEntry.id).where(SearchEntry.kind != "comment")
+        session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(lost)))
+        session.execute(delete(SearchEntry).where(SearchEntry.kind != "comment"))
+    assert found() == {**{q: [] for q in before}, "özdemir": [("comment", round_id)]}
+
+    with mini_db.read() as session:
+        open_tasks = session.scalar(select(func.count()).select_from(TaskRow).where(TaskRow.status == "ready"))
+    out = cli(_env(mini_db, tmp_path), "search", "reindex").stdout
+    assert f"Suchindex neu aufgebaut: 2 Vorgänge, {open_tasks} offene Aufgaben." in out
+    assert found() == before
+    with mini_db.read() as session:
+        entries = session.scalar(select(func.count()).select_from(SearchEntry))
+    cli(_env(mini_db, tmp_path), "search", "reindex")
+    with mini_db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SearchEntry)) == entries
+    assert found() == before
+    assert [h.task_id for h in search.search(mini_db, "kehl", "rückmeldung kehl 2019").hits] == [kehl.id]
 
 
 def _timer_fired(db: Database, instance_id: int) -> bool:

@@ -41,6 +41,10 @@ BPMN_DIR = ROOT / "bpmn"
 GEMEINDEN_CSV = DATA_DIR / "ortenaukreis_gemeinden.csv"
 
 
+#: the default of the start form `grant_round_start` (the engine applies it at start)
+START_DATA = {"landkreis": "ortenaukreis"}
+
+
 class Refused(Exception):
     """A submission the engine would refuse (validation messages or a four-eyes/assignee breach)."""
 
@@ -69,6 +73,9 @@ class Services:
 
     def __call__(self, name: str, params: dict[str, Any], context: Any) -> Any:
         self.calls.append((name, params))
+        if name == "load_landkreis":
+            assert params["landkreis"] == "ortenaukreis", params
+            return {"key": "ortenaukreis", "name": "Ortenaukreis", "behoerde": "Landratsamt Ortenaukreis"}
         if name == "load_gemeinden":
             return load_gemeinden_csv(params["landkreis"])
         if name == "load_members":
@@ -118,6 +125,8 @@ class Round:
         self.thrown: list[BpmnEvent] = []  # the events the round and its children threw (messages)
         self.completed_by: dict[str, str] = {}
         self.audit: list[tuple[str, str, dict[str, Any]]] = []
+        for task in self.wf.get_tasks(state=TaskState.READY):  # the start data, as the engine gives them
+            task.data.update(START_DATA)
         self.wf.do_engine_steps()
         self._settle(self.wf)
 

@@ -296,7 +296,7 @@ def test_whole_round_on_the_diagrams() -> None:
     assert not [t for t in r.wf.get_tasks() if t.state in (TaskState.READY, TaskState.WAITING)]
     assert r.workflows() == [r.wf]  # every child workflow ended
     calls = Counter(c.element_id for c in r.children)
-    assert calls == {"gemeinde_abfrage": 51, "abstimmung": 14, "stellen_besetzen": 10}
+    assert calls == {"gemeinde_abfrage": 51, "abstimmung": 14, "stellen_besetzen": 34}
     for child in r.children:  # each child started with its declared inputs only, not the round's data
         (start,) = child.wf.get_tasks(spec_name="Start")
         declared = {v.bpmn_id for v in child.wf.spec.io_specification.data_inputs}

@@ -7,6 +7,8 @@ import hashlib
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from tests.conftest import ROOT, deploy_dir
+from tests.process.test_round_for_another_landkreis import import_rastatt
 from tests.web.conftest import OFFENBURG_AGS, LoginAs, answer_all, to_decision
 from workflows import engine, inbox
 from workflows.storage.db import Database
@@ -66,6 +68,24 @@ def test_start_form_starts_a_round(login_as: LoginAs, mini_db: Database) -> None
     assert login_as("offenburg").post("/instances/new", data={"process": "mini_round",
                                                               "business_key": "X"}).status_code == 403
     assert client.post("/instances/new", data={"process": "gibt_es_nicht", "business_key": "X"}).status_code == 404
+
+
+def test_neuen_vorgang_starten_for_another_landkreis(login_as: LoginAs, mini_db: Database) -> None:
+    """The Landkreis chosen in the start form prefills "Förderrunde eröffnen"; start data outside the process's
+    start form are refused beside the field, and nothing starts."""
+    deploy_dir(mini_db, ROOT)
+    import_rastatt(mini_db)
+    client = login_as("sachbearbeitung")
+    assert "Landkreis Rastatt" in client.get("/instances/new").get_data(as_text=True)
+    bad = client.post("/instances/new", data={"process": "grant_round", "business_key": "Rastatt 2017-2018",
+                                              "landkreis": "rastatt", "extra": '{"frist": "2030-03-01"}'})
+    assert bad.status_code == 422 and "Unbekannte Felder: frist" in bad.get_data(as_text=True)
+    ok = client.post("/instances/new", data={"process": "grant_round", "business_key": "Rastatt 2017-2018",
+                                             "landkreis": "rastatt"})
+    assert ok.status_code == 303
+    (task,) = inbox.list_tasks(mini_db, "sachbearbeitung", element_id="runde_eroeffnen").items
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'value="rastatt"' in page and 'value="Landkreis Rastatt"' in page
 
 
 def test_cancel_needs_reason_and_role(login_as: LoginAs, mini_db: Database, round_id: int) -> None:

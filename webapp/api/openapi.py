@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from webapp.api import schemas
 from webapp.api.problems import PROBLEM_JSON, PROBLEMS, SPECIAL, type_uri
-from workflows.inbox.catalog import MessageContract
+from workflows.inbox.catalog import MessageContract, StartContract
 
 MAX_ID = 2**31 - 1
 
@@ -483,6 +483,35 @@ def _with_messages(doc: dict[str, Any], messages: Sequence[MessageContract]) -> 
             content["examples"] = examples
 
 
+def _start_component(process: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"Startdaten.{process}")
+
+
+def _with_start_data(doc: dict[str, Any], starts: Sequence[StartContract]) -> None:
+    """Each deployed process's start data as a component, bound to `StartInstance.data` by the process key
+    (the server validates `data` against that same schema: 422 for an unknown field or value)."""
+    if not starts:
+        return
+    start_instance = doc["components"]["schemas"]["StartInstance"]
+    listed = []
+    for start in starts:
+        component = _start_component(start.process)
+        schema = {k: v for k, v in start.schema.items() if k not in ("$schema", "$id")}
+        schema["description"] = (f"{schema.get('description', '')} Startdaten des Prozesses `{start.process}` "
+                                 f"(Version {start.version}).").strip()
+        doc["components"]["schemas"][component] = schema
+        ref = f"#/components/schemas/{component}"
+        listed.append({"process": start.process, "version": start.version, "schema": ref})
+        start_instance.setdefault("allOf", []).append({
+            "if": {"properties": {"process": {"const": start.process}}, "required": ["process"]},
+            "then": {"properties": {"data": {"$ref": ref}}}})
+    op = _operations(doc).get("startInstance")
+    if op is not None:
+        op["x-start-data"] = listed
+        op["description"] += " Die Startdaten (`data`) der bereitgestellten Prozesse: " + "; ".join(
+            f"`{e['process']}`: Schema `{e['schema'].rsplit('/', 1)[-1]}`" for e in listed) + "."
+
+
 @cache
 def _document() -> str:
     from webapp.api import collab, records  # their paths use this module's helpers
@@ -507,11 +536,14 @@ def _document() -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
-def document(messages: Sequence[MessageContract] = (), processes: Sequence[str] = ()) -> dict[str, Any]:
+def document(messages: Sequence[MessageContract] = (), processes: Sequence[str] = (),
+             starts: Sequence[StartContract] = ()) -> dict[str, Any]:
     """The OpenAPI 3.1 document (a fresh copy); given the deployed processes and their messages, it names
-    them: the keys `startInstance` takes, each message's schema and who may deliver it."""
+    them: the keys `startInstance` takes, each process's start data, each message's schema and who may
+    deliver it."""
     result: dict[str, Any] = json.loads(_document())
     _with_messages(result, messages)
+    _with_start_data(result, starts)
     if processes:
         result["components"]["schemas"]["StartInstance"]["properties"]["process"]["enum"] = list(processes)
     return result
@@ -541,9 +573,10 @@ def _body_example(content: dict[str, Any]) -> Any:
     return next(iter(content.get("examples", {}).values()), {}).get("value")
 
 
-def docs_context(messages: Sequence[MessageContract] = (), processes: Sequence[str] = ()) -> dict[str, Any]:
+def docs_context(messages: Sequence[MessageContract] = (), processes: Sequence[str] = (),
+                 starts: Sequence[StartContract] = ()) -> dict[str, Any]:
     """What the HTML page shows: every operation with parameters, bodies, responses; schemas; problems."""
-    doc = document(messages, processes)
+    doc = document(messages, processes, starts)
     operations = []
     for path, item in doc["paths"].items():
         shared = [_resolve(doc, p) for p in item.get("parameters", [])]

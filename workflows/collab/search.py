@@ -24,7 +24,7 @@ from workflows.engine.taskindex import IndexChange
 from workflows.identity import authz
 from workflows.inbox.classified import form_class
 from workflows.storage.db import Database
-from workflows.storage.models import Gemeinde, ProcessInstance, SearchEntry, SearchWord, TaskRow
+from workflows.storage.models import Event, Gemeinde, ProcessInstance, SearchEntry, SearchWord, TaskRow
 
 #: keys of submitted data and messages whose values are indexed, and as what
 INDEXED_KEYS = {"aktenzeichen": "aktenzeichen", "name": "person", "vorname": "person", "nachname": "person",
@@ -98,6 +98,13 @@ def _gemeinde_name(session: Session, ags: str | None) -> str:
     return _GEMEINDE_NAMES[ags]
 
 
+def _add_task_entry(session: Session, round_id: int, business_key: str, row: TaskRow) -> None:
+    """An open task, found by its title, its element's name, the round and its Gemeinde's name."""
+    add_entry(session, round_id=round_id, instance_id=row.instance_id, kind="task", text=row.title,
+              words_from=f"{row.element_name} {business_key} {_gemeinde_name(session, row.assignee_gemeinde)}",
+              task_id=row.id, gemeinde_ags=row.assignee_gemeinde, lane=row.lane, assignee_user=row.assignee_user)
+
+
 def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChange, actor: str | None) -> None:
     """Index what a step brought: a new round's name, the tasks that became ready, and the Aktenzeichen and
     names in what was submitted or delivered (read from the step's pending audit events)."""
@@ -107,9 +114,7 @@ def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChan
             SearchEntry.instance_id == instance.id, SearchEntry.kind == "round").limit(1)).first() is None:
         add_entry(session, round_id=round_id, instance_id=instance.id, kind="round", text=business_key)
     for row in change.created:
-        add_entry(session, round_id=round_id, instance_id=instance.id, kind="task", text=row.title,
-                  words_from=f"{row.element_name} {business_key} {_gemeinde_name(session, row.assignee_gemeinde)}",
-                  task_id=row.id, gemeinde_ags=row.assignee_gemeinde, lane=row.lane, assignee_user=row.assignee_user)
+        _add_task_entry(session, round_id, business_key, row)
     _drop_task_entries(session, [r.id for r in change.cancelled])
     done: set[int] = session.info.setdefault("search_indexed_events", set())
     for event in audit.pending(session):
@@ -154,6 +159,52 @@ def _drop_task_entries(session: Session, task_ids: list[int]) -> None:
     entries = select(SearchEntry.id).where(SearchEntry.task_id.in_(task_ids), SearchEntry.kind == "task")
     session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(entries)))
     session.execute(delete(SearchEntry).where(SearchEntry.task_id.in_(task_ids), SearchEntry.kind == "task"))
+
+
+@dataclass(frozen=True)
+class ReindexResult:
+    rounds: int
+    tasks: int
+
+
+_REINDEXED_EVENTS = ("instance_started", "task_completed", "message_received")
+
+
+def reindex(db: Database) -> ReindexResult:
+    """Build the index of every round again from its rows and its audit history (`grantflow search reindex`).
+
+    For rounds started before the index existed (migration 0012), or whose entries were lost. Each round
+    in its own transaction: its entries are dropped (not its comments, which `workflows.collab.comments`
+    indexes when they are written) and written again, as the steps would have; running it twice changes
+    nothing. Returns how many rounds and open tasks were indexed."""
+    with db.read() as session:
+        round_ids = list(session.scalars(select(ProcessInstance.id).where(ProcessInstance.root_id.is_(None))
+                                         .order_by(ProcessInstance.id)))
+    tasks = 0
+    for round_id in round_ids:
+        with db.write() as session:
+            tasks += _reindex_round(session, round_id)
+    return ReindexResult(len(round_ids), tasks)
+
+
+def _reindex_round(session: Session, round_id: int) -> int:
+    stale = select(SearchEntry.id).where(SearchEntry.round_id == round_id, SearchEntry.kind != "comment")
+    session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(stale)))
+    session.execute(delete(SearchEntry).where(SearchEntry.round_id == round_id, SearchEntry.kind != "comment"))
+    parts = {i.id: i for i in session.scalars(select(ProcessInstance).where(
+        (ProcessInstance.id == round_id) | (ProcessInstance.root_id == round_id)))}
+    root = parts[round_id]
+    add_entry(session, round_id=round_id, instance_id=round_id, kind="round", text=root.business_key)
+    for event in session.scalars(select(Event).where(Event.instance_id.in_(parts), Event.kind.in_(_REINDEXED_EVENTS))
+                                 .order_by(Event.id)):
+        _index_event(session, parts[int(event.instance_id or round_id)], round_id, event.kind, event.payload,
+                     event.task_id)
+    open_tasks = session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(parts), TaskRow.status == "ready")
+                                 .order_by(TaskRow.id)).all()
+    for row in open_tasks:
+        _add_task_entry(session, round_id, root.business_key, row)
+    write_entries(session)
+    return len(open_tasks)
 
 
 # --------------------------------------------------------------------------- searching

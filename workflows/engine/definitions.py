@@ -122,6 +122,14 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
         check(node, node.text, "exec", "Skript")
     for node in tree.xpath("//spiffworkflow:parameter", namespaces=NS):
         check(node, node.get("value"), "eval", "Parameter")
+    for event in tree.xpath("//bpmn:process/bpmn:startEvent", namespaces=NS):  # the process's start data
+        for prop in event.xpath(".//spiffworkflow:property[@name='formKey']", namespaces=NS):
+            key = prop.get("value")
+            if key not in form_keys:
+                problems.append(DefinitionProblem(filename, f"Formular der Startdaten 'forms/{key}.schema.json' "
+                                                  "fehlt.", line=event.sourceline, element_id=event.get("id")))
+            else:
+                used.add(key)
     for task in tree.xpath("//bpmn:userTask|//bpmn:manualTask", namespaces=NS):
         props = {p.get("name"): p for p in task.xpath(".//spiffworkflow:property", namespaces=NS)}
         for name in EXPRESSION_PROPERTIES:
@@ -250,7 +258,7 @@ def compile_bundle(bundle: Bundle) -> list[CompiledProcess]:
             line = getattr(exc, "lineno", None)
             problems.append(DefinitionProblem(name, f"Kein gültiges JSON: {exc}", line=line))
             continue
-        reason = forms.check_schema(schema)
+        reason = forms.check_schema(schema) or forms.unknown_enum_sources(schema)
         if reason:
             problems.append(DefinitionProblem(name, reason))
         elif name.startswith("forms/messages/"):
@@ -379,6 +387,17 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition:
     if definition is None:
         raise NotFound(f"Unbekannter Prozess '{key}'. Bitte zuerst 'grantflow deploy' ausführen.")
     return definition
+
+
+def start_schema(session: Session, definition: ProcessDefinition) -> dict[str, Any] | None:
+    """The JSON Schema of the process's start data: the form its start event names (`formKey`), with the
+    choices of its `x-enumSource` fields as of now; None when the start event names no form."""
+    spec, _ = specs_from_json(definition.spec_json)
+    for start in spec.start.outputs:
+        key = (getattr(start, "extensions", None) or {}).get("properties", {}).get("formKey")
+        if key and key in definition.forms:
+            return forms.with_enum_sources(definition.forms[key], session)
+    return None
 
 
 def start_lane(definition: ProcessDefinition) -> str | None:

@@ -8,8 +8,9 @@ before this check still cannot reach out.
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -17,6 +18,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
+from sqlalchemy.orm import Session
 
 from workflows.errors import FieldError, ProcessStepFailed, ValidationFailed
 from workflows.formatting import compact_iban, format_eur, format_number, iban_problem, to_decimal
@@ -262,3 +264,54 @@ def validate_submission(schema: Mapping[str, Any], data: Any) -> None:
     errors = validation_errors(schema, data)
     if errors:
         raise ValidationFailed(errors)
+
+
+#: `"x-enumSource": "<name>"` on a field: its choices come from the installation's data at the moment the
+#: schema is served or checked (the keys of the Landkreise), as `enum` with `x-enumLabels`
+ENUM_SOURCE = "x-enumSource"
+EnumSource = Callable[[Session], list[tuple[str, str]]]
+_ENUM_SOURCES: dict[str, EnumSource] = {}
+
+
+def register_enum_source(name: str, source: EnumSource) -> None:
+    """`source(session)` gives the (value, German label) pairs of a field marked `x-enumSource: name`."""
+    _ENUM_SOURCES[name] = source
+
+
+def _enum_source_names(node: Any) -> set[str]:
+    if isinstance(node, Mapping):
+        found = {str(node[ENUM_SOURCE])} if ENUM_SOURCE in node else set()
+        return found.union(*(_enum_source_names(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_enum_source_names(v) for v in node))
+    return set()
+
+
+def unknown_enum_sources(schema: Any) -> str | None:
+    """Deploy check: every `x-enumSource` names a registered source."""
+    unknown = sorted(_enum_source_names(schema) - set(_ENUM_SOURCES))
+    return f"Unbekannte Auswahlquelle (x-enumSource): {', '.join(unknown)}." if unknown else None
+
+
+def with_enum_sources(schema: Mapping[str, Any], session: Session) -> dict[str, Any]:
+    """A copy of `schema` whose `x-enumSource` fields carry today's choices as `enum` and `x-enumLabels`."""
+    result: dict[str, Any] = copy.deepcopy(dict(schema))
+    pending: list[Any] = [result]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            source = _ENUM_SOURCES.get(str(node.get(ENUM_SOURCE))) if ENUM_SOURCE in node else None
+            if source is not None:
+                choices = source(session)
+                node["enum"], node["x-enumLabels"] = [v for v, _ in choices], [label for _, label in choices]
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return result
+
+
+def with_defaults(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with the `default` of every top-level field it does not give."""
+    defaults = {k: p["default"] for k, p in (schema.get("properties") or {}).items()
+                if isinstance(p, Mapping) and "default" in p}
+    return {**copy.deepcopy(defaults), **data}

@@ -8,6 +8,7 @@ or not at all. Writes to an instance use optimistic locking (`UPDATE ... WHERE v
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,7 +41,7 @@ from workflows.engine import (
     spiff_children,
     taskindex,
 )
-from workflows.engine.definitions import latest_definition, start_lane
+from workflows.engine.definitions import latest_definition, start_lane, start_schema
 from workflows.engine.spiff import (
     definition_specs,
     dump_state,
@@ -404,6 +405,14 @@ def start_instance(db: Database, process_key: str, business_key: str, actor_name
         actor = access.policy().load_actor(session, actor_name)
         definition = latest_definition(session, process_key)
         access.policy().check_has_role(actor, start_lane(definition), "Das Starten dieses Prozesses")
+        start_data = dict(data or {})
+        schema = start_schema(session, definition)
+        if schema is not None:
+            start_data = forms.with_defaults(schema, start_data)
+            found = forms.validation_errors(schema, start_data)  # a field's own x-message may come twice
+            errors = [e for i, e in enumerate(found) if e not in found[:i]]
+            if errors:
+                raise ValidationFailed(errors, "Die Startdaten passen nicht zum Prozess; nichts gestartet.")
         duplicate = session.scalars(select(ProcessInstance.id).join(ProcessDefinition).where(
             ProcessDefinition.key == process_key, ProcessInstance.business_key == business_key,
             ProcessInstance.status == "running")).first()
@@ -417,11 +426,11 @@ def start_instance(db: Database, process_key: str, business_key: str, actor_name
 
         def seed(wf: BpmnWorkflow) -> None:
             for task in wf.get_tasks(state=TaskState.READY):
-                task.data.update(dict(data or {}))
+                task.data.update(copy.deepcopy(start_data))
 
         audit.record(session, "instance_started", actor.username, instance.id,
                      {"process": process_key, "version": definition.version, "business_key": business_key,
-                      "data": dict(data or {})})
+                      "data": start_data})
         _run(session, instance, actor.username, workflow, seed)
         change = _save(session, instance, workflow, actor.username, insert=True)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])

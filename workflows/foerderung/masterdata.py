@@ -104,6 +104,11 @@ def read_teams_json(path: Path) -> tuple[dict[str, str], dict[str, str]]:
     return dict(data["teams"]), dict(data["zuordnung"])
 
 
+def landkreis_choices(session: Session) -> list[tuple[str, str]]:
+    """The Landkreise a round can run for: (key, name), by name (the choices of the start data's `landkreis`)."""
+    return [(k, n) for k, n in session.execute(select(Landkreis.key, Landkreis.name).order_by(Landkreis.name))]
+
+
 def import_landkreis(session: Session, data: LandkreisData, actor: str | None = None) -> dict[str, int]:
     """Create or update the Landkreis, its teams and Gemeinden; one transaction with the caller's."""
     unknown = sorted(set(data.zuordnung.values()) - set(data.teams))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflows.engine.definitions import start_lane
+from workflows.engine.definitions import start_lane, start_schema
 from workflows.engine.runtime import caught_messages
 from workflows.errors import NotFound
 from workflows.identity import authz
@@ -109,6 +109,27 @@ def message_contracts(db: Database) -> list[MessageContract]:
                     for name, lanes in sorted(caught_messages(d).items()) if name in d.message_schemas]
             result += _CONTRACTS[d.id]
         return result
+
+
+@dataclass(frozen=True)
+class StartContract:
+    """The start data the latest version of a process takes: the form its start event names."""
+
+    process: str
+    version: int
+    schema: dict[str, Any]
+
+
+def start_contracts(db: Database) -> list[StartContract]:
+    """The start data schema of the latest version of every process that has one, with today's choices
+    (`x-enumSource`: e.g. the Landkreise imported now); the server checks start data against the same schema."""
+    with db.read() as session:
+        latest: dict[str, ProcessDefinition] = {}
+        for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                    ProcessDefinition.version.desc())):
+            latest.setdefault(d.key, d)
+        return [StartContract(d.key, d.version, schema) for d in latest.values()
+                if (schema := start_schema(session, d)) is not None]
 
 
 def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -> dict[str, Any]:

@@ -59,9 +59,12 @@ def rueckmeldefrist_vorschlag(stichtag: DateLike, heute: DateLike) -> str:
     return iso(frist if frist > to_date(heute) else to_date(heute) + RUECKMELDUNG_MINDESTVORLAUF)
 
 
-def runde_vorbelegung(heute: DateLike) -> dict[str, Any]:
-    """Initial values of the form `runde_eroeffnen`: the programme's figures and the deadline they imply."""
-    return dict(RUNDE_STANDARD, rueckmeldefrist=rueckmeldefrist_vorschlag(RUNDE_STANDARD["stichtag"], heute))
+def runde_vorbelegung(heute: DateLike, landkreis: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Initial values of the form `runde_eroeffnen`: the programme's figures and the deadline they imply, for
+    the Landkreis the round was started for (its master data as `load_landkreis` gives them: key and name)."""
+    kreis = {"landkreis": landkreis["key"], "landkreis_name": landkreis["name"]} if landkreis else {}
+    return dict(RUNDE_STANDARD, **kreis,
+                rueckmeldefrist=rueckmeldefrist_vorschlag(RUNDE_STANDARD["stichtag"], heute))
 
 
 def runde_eroeffnen_fehler(form: Mapping[str, Any], heute: DateLike) -> dict[str, str]:

@@ -19,10 +19,11 @@ choice waiting for the Personalrat.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,15 @@ from lxml import etree
 from sqlalchemy import select
 
 from tests.conftest import _sqlite_db
+from tests.records.files import pdf_bytes
 from tests.web import grant_round as gr
 from tests.web.conftest import make_app
+from workflows.collab import comments, deputies
 from workflows.engine import context as context_spec
 from workflows.identity import authz, tokens
 from workflows.identity.data_classes import data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
+from workflows.records import attachments
 from workflows.storage.models import Document, ProcessInstance, TaskRow
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
@@ -69,27 +73,59 @@ ROUTES: dict[tuple[str, str], str] = {
     ('admin.update_user', 'POST'): "- - - - - - n - - - -",
     ('admin.upload', 'POST'): "- - - - - - + - - - -",
     ('admin.users', 'GET'): "- - - - - - + - - - -",
+    # a Gemeinde names one of its own: naming staff is refused as input (422), as on the page
+    ('api.add_deputy', 'POST'): "+ + + + + + + + + - -",
+    # comments on a round are the administration's (a Gemeinde writes on its own task)
+    ('api.add_round_comment', 'POST'): "+ + + + + + + - - - -",
+    # a comment carries its task's data class (the Personalrat's task: Bewerberdaten)
+    ('api.add_task_comment', 'POST'): "- - + + - - - n n - -",
+    # the team lead (Dezernat) assigns open tasks of the team lanes only; the Personalrat's is none
+    ('api.assign_task', 'POST'): "n n n - n n n n n - -",
+    # decides per task: 200 with each refused task in the results (tests/web/test_bulk*)
+    ('api.bulk_complete', 'POST'): "+ + + + + + + + + - -",
     # a Gemeinde is shown no revision, so its If-Match fails first
     ('api.cancel_instance', 'POST'): "+ - - - - - + p p - -",
+    ('api.claim_task', 'POST'): "n n n + n n n n n - -",
     ('api.complete_task', 'POST'): "n n n + n n n n n - -",
     # the payload finds the round, so it is checked first (422); none is recorded
     ('api.deliver_correlated', 'POST'): "+ + + + + + + + + - -",
     ('api.deliver_message', 'POST'): "+ - - - - - + - - - -",
     ('api.docs', 'GET'): "+ + + + + + + + + + +",
+    # the Vertretung is the Sachbearbeitung's for the Dezernat: either of the two may end it
+    ('api.end_deputy', 'POST'): "+ + n n n n n n n - -",
+    # the Rückmeldungen: the administration every answer, a Gemeinde its own row
+    ('api.export_csv', 'GET'): "+ + + + + + + + + - -",
+    ('api.export_xlsx', 'GET'): "+ + + + + + + + + - -",
     ('api.fire_timers', 'POST'): "- - - - - - + - - - -",
+    # the object: a Bescheid with the round (staff only)
+    ('api.get_attachment', 'GET'): "+ + + + + + + n n - -",
+    ('api.get_claim', 'GET'): "n n n + n n n n n - -",
     # the object: the Beschlussvorlage (staff only)
     ('api.get_document', 'GET'): "+ + + + + + + n n - -",
     ('api.get_instance', 'GET'): "+ + + + + + + + + - -",
     ('api.get_message_schema', 'GET'): "+ + + + + + + + + - -",
+    # the administration's (403 for a Gemeinde, as documented)
+    ('api.get_overview', 'GET'): "+ + + + + + + - - - -",
     ('api.get_task', 'GET'): "n n n + n n n n n - -",
+    ('api.get_task_schema', 'GET'): "n n n + n n n n n - -",
+    # lists what the actor may see (none for a Gemeinde here)
+    ('api.list_attachments', 'GET'): "+ + + + + + + + + - -",
+    ('api.list_deputies', 'GET'): "+ + + + + + + + + - -",
     ('api.list_documents', 'GET'): "+ + + + + + + + + - -",
     ('api.list_events', 'GET'): "+ + + + + + + + + - -",
+    ('api.list_exports', 'GET'): "+ + + + + + + + + - -",
     ('api.list_instances', 'GET'): "+ + + + + + + + + - -",
     ('api.list_landkreise', 'GET'): "+ + + + + + + + + - -",
+    ('api.list_overdue', 'GET'): "+ + + + + + + + + - -",
     ('api.list_processes', 'GET'): "+ + + + + + + + + - -",
+    ('api.list_round_comments', 'GET'): "+ + + + + + + + + - -",
+    # comments are filtered by their data class; a Gemeinde does not find another's task
+    ('api.list_task_comments', 'GET'): "+ + + + + + + n n - -",
     ('api.list_tasks', 'GET'): "+ + + + + + + + + - -",
     ('api.list_timers', 'GET'): "+ + + + + + + + + - -",
     ('api.openapi_json', 'GET'): "+ + + + + + + + + + +",
+    ('api.release_task', 'POST'): "n n n + n n n n n - -",
+    ('api.search_api', 'GET'): "+ + + + + + + + + - -",
     # starts a round (Sachbearbeitung, Administration)
     ('api.start_instance', 'POST'): "+ - - - - - + - - - -",
     ('api.unknown', 'DELETE'): "n n n n n n n n n n n",
@@ -97,12 +133,31 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.unknown', 'PATCH'): "n n n n n n n n n n n",
     ('api.unknown', 'POST'): "n n n n n n n n n n n",
     ('api.unknown', 'PUT'): "n n n n n n n n n n n",
+    # to the round: staff (a Gemeinde uploads to its own task); the missing kind refuses the allowed
+    ('api.upload_attachment', 'POST'): "+ + + + + + + - - - -",
     ('auth.home', 'GET'): "+ + + + + + + + + - -",
     ('auth.login', 'GET'): "+ + + + + + + + + + +",
     # empty credentials are refused (then the login brake, 429)
     ('auth.login', 'POST'): "- - - - - - - - - - -",
     # anyone may log out (to the login page)
     ('auth.logout', 'POST'): "+ + + + + + + + + + +",
+    # the Personalrat's task chosen: its form allows no bulk step (`x-bulk`), so there is nothing to find for
+    # anyone; the round's bulk-capable tasks are all done (the per-task rules: tests/web/test_bulk*)
+    ('bulk.start', 'GET'): "n n n n n n n n n - -",
+    ('bulk.submit', 'POST'): "n n n n n n n n n - -",
+    # a refusal comes back as a message on the form (303), as with the claim below
+    ('collab.assign', 'POST'): "+ + + + + + + + + - -",
+    ('collab.assign_form', 'GET'): "n n n - n n n n n - -",
+    ('collab.claim', 'POST'): "n n n + n n n n n - -",
+    ('collab.comment_round', 'POST'): "+ + + + + + + - - - -",
+    ('collab.comment_task', 'POST'): "- - + + - - - n n - -",
+    ('collab.deputy_create', 'POST'): "+ + + + + + + + + - -",
+    ('collab.deputy_end', 'POST'): "+ + n n n n n n n - -",
+    ('collab.deputy_list', 'GET'): "+ + + + + + + + + - -",
+    ('collab.release', 'POST'): "n n n + n n n n n - -",
+    ('collab.search_view', 'GET'): "+ + + + + + + + + - -",
+    # the team lead's (Dezernat)
+    ('collab.team', 'GET'): "- + - - - - - - - - -",
     ('documents.download', 'GET'): "+ + + + + + + n n - -",
     ('documents.index', 'GET'): "+ + + + + + + + + - -",
     ('instances.cancel', 'POST'): "+ - - - - - + - - - -",
@@ -121,6 +176,16 @@ ROUTES: dict[tuple[str, str], str] = {
     ('notifications.index', 'GET'): "+ + + + + + + + + - -",
     ('operations.healthz', 'GET'): "+ + + + + + + + + + +",
     ('operations.readyz', 'GET'): "+ + + + + + + + + + +",
+    ('records.attachments_page', 'GET'): "+ + + + + + + + + - -",
+    ('records.download', 'GET'): "+ + + + + + + n n - -",
+    ('records.export_page', 'GET'): "+ + + + + + + + + - -",
+    ('records.export_table', 'GET'): "+ + + + + + + + + - -",
+    ('records.export_workbook', 'GET'): "+ + + + + + + + + - -",
+    ('records.overdue', 'GET'): "+ + + + + + + + + - -",
+    ('records.overview_page', 'GET'): "+ + + + + + + - - - -",
+    # a Gemeinde prints the round with its own part only
+    ('records.print_view', 'GET'): "+ + + + + + + + + - -",
+    ('records.upload', 'POST'): "+ + + + + + + - - - -",
     ('static', 'GET'): "+ + + + + + + + + + +",
     ('stoerungen.index', 'GET'): "- - - - - - + - - - -",
     ('stoerungen.outbox', 'GET'): "- - - - - - + - - - -",
@@ -195,12 +260,18 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     token_id, revoked = tokens.create_token(db, "sachbearbeitung", "widerrufen")
     tokens.revoke_token(db, token_id, "sachbearbeitung")
     live = {user: tokens.create_token(db, user, "matrix")[1] for user in ACTORS[:9]}
+    # the records and collaboration objects: a Bescheid with the round, a remark on it, a Vertretung to come
+    attachment = attachments.add_attachment(db, iid, gr.SB, kind="bescheid", content=pdf_bytes(),
+                                            filename="bescheid.pdf").id
+    comments.add_comment(db, gr.SB, "Matrix-Kommentar", instance_id=iid)
+    deputy = deputies.name_deputy(db, gr.SB, "dezernat", "2099-01-01", "2099-01-31").id
     with db.read() as session:
         rows = session.scalars(select(TaskRow).order_by(TaskRow.id)).all()
         document = session.scalars(select(Document.id).where(Document.kind == "beschlussvorlage")).first()
         children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.root_id == iid)).all()
     yield {"db": db, "app": app, "iid": iid, "rows": rows, "document": document, "names": names,
-           "revoked": revoked, "tokens": live, "token_id": token_id, "children": children}
+           "revoked": revoked, "tokens": live, "token_id": token_id, "children": children,
+           "attachment": attachment, "deputy": deputy}
     db.dispose()
 
 
@@ -218,16 +289,38 @@ def _url(world: dict[str, Any], rule: Any) -> str:
     values = {"instance_id": world["iid"], "task_id": _task(world, "personalrat_zustimmung").id,
               "document_id": world["document"], "job_id": 999_999, "token_id": world["token_id"],
               "username": "niemand", "key": "grant_round", "name": "bewilligungsbescheid",
-              "filename": "app.css", "rest": "gibt-es-nicht"}
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+              "filename": "app.css", "rest": "gibt-es-nicht", "attachment_id": world["attachment"],
+              "deputy_id": world["deputy"], "fmt": "csv"}
+    if rule.endpoint.startswith(("records.export", "api.export")):
+        values["key"] = "rueckmeldungen"
+    url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    return f"{url}?ids={values['task_id']}" if rule.endpoint == "bulk.start" else url
 
 
 #: bodies that pass the shape checks, so that authorization decides (a valid start starts a round: harmless here)
-BODIES: dict[str, dict[str, Any]] = {
+#: (a callable builds the body per request: a file is read once; an API body of bytes is sent as a PDF)
+BODIES: dict[str, dict[str, Any] | Callable[[dict[str, Any]], Any]] = {
     "api.start_instance": {"process": "grant_round", "business_key": "Matrix API"},
     "api.cancel_instance": {"reason": " "},  # the allowed are refused for the empty reason
     "api.fire_timers": {"limit": 1},
     "instances.start": {"process": "grant_round", "business_key": "Matrix Web"},
+    "api.claim_task": {"note": ""},
+    "api.release_task": {"note": ""},
+    "api.end_deputy": {"note": ""},
+    "api.assign_task": {"username": "personalrat"},
+    "collab.assign": {"username": "personalrat"},
+    "api.add_round_comment": {"text": "Matrix"},
+    "api.add_task_comment": {"text": "Matrix"},
+    "collab.comment_round": {"text": "Matrix"},
+    "collab.comment_task": {"text": "Matrix"},
+    # a Vertretung long after the round: it changes no other cell
+    "api.add_deputy": {"deputy": "dezernat", "starts_on": "2099-02-01", "ends_on": "2099-02-02"},
+    "collab.deputy_create": {"deputy": "dezernat", "starts_on": "01.02.2099", "ends_on": "02.02.2099"},
+    # a PDF without its kind: the round is checked first, then the kind is missing (422)
+    "api.upload_attachment": lambda world: pdf_bytes(),
+    "records.upload": lambda world: {"datei": (io.BytesIO(pdf_bytes()), "matrix.pdf"), "art": ""},
+    "bulk.submit": lambda world: {"ids": str(_task(world, "personalrat_zustimmung").id)},
+    "api.bulk_complete": lambda world: {"task_ids": [_task(world, "personalrat_zustimmung").id], "data": {}},
 }
 
 
@@ -250,7 +343,12 @@ def _request(world: dict[str, Any], actor: str, endpoint: str, method: str, url:
         response = client.get(url, headers=headers)
     else:
         body = BODIES.get(endpoint, {"kaputt": True} if api else {})
-        response = client.open(url, method=method, headers=headers, **({"json": body} if api else {"data": body}))
+        body = body(world) if callable(body) else body
+        if isinstance(body, bytes):
+            sent: dict[str, Any] = {"data": body, "content_type": "application/pdf"}
+        else:
+            sent = {"json": body} if api else {"data": body}
+        response = client.open(url, method=method, headers=headers, **sent)
     if response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", "") \
             and endpoint != "auth.logout":  # after a logout the login page is the success
         return 401
@@ -449,7 +547,10 @@ def test_each_role_reads_its_task_contexts_through_the_api_without_a_field_it_ma
 def _declared_contexts() -> dict[str, set[str]]:
     found = {}
     for path in (Path(gr.ROOT) / "bpmn").glob("*.bpmn"):
-        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=NS):
-            (value,) = task.xpath(".//*[local-name()='property'][@name='context']/@value")
-            found[task.get("id")] = set(context_spec.parse(value).declared)
+        tree = etree.parse(str(path))
+        inputs = set(tree.xpath("//bpmn:process/bpmn:ioSpecification/bpmn:dataInput/@name", namespaces=NS))
+        for task in tree.xpath("//bpmn:userTask", namespaces=NS):
+            value = task.xpath(".//*[local-name()='property'][@name='context']/@value")
+            # a called process's task without a context shows the process's inputs (docs/bpmn-conventions.md)
+            found[task.get("id")] = set(context_spec.parse(value[0]).declared) if value else inputs
     return found

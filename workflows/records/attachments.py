@@ -56,12 +56,12 @@ def add_attachment(db: Database, instance_id: int, actor_name: str, *, kind: str
             row = session.get(TaskRow, task_id)
             if row is None or row.instance_id not in set(session.scalars(children.family_ids(round_id))):
                 raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
+        data_class = KIND_CLASSES.get(kind) or (_task_class(session, row) if row is not None else None)
+        authz.check_may_attach(actor, row, data_class)  # before the input: who may not upload learns nothing more
         if kind not in KINDS:
             raise _refuse("art", "Bitte die Art des Schriftstücks wählen.")
         if len(title) > 300:
             raise _refuse("titel", "Die Bezeichnung darf höchstens 300 Zeichen lang sein.")
-        data_class = KIND_CLASSES.get(kind) or (_task_class(session, row) if row is not None else None)
-        authz.check_may_attach(actor, row, data_class)
         try:
             checked = contentcheck.check(content, filename, settings.get().attachment_max_bytes)
         except contentcheck.Refused as exc:

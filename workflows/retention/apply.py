@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, String, Text, delete, select
 from sqlalchemy.orm import Session
 
 from workflows import audit, settings
@@ -28,6 +28,7 @@ from workflows.inbox.classified import Classification, classified_variables, for
 from workflows.retention.redaction import MARKER, Redactor, scrub
 from workflows.storage.db import Database
 from workflows.storage.models import (
+    Attachment,
     Base,
     Document,
     Event,
@@ -36,6 +37,8 @@ from workflows.storage.models import (
     Notification,
     OutboxMail,
     ProcessInstance,
+    SearchEntry,
+    SearchWord,
     TaskRow,
     utcnow,
 )
@@ -123,12 +126,16 @@ def _erase(session: Session, inst: ProcessInstance, now: datetime) -> Erasure:
         if payload != e.payload:
             redactions[str(e.id)] = audit.redact(e, payload)
     erasure.events = len(redactions)
-    erasure.other_rows = _scrub_other_rows(session, inst.id, names)
+    erasure.other_rows = _scrub_other_rows(session, inst.id, names) + _drop_search_entries(session, inst.id, names)
     hidden_kinds = [k for k, kind in KINDS.items() if kind.data_class in ERASED_BY_RETENTION]
     for d in session.scalars(select(Document).where(Document.instance_id == inst.id,
                                                     Document.kind.in_(hidden_kinds))):
         erasure.documents.append(d.filename)
         session.delete(d)
+    for a in session.scalars(select(Attachment).where(Attachment.instance_id == inst.id,
+                                                      Attachment.data_class.in_(ERASED_BY_RETENTION))):
+        erasure.documents.append(a.filename)  # an application (Bewerbung) uploaded to the posting
+        session.delete(a)
     inst.erased_at = now
     audit.record(session, audit.RETENTION_EVENT, ACTOR, inst.id, {
         "klassen": sorted(ERASED_BY_RETENTION), "ersetzt_durch": MARKER, "variablen": erasure.variables,
@@ -156,6 +163,19 @@ def _count_changes(before: Any, after: Any) -> int:
     if isinstance(before, list) and isinstance(after, list):
         return sum(_count_changes(b, a) for b, a in zip(before, after, strict=False))
     return int(after == MARKER and before != MARKER)
+
+
+def _drop_search_entries(session: Session, instance_id: int, names: set[str]) -> int:
+    """Search entries naming an erased person go with their words (the index is rebuilt from the redacted
+    history by `grantflow search reindex`)."""
+    if not names:
+        return 0
+    stale = [e.id for e in session.scalars(select(SearchEntry).where(SearchEntry.instance_id == instance_id))
+             if scrub(e.text, names) != e.text]
+    if stale:
+        session.execute(delete(SearchWord).where(SearchWord.entry_id.in_(stale)))
+        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(stale)))
+    return len(stale)
 
 
 def _scrub_other_rows(session: Session, instance_id: int, names: set[str]) -> int:

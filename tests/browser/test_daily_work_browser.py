@@ -30,7 +30,7 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     assert "(Nachricht von außen erwartet)" in current and "wartet auf Bescheid abwarten" not in current
     form = page.locator("form#message-bewilligungsbescheid")
     rows = form.locator("table.rows-table tbody tr")
-    assert rows.count() == len(hired) == 11  # prefilled from the round's Stellenbesetzungen
+    assert rows.count() == len(hired) == 34  # prefilled from the round's Stellenbesetzungen
     assert form.get_by_label("Name, Zeile 1", exact=True).input_value() == hired[0]["name"]
     assert hired[2]["vza"] == 0.5 and form.get_by_label("VZÄ, Zeile 3", exact=True).input_value() == "0,50"
     form.get_by_label("Aktenzeichen").fill("RPS15.2-1")

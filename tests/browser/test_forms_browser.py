@@ -129,7 +129,7 @@ def test_posting_template_and_bulk_publication_in_the_inbox_and_over_the_api(
     for t in drafts:  # one stays open: a task of another kind, which is done one by one
         gr.complete(live_db, t.id, gr.prefill(live_db, t.id, gr.PA), gr.PA)
     open_ids = sorted(t.id for t in gr.ready(live_db, gr.PA, "ausschreibung_veroeffentlichen"))
-    assert len(open_ids) == 10
+    assert len(open_ids) == 33  # 34 postings (32 VZÄ), one left for the single step
 
     page.goto("/tasks?typ=ausschreibung_veroeffentlichen")
     assert page.locator("input[name=ids]").count() == 10
@@ -231,5 +231,5 @@ def test_the_minimum_rule_and_a_missing_field_show_at_the_first_submission(
     page.get_by_role("button", name=SUBMIT).click()  # the Ansprechperson is missing, too
     summary = page.locator(".error-summary").inner_text()
     assert "Mindestbetrag" in summary and "Bitte ausfüllen" in summary
-    assert "51.000,00" in page.locator("#f-entscheidung-error").inner_text()
+    assert "51.000,00" in page.locator("#f-anzahl_gefluechtete-error").inner_text()
     _shots(page, output_dir, "48-rueckmeldung-both-errors")

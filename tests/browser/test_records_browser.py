@@ -79,7 +79,7 @@ def test_attachments_overview_export_and_print_of_a_whole_round(page: Any, live_
     assert charts.count() == 4
     assert (page.locator("svg.chart title").first.text_content() or "").startswith("Eingegangene Antworten")
     text = page.locator("main").inner_text()
-    assert "50 von 51 Gemeinden haben geantwortet" in text and "9,00 VZÄ zugeteilt, 9,00 VZÄ besetzt" in text
+    assert "50 von 51 Gemeinden haben geantwortet" in text and "32,00 VZÄ zugeteilt, 32,00 VZÄ besetzt" in text
     assert "Bewilligt: 92" in text  # 118.000 of 128.000 € per VZÄ
     shots(page, output_dir, "42-uebersicht")
 

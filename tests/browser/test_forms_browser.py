@@ -130,6 +130,10 @@ def test_posting_template_and_bulk_publication_in_the_inbox_and_over_the_api(
         gr.complete(live_db, t.id, gr.prefill(live_db, t.id, gr.PA), gr.PA)
     open_ids = sorted(t.id for t in gr.ready(live_db, gr.PA, "ausschreibung_veroeffentlichen"))
     assert len(open_ids) == 33  # 34 postings (32 VZÄ), one left for the single step
+    for task_id in open_ids[10:]:  # published one by one already: ten stay for the inbox's first page
+        gr.complete(live_db, task_id, {"veroeffentlicht_am": "2017-12-28",
+                                       "kanaele": ["internet", "agentur_fuer_arbeit"]}, gr.PA)
+    open_ids = open_ids[:10]
 
     page.goto("/tasks?typ=ausschreibung_veroeffentlichen")
     assert page.locator("input[name=ids]").count() == 10
@@ -155,7 +159,7 @@ def test_posting_template_and_bulk_publication_in_the_inbox_and_over_the_api(
     _shots(page, output_dir, "45-bulk-result")
     with live_db.read() as session:
         done = [e for e in session.query(Event).filter(Event.kind == "task_completed").all()
-                if e.payload.get("element_id") == "ausschreibung_veroeffentlichen"]
+                if e.payload.get("element_id") == "ausschreibung_veroeffentlichen" and e.task_id in open_ids]
     assert len(done) == 7 and len({e.task_id for e in done}) == 7  # one audit event per task
     assert all(e.actor == gr.PA and e.payload["data"]["veroeffentlicht_am"] == "2018-01-02"
                for e in done if e.task_id != open_ids[0])

@@ -88,7 +88,7 @@ def test_attachments_overview_export_and_print_of_a_whole_round(page: Any, live_
     book = load_workbook(io.BytesIO(xlsx.body()))
     assert {"Zuteilung je Regionalteam", "Stellen", "Aufgaben"} <= set(book.sheetnames)
     teams = book["Zuteilung je Regionalteam"]
-    assert teams["A1"].value == "Regionalteam" and teams["D2"].value == 2.5 and "€" in teams["F2"].number_format
+    assert teams["A1"].value == "Regionalteam" and teams["D2"].value == 16.25 and "€" in teams["F2"].number_format
     shots(page, output_dir, "43-export")
 
     page.goto(f"/instances/{iid}/druck")

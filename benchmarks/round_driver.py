@@ -35,7 +35,7 @@ OnPhase = Callable[[str, int], None]  # phase name, instance id
 class Events(Protocol):
     """What happened to the round besides user steps, after it happened (and the worker ran)."""
 
-    def start(self) -> None: ...
+    def start(self, data: dict[str, Any]) -> None: ...
     def timers(self, now: datetime | None) -> None: ...
     def message(self, name: str, payload: dict[str, Any]) -> None: ...
 
@@ -70,10 +70,11 @@ class RoundDriver:
         self.worker_seconds, self.worker_jobs = 0.0, 0
         self.on_phase = on_phase or (lambda _phase, _iid: None)
         self.events = events
-        self.iid = engine.start_instance(db, "grant_round", business_key, SB).instance_id
+        start_data = {"landkreis": "ortenaukreis"}
+        self.iid = engine.start_instance(db, "grant_round", business_key, SB, start_data).instance_id
         self.settle()
         if events is not None:
-            events.start()
+            events.start(start_data)
         self.deadline = date.today()
 
     def complete(self, task_id: int, data: dict[str, Any], user: str) -> None:

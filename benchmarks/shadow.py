@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from benchmarks.services_tap import Replay
 from workflows.engine import messages, spiff, taskindex
@@ -77,9 +78,12 @@ class Shadow:
         self.unpaired: dict[str, int] = {}
 
     # ------------------------------------------------------------------ untimed: start, timers, messages
-    def start(self) -> None:
+    def start(self, data: Mapping[str, Any]) -> None:
+        """The same start data as the real round (on the start event's ready task, as the engine seeds it)."""
         spec, subprocess_specs = self.specs
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(self.replay))
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(dict(data))
         workflow.do_engine_steps()
         self._settled(workflow)
 

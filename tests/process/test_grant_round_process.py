@@ -277,7 +277,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     # 9. the Gemeinden are told who their Integrationsmanager is; the round ends
     assert r.wf.is_completed()
     final_data = r.wf.data
-    assert len(final_data["mitteilungen"]) == 41
+    assert len(final_data["mitteilung_an"]) == 41 and "mitteilungen" not in final_data  # made where needed
     told = [p for p in r.services.of("notify") if p.get("gemeinde") and "Erinnerung" not in p["subject"]]
     assert len(told) == 41 and not [p for p in told if "noch offen" in p["text"]]
     assert {p["gemeinde"] for p in told} == {d["ags"] for d in final_data["bemessung"]["uebertragende"]}

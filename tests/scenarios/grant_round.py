@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from tests.documents._pdftext import norm, pdf_text
 from workflows.foerderung.demo import username_for
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
+from workflows.foerderung.rules.drafts import mitteilungen_gemeinden
 from workflows.foerderung.rules.funding import foerdersumme
 from workflows.formatting import format_date, format_eur, format_vza
 
@@ -392,7 +393,7 @@ def run_grant_round(d: Driver) -> Round:
 
 def check_letters(r: Round, letters: list[dict[str, Any]], final: dict[str, Any]) -> None:
     """A Gemeinde sees and downloads only its own letter (naming it and its Integrationsmanager); staff see all."""
-    notices = {n["ags"]: n for n in final["mitteilungen"]}
+    notices = {n["ags"]: n for n in mitteilungen_gemeinden(final["besetzungen"], final["bemessung"]["uebertragende"])}
     mine, other = letters[0], letters[1]
     notice = notices[mine["gemeinde"]]
     user = username_for(notice["name"])

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from workflows.documents.kinds import DocumentJob
 from workflows.foerderung.rules import allocation
+from workflows.foerderung.rules.drafts import mitteilungen_gemeinden
 from workflows.formatting import TIMEZONE
 from workflows.storage.models import Landkreis, Role, User
 
@@ -183,7 +184,7 @@ def stellenausschreibung(data: Data, common: Data) -> list[DocumentJob]:
 
 def mitteilung_gemeinden(data: Data, common: Data) -> list[DocumentJob]:
     jobs = []
-    for notice in data["mitteilungen"]:
+    for notice in mitteilungen_gemeinden(data["besetzungen"], data["bemessung"]["uebertragende"]):
         if not notice.get("integrationsmanager"):
             continue  # nobody hired for this Gemeinde's team (yet): no letter
         jobs.append(DocumentJob({

@@ -52,6 +52,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "beschlussvorlage_fehler": drafts.beschlussvorlage_fehler,
     "antrag_vorbelegung": drafts.antrag_vorbelegung,
     "mitteilungen_gemeinden": drafts.mitteilungen_gemeinden,
+    "mitteilung_text": drafts.mitteilung_text,
     # committee vote
     "stimmen_zaehlen": vote.stimmen_zaehlen,
     "vote_result": vote.vote_result,

@@ -114,8 +114,22 @@ def mitteilungen_gemeinden(besetzungen: Iterable[Mapping[str, Any]],
                            uebertragende: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One notice per transferring Gemeinde: who its Integrationsmanager(innen) are.
 
-    A Gemeinde is served by every person hired for the share (team) it belongs to.
+    A Gemeinde is served by every person hired for the share (team) it belongs to. The round does
+    not store the notices (41 of them repeat each team's staff); the letters and the mails are
+    made from them where they are needed.
     """
+    people = _staff_by_gemeinde(besetzungen)
+    return [_notice(g, people.get(g["ags"], [])) for g in uebertragende]
+
+
+def mitteilung_text(ags: str, besetzungen: Iterable[Mapping[str, Any]],
+                    uebertragende: Iterable[Mapping[str, Any]]) -> str:
+    """The mail text of the notice to the Gemeinde `ags`."""
+    (gemeinde,) = [g for g in uebertragende if g["ags"] == ags]
+    return str(_notice(gemeinde, _staff_by_gemeinde(besetzungen).get(ags, []))["text"])
+
+
+def _staff_by_gemeinde(besetzungen: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     people: dict[str, list[dict[str, Any]]] = {}
     for b in besetzungen:
         if b.get("status") != "besetzt":
@@ -123,11 +137,10 @@ def mitteilungen_gemeinden(besetzungen: Iterable[Mapping[str, Any]],
         for ags in b.get("gemeinden") or []:
             people.setdefault(ags, []).append({"name": b["name"], "vza": b["vza"], "beginn": b["beginn"],
                                                "team": b["bezeichnung"]})
-    notices = []
-    for g in uebertragende:
-        staff = people.get(g["ags"], [])
-        names = ", ".join(f"{p['name']} (ab {_datum(p['beginn'])})" for p in staff) or "noch offen"
-        notices.append({"ags": g["ags"], "name": g["name"], "integrationsmanager": staff,
-                        "betreff": "Ihr Integrationsmanagement",
-                        "text": f"Für {g['name']} ist zuständig: {names}."})
-    return notices
+    return people
+
+
+def _notice(gemeinde: Mapping[str, Any], staff: list[dict[str, Any]]) -> dict[str, Any]:
+    names = ", ".join(f"{p['name']} (ab {_datum(p['beginn'])})" for p in staff) or "noch offen"
+    return {"ags": gemeinde["ags"], "name": gemeinde["name"], "integrationsmanager": staff,
+            "betreff": "Ihr Integrationsmanagement", "text": f"Für {gemeinde['name']} ist zuständig: {names}."}

@@ -77,6 +77,9 @@ def test_each_call_is_a_child_instance_with_only_its_declared_data(kids_db: Data
         data_keys = set().union(*(t["data"] for t in state["tasks"].values()))
         assert {"gemeinde", "frist", "erinnerung"} <= data_keys and "gemeinden" not in data_keys
         assert kid.next_timer_at is not None  # its own reminder
+    waiting = [t for t in json.loads(instance(kids_db, parent_id).state)["tasks"].values()
+               if t["task_spec"] == "abfragen [child]"]
+    assert len(waiting) == 3 and all(not t["delta"]["updates"] for t in waiting)  # each item lives in its child only
     parent_version = instance(kids_db, parent_id).version
     answer(kids_db, kids[0])
     answer(kids_db, kids[1], {"entscheidung": "selbst", "anzahl": 7})
@@ -242,3 +245,23 @@ def test_a_round_stored_before_the_change_finishes_embedded_on_its_version(db: D
     engine.complete_task(db, closing.id, {"freigabe": "ja"}, "sachbearbeitung")
     assert instance(db, old_round).status == "completed" and children_of(db, old_round) == []
     assert inbox.get_instance(db, old_round, "sachbearbeitung").data["total"] == 10
+
+
+def test_a_round_whose_waiting_calls_still_hold_their_items_finishes(kids_db: Database) -> None:
+    """Rounds stored before the waiting call tasks gave their item away keep a copy of it there:
+    their children hand back as ever."""
+    parent_id = start(kids_db)
+    kids = children_of(kids_db, parent_id)
+    with kids_db.write() as session:
+        row = session.get(ProcessInstance, parent_id)
+        assert row is not None
+        state = json.loads(row.state)
+        waiting = [t for t in state["tasks"].values() if t["task_spec"] == "abfragen [child]"]
+        for task, kid in zip(waiting, kids, strict=True):
+            task["delta"]["updates"]["gemeinde"] = {"name": kid.business_key}  # as the old layout kept it
+        row.state = json.dumps(state)
+    for kid, anzahl in zip(kids, (1, 2, 3), strict=True):
+        answer(kids_db, kid, {"entscheidung": "uebertragen", "anzahl": anzahl})
+    (closing,) = rows_of(kids_db, parent_id)
+    assert closing.element_id == "abschluss"
+    assert inbox.get_instance(kids_db, parent_id, "sachbearbeitung").data["total"] == 6

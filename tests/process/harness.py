@@ -159,7 +159,7 @@ class Round:
             self._hand_back(child)
 
     def _start(self, parent: BpmnWorkflow, call: spiff_children.Call) -> None:
-        inputs = spiff_children.call_inputs(parent, call.task_id)
+        inputs = spiff_children.take_inputs(parent, call.task_id)
         wf = BpmnWorkflow(self.subprocess_specs[call.process], self.subprocess_specs,
                           script_engine=parent.script_engine)
         child = Child(wf, parent, call.task_id, call.element_id)

@@ -76,23 +76,46 @@ def family_ids(instance_id: int) -> Any:
         (ProcessInstance.id == instance_id) | (ProcessInstance.root_id == instance_id))
 
 
-def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
-               thrown: list[BpmnEvent], steps: Steps) -> None:
-    """Bring the instance's children in line with its waiting calls; hand a finished child back."""
+@dataclass(frozen=True)
+class Plan:
+    """What a step's save does to the instance's children, taken from its workflow before the state
+    is written: the waiting calls, the children it has, and the inputs of the calls without one."""
+
+    calls: dict[str, spiff_children.Call]
+    children: list[Any]  # (child id, calling task id, status) rows
+    inputs: dict[str, dict[str, Any]]  # calling task id -> the inputs its new child starts with
+
+
+def plan(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> Plan:
+    """Read the new calls' inputs off their waiting tasks, which keep no copy of them (see
+    `spiff_children.take_inputs`): before the state is serialized, so the row is stored without them."""
     calls = {c.task_id: c for c in spiff_children.pending_calls(workflow)}
-    children = session.execute(select(ProcessInstance.id, ProcessInstance.parent_task_id, ProcessInstance.status)
-                               .where(ProcessInstance.parent_id == instance.id)).all() \
+    children = list(session.execute(select(ProcessInstance.id, ProcessInstance.parent_task_id, ProcessInstance.status)
+                                    .where(ProcessInstance.parent_id == instance.id)).all()) \
         if spiff_children.may_call(workflow) else []
-    for child_id, task_id, status in children:
-        if status == "running" and task_id not in calls:
-            _cancel(session, child_id, actor, steps)
     known = {task_id for _, task_id, _ in children}
+    inputs = {}
+    for call in calls.values():
+        if call.task_id not in known:
+            try:
+                inputs[call.task_id] = spiff_children.take_inputs(workflow, call.task_id)
+            except SpiffWorkflowException as exc:
+                raise ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen (Schritt '{call.element_name}'): "
+                                        f"{str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
+    return Plan(calls, children, inputs)
+
+
+def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
+               planned: Plan, steps: Steps) -> None:
+    """Bring the instance's children in line with its waiting calls; hand a finished child back."""
+    for child_id, task_id, status in planned.children:
+        if status == "running" and task_id not in planned.calls:
+            _cancel(session, child_id, actor, steps)
     started: list[int] = []
     token = _deferred.set(started)
     try:
-        for call in calls.values():
-            if call.task_id not in known:
-                _start(session, instance, workflow, call, actor, steps)
+        for task_id, inputs in planned.inputs.items():
+            _start(session, instance, workflow, planned.calls[task_id], inputs, actor, steps)
     finally:
         _deferred.reset(token)
     for child_id in started:
@@ -117,12 +140,7 @@ def _title(workflow: BpmnWorkflow, call: spiff_children.Call, inputs: dict[str, 
 
 
 def _start(session: Session, parent: ProcessInstance, workflow: BpmnWorkflow, call: spiff_children.Call,
-           actor: str | None, steps: Steps) -> None:
-    try:
-        inputs = spiff_children.call_inputs(workflow, call.task_id)
-    except SpiffWorkflowException as exc:
-        raise ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen (Schritt '{call.element_name}'): "
-                                f"{str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
+           inputs: dict[str, Any], actor: str | None, steps: Steps) -> None:
     business_key = f"{parent.business_key} – {_title(workflow, call, inputs)}"[:200]
     child = ProcessInstance(
         definition_id=parent.definition_id, definition=parent.definition, business_key=business_key, state="",

@@ -165,6 +165,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
     thrown = workflow.get_events()  # taken out before serializing, so they are recorded once
     prune_finished_subprocesses(workflow)
     prune_finished_instances(workflow)
+    planned = children.plan(session, instance, workflow)  # before the state is written: see there
     next_due, waiting = _waiting(workflow)
     status = "completed" if instance.status == "running" and workflow.is_completed() else instance.status
     change = taskindex.sync(session, instance.id, workflow)  # before the row's write: its summary goes with it
@@ -203,7 +204,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
                      {"title": row.title, "element_id": row.element_id, "lane": row.lane}, task_id=row.id)
     if status == "completed":
         audit.record(session, "instance_completed", actor, instance.id, {})
-    children.after_save(session, instance, workflow, actor, thrown, _STEPS)
+    children.after_save(session, instance, workflow, actor, planned, _STEPS)
     for event in thrown:
         if isinstance(event.event_definition, MessageEventDefinition):
             _route(session, instance, event, actor, depth)

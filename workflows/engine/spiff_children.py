@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser
@@ -110,8 +111,13 @@ def call_properties(workflow: BpmnWorkflow, task_id: str) -> dict[str, str]:
     return dict(extensions.get("properties", {}))
 
 
-def call_inputs(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
-    """The data the called process declares as input, taken from the waiting task (as CallActivity does)."""
+def take_inputs(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
+    """The data the called process declares as input, taken from the waiting task (as CallActivity does).
+
+    A multi-instance call's task holds its item (a Gemeinde, a posting) only to hand it to its child:
+    once taken, the item goes, so that the caller's state does not keep a copy of every child's input
+    while the children run. Its outputs come back onto the task as before.
+    """
     task = workflow.get_task_from_id(UUID(task_id))
     called = workflow.subprocess_specs[task.task_spec.spec]
     inputs = {}
@@ -120,6 +126,9 @@ def call_inputs(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
             raise WorkflowDataException("You are missing a required Data Input for a call activity.",
                                         task=task, data_input=var)
         inputs[var.bpmn_id] = var.get(task)
+    activity = task.parent.task_spec if task.parent is not None else None
+    if isinstance(activity, MultiInstanceTask) and activity.input_item is not None:
+        task.data.pop(activity.input_item.bpmn_id, None)
     return inputs
 
 

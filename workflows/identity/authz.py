@@ -248,12 +248,12 @@ def is_gemeinde_only(actor: Actor) -> bool:
 
 # --------------------------------------------------------------------------- rounds
 
-def _gemeinde_instances(actor: Actor) -> Select[tuple[int]]:
+def _gemeinde_instances(actor: Actor) -> Select[int]:
     """The instances that ever gave the actor's Gemeinde a task (`ix_task_gemeinde_instance`)."""
     return select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags)
 
 
-def _gemeinde_rounds(actor: Actor) -> Select[tuple[int]]:
+def _gemeinde_rounds(actor: Actor) -> Select[int]:
     """The rounds of those instances (a root is its own round): one entry each of `ix_process_instance_round`
     (id, root_id), never the row, whose `root_id` SQLite keeps behind the state (overflow pages)."""
     part = aliased(ProcessInstance)

@@ -91,7 +91,7 @@ class Database:
         with self.engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA analysis_limit=0")
             has_stats = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
-            analysed = dict(conn.exec_driver_sql(  # a table's row count when it was last analysed
+            analysed: dict[str, int] = dict(conn.exec_driver_sql(  # a table's row count when it was last analysed
                 "SELECT tbl, max(CAST(stat AS INTEGER)) FROM sqlite_stat1 GROUP BY tbl").all()) if has_stats else {}
             new_index = set(conn.exec_driver_sql(  # an index made since (a migration) has no statistics yet
                 "SELECT tbl_name FROM sqlite_master WHERE type = 'index'"

@@ -28,10 +28,11 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.engine import Connection
 
 from workflows.engine import children
 from workflows.storage.db import Database
-from workflows.storage.models import ProcessInstance, TaskRow, utcnow
+from workflows.storage.models import Base, ProcessInstance, TaskRow, utcnow
 
 _INSTANCE_SKIP = ("id", "business_key", "created_at", "updated_at")
 _TASK_SKIP = ("id", "instance_id")
@@ -97,24 +98,25 @@ def fill(db: Database, snapshots: list[Snapshot], rounds: int, batch: int = 200)
     """Insert `rounds` rounds cycling through the snapshots; returns counts of what was written.
 
     The first copy of each snapshot is inserted from Python; every further copy is made by the database
-    from that one (`INSERT ... SELECT` with a table of id offsets, names and times), so the rows, their
-    states (several GiB in all) included, never travel through Python again.
+    from that one (`INSERT ... SELECT` with a table of id offsets, names and times: one statement per
+    snapshot, table and batch of copies), so the rows, their states (several
+    GiB in all) included, never travel through Python again; then the planner's statistics.
     """
     now = utcnow()
     written = {"rounds": 0, "instances": 0, "tasks": 0, "open_tasks": 0, "state_bytes": 0}
     with db.read() as session:
-        next_id = first_id = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
-    copies: dict[int, list[dict[str, Any]]] = {}  # snapshot -> the copies to make from its first one
+        next_id = (session.scalar(select(func.max(ProcessInstance.id))) or 0) + 1
+    first_id = next_id
     templates: list[tuple[int, int, str]] = []  # snapshot -> (first id, last id, name) of its first copy
+    firsts: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])  # those first copies' rows
+    copies: dict[int, list[dict[str, Any]]] = {}  # snapshot -> the copies to make from its first one
     for n in range(rounds):
         snap = snapshots[n % len(snapshots)]
         name, created = f"Runde {n:05d} ({snap.phase})", now - timedelta(minutes=rounds - n)
         if n < len(snapshots):
             instances, tasks = _copy(snap, next_id, name, created, now)
-            with db.write() as session:
-                session.execute(insert(ProcessInstance), instances)  # parents before their children (ids ascending)
-                if tasks:
-                    session.execute(insert(TaskRow), tasks)
+            firsts[0].extend(instances)  # parents before their children (ids ascending)
+            firsts[1].extend(tasks)
             templates.append((next_id, next_id + len(instances) - 1, name))
         else:
             first, _, _ = templates[n % len(snapshots)]
@@ -125,21 +127,34 @@ def fill(db: Database, snapshots: list[Snapshot], rounds: int, batch: int = 200)
         written["tasks"] += sum(len(p.tasks) for p in snap.parts)
         written["open_tasks"] += snap.open_tasks
         written["state_bytes"] += sum(len(p.instance["state"]) for p in snap.parts)
-    with db.engine.begin() as conn:
-        _COPY.create(conn)
-    try:
-        for s, wanted in copies.items():
-            for start in range(0, len(wanted), batch):
-                _insert_copies(db, templates[s], wanted[start:start + batch], now)
-    finally:
-        with db.engine.begin() as conn:
-            _COPY.drop(conn)
-    if not db.is_sqlite:  # explicit ids: move the sequence past them; statistics as autovacuum would make them
-        with db.engine.begin() as conn:
+    # PostgreSQL: indexes made once after the load. SQLite keeps them: its index rows come in id order
+    # (cheap), while making one again reads every row's state (columns behind it are on overflow pages)
+    indexes = [] if db.is_sqlite else [index for table in (ProcessInstance, TaskRow)
+                                          for index in Base.metadata.tables[table.__tablename__].indexes]
+    with db.write() as session:
+        for index in indexes:
+            index.drop(session.connection())
+        session.execute(insert(ProcessInstance), firsts[0])
+        session.execute(insert(TaskRow), firsts[1])
+        _COPY.create(session.connection())
+    for s, wanted in copies.items():
+        for start in range(0, len(wanted), batch):  # in batches: SQLite's WAL is checkpointed as it goes
+            with db.write() as session:
+                if not db.is_sqlite:  # a bulk load: no need to wait for the WAL flush
+                    session.execute(text("SET LOCAL synchronous_commit = off"))
+                _insert_copies(session.connection(), templates[s], wanted[start:start + batch], now)
+    with db.write() as session:
+        _COPY.drop(session.connection())
+        for index in indexes:
+            index.create(session.connection())
+    if not db.is_sqlite:  # explicit ids: move the sequence past them; then what autovacuum does after a bulk
+        # insert: statistics, and the visibility map that lets index-only scans skip the rows (the states
+        # are in the TOAST table, which autovacuum treats on its own)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), "
                                  "(SELECT max(id) FROM process_instance))")
-            conn.exec_driver_sql("ANALYZE process_instance")
-            conn.exec_driver_sql("ANALYZE task")
+            for table in ("process_instance", "task"):
+                conn.exec_driver_sql(f"VACUUM (ANALYZE, PROCESS_TOAST false) {table}")
     db.optimize()  # what the ticker does regularly on SQLite
     with db.read() as session:  # what is there, not what was meant to be
         copied = select(ProcessInstance.id).where(ProcessInstance.id >= first_id)
@@ -153,7 +168,7 @@ _COPY = Table("bench_copy", MetaData(), Column("off", Integer), Column("name", S
                Column("created", DateTime))
 
 
-def _insert_copies(db: Database, template: tuple[int, int, str], wanted: list[dict[str, Any]], now: Any) -> None:
+def _insert_copies(conn: Connection, template: tuple[int, int, str], wanted: list[dict[str, Any]], now: Any) -> None:
     """Copies of one template round (its instances `first`..`last`), by the database, one statement per table."""
     first, last, old_name = template
     pi, task, copy = ProcessInstance.__table__, TaskRow.__table__, _COPY
@@ -164,14 +179,12 @@ def _insert_copies(db: Database, template: tuple[int, int, str], wanted: list[di
                "updated_at": literal(now, DateTime)}
     instance_columns = [c.name for c in pi.columns]
     task_columns = [c.name for c in task.columns if c.name != "id"]
-    with db.write() as session:
-        if not db.is_sqlite:  # a bulk load: no need to wait for each batch's WAL flush
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        session.execute(insert(copy), wanted)
-        session.execute(insert(pi).from_select(instance_columns, select(
-            *(shifted.get(c, pi.c[c]) for c in instance_columns)).select_from(pi.join(copy, true()))
-            .where(pi.c.id.between(first, last)).order_by(copy.c.off, pi.c.id)))
-        session.execute(insert(task).from_select(task_columns, select(
-            *(task.c.instance_id + copy.c.off if c == "instance_id" else task.c[c] for c in task_columns))
-            .select_from(task.join(copy, true())).where(task.c.instance_id.between(first, last))))
-        session.execute(copy.delete())
+    conn.execute(insert(copy), wanted)
+    conn.execute(insert(pi).from_select(instance_columns, select(
+        *(shifted.get(c, pi.c[c]) for c in instance_columns)).select_from(pi.join(copy, true()))
+        .where(pi.c.id.between(first, last)).order_by(copy.c.off, pi.c.id)))
+    conn.execute(insert(task).from_select(task_columns, select(
+        *(task.c.instance_id + copy.c.off if c == "instance_id" else task.c[c] for c in task_columns))
+        .select_from(task.join(copy, true())).where(task.c.instance_id.between(first, last))
+        .order_by(copy.c.off, task.c.id)))
+    conn.execute(copy.delete())

@@ -103,7 +103,7 @@ def measure_database(bench: databases.BenchDatabase, tap: services_tap.Tap, scal
     out["visible_tasks"] = inbox_queries.visible_counts(bench.db)
     out["explain"] = {name: inbox_queries.explain(bench.db, questions[name])
                       for name in ("inbox Gemeinde, page 1", "inbox Sachbearbeitung, page 1",
-                                   "round list Sachbearbeitung")}
+                                   "round list Sachbearbeitung", "round list Gemeinde")}
     return out
 
 

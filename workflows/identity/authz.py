@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from workflows.engine import children
 from workflows.engine.access import Actor as ActorLike
@@ -73,21 +73,21 @@ def today() -> date:
 
 
 def load_actor(session: Session, username: str) -> Actor:
-    user = session.scalars(  # one query: every step starts here
-        select(User).where(User.username == username)
-        .options(joinedload(User.roles), joinedload(User.gemeinde))
-    ).unique().first()
-    if user is None or not user.active:
-        raise Forbidden(f"Unbekannter oder gesperrter Benutzer '{username}'.")
+    """The user and the people they stand in for today, in one query: every step and page starts here."""
     day = today()
-    principals = session.scalars(
-        select(User).join(Deputy, Deputy.principal == User.username)
-        .where(Deputy.deputy == user.username, Deputy.starts_on <= day, Deputy.ends_on >= day, User.active.is_(True))
+    deputised = select(Deputy.principal).where(Deputy.deputy == username, Deputy.starts_on <= day,
+                                               Deputy.ends_on >= day)
+    rows = session.execute(
+        select(User, User.username.in_(deputised))
+        .where(or_(User.username == username, and_(User.username.in_(deputised), User.active.is_(True))))
         .options(joinedload(User.roles), joinedload(User.gemeinde)).order_by(User.username)
     ).unique().all()
+    user = next((u for u, _ in rows if u.username == username), None)
+    if user is None or not user.active:
+        raise Forbidden(f"Unbekannter oder gesperrter Benutzer '{username}'.")
     return Actor(user.username, user.display_name, user.role_keys, user.gemeinde.ags if user.gemeinde else None,
                  tuple(Principal(p.username, p.display_name, p.role_keys - NOT_DEPUTISED,
-                                 p.gemeinde.ags if p.gemeinde else None) for p in principals))
+                                 p.gemeinde.ags if p.gemeinde else None) for p, principal in rows if principal))
 
 
 def _own_tasks_clause(person: Actor | Principal) -> ColumnElement[bool]:
@@ -248,19 +248,35 @@ def is_gemeinde_only(actor: Actor) -> bool:
 
 # --------------------------------------------------------------------------- rounds
 
+def _gemeinde_instances(actor: Actor) -> Select[int]:
+    """The instances that ever gave the actor's Gemeinde a task (`ix_task_gemeinde_instance`)."""
+    return select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags)
+
+
+def _gemeinde_rounds(actor: Actor) -> Select[int]:
+    """The rounds of those instances (a root is its own round): one entry each of `ix_process_instance_round`
+    (id, root_id), never the row, whose `root_id` SQLite keeps behind the state (overflow pages)."""
+    part = aliased(ProcessInstance)
+    return select(func.coalesce(part.root_id, part.id)).where(part.id.in_(_gemeinde_instances(actor)))
+
+
 def visible_instances_clause(actor: Actor) -> Any:
-    """SQL condition: the rounds this actor may see. Staff: all. A Gemeinde: the instances that ever
+    """SQL condition: the instances this actor may see. Staff: all. A Gemeinde: the instances that ever
     gave it a task (its own child instances) and the rounds those belong to.
 
-    A semi-join on the Gemeinde's own task rows (`ix_task_gemeinde_instance`, a few thousand at most),
-    evaluated once, so that the round list walks its sort index and its count stays cheap.
+    A semi-join on the Gemeinde's own task rows (a few thousand at most), evaluated once.
     """
     if not is_gemeinde_only(actor):
         return True
-    mine = select(TaskRow.instance_id).where(TaskRow.assignee_gemeinde == actor.gemeinde_ags)
-    rounds = select(ProcessInstance.root_id).where(ProcessInstance.id.in_(mine),
-                                                   ProcessInstance.root_id.is_not(None))
-    return ProcessInstance.id.in_(mine.union(rounds))
+    return ProcessInstance.id.in_(_gemeinde_instances(actor).union(_gemeinde_rounds(actor)))
+
+
+def visible_rounds_clause(actor: Actor) -> Any:
+    """`visible_instances_clause` for rounds (roots) only, as the round list shows them: for a Gemeinde one
+    set of round ids, so that the list walks its sort index and its count stays cheap."""
+    if not is_gemeinde_only(actor):
+        return True
+    return ProcessInstance.id.in_(_gemeinde_rounds(actor))
 
 
 def visible_instance(session: Session, instance_id: int, actor: Actor) -> ProcessInstance:

@@ -29,18 +29,20 @@ def list_instances(db: Database, actor_name: str, *, status: str | None = None, 
     page, per_page = max(1, page), min(max(1, per_page), 200)
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        filters = [authz.visible_instances_clause(actor), ProcessInstance.parent_id.is_(None)]  # parts: on their round
+        filters = [authz.visible_rounds_clause(actor), ProcessInstance.parent_id.is_(None)]  # parts: on their round
         if status:
             filters.append(ProcessInstance.status == status)
         total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*filters)) or 0
         # the list never needs a round's state (about 1 MB during the Abfrage) nor a version's sources:
-        # leaving them out keeps the page fast; the sort runs on ix_process_instance_roots_created
+        # leaving them out keeps the page fast. The sort runs on ix_process_instance_roots_created
+        # (parent_id, created_at, id): parent_id leads the ORDER BY too (it is NULL in every row), else
+        # PostgreSQL, which does not take `IS NULL` as fixing an index column, sorted all roots instead
         rows = session.execute(
             select(ProcessInstance, ProcessDefinition).join(ProcessDefinition).where(*filters)
             .options(defer(ProcessInstance.state, raiseload=True),
                      load_only(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.version,
                                raiseload=True))
-            .order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
+            .order_by(ProcessInstance.parent_id.desc(), ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
             .offset((page - 1) * per_page).limit(per_page)).all()
         return [instance_summary(i, d, actor) for i, d in rows], total
 

@@ -174,6 +174,7 @@ class ProcessInstance(Base):
     __table_args__ = (
         UniqueConstraint("parent_id", "parent_task_id"),
         Index("ix_process_instance_roots_created", "parent_id", "created_at", "id"),  # the round list (roots) sorted
+        Index("ix_process_instance_round", "id", "root_id"),  # an instance's round without reading its row
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)

@@ -50,10 +50,11 @@ def test_real_process_diagrams_render_the_rounds_own_first() -> None:
     for _, svg in rendered:
         _svg(svg)
     own = "Landkreis – Integrationsmanagement (Pakt für Integration)"
-    assert [title for title, _ in rendered][0] == own  # then the called processes, by file name
-    assert [title for title, _ in rendered][1:] == [t for t, _ in diagram.render_sources(sources) if t != own]
-    assert [title for title, _ in diagram.render_sources(sources, own="stellenbesetzung")][0] == \
-        "Landkreis – Besetzung einer Stelle Integrationsmanagement"
+    titles = [title for title, _ in rendered]
+    assert titles[0] == own  # then the called processes, by file name
+    assert titles[1:] == [t for t, _ in diagram.render_sources(sources) if t != own]
+    (first, *_) = diagram.render_sources(sources, own="stellenbesetzung")
+    assert first[0] == "Landkreis – Besetzung einer Stelle Integrationsmanagement"
 
 
 def test_names_are_escaped_and_unsafe_xml_is_refused() -> None:

@@ -45,6 +45,7 @@ from workflows.inbox.classified import Classification, classified_variables, for
 from workflows.records import attachments
 from workflows.storage.models import Document, ProcessInstance, TaskRow
 
+pytestmark = pytest.mark.xdist_group("authorization_matrix")  # one worker builds the round (`world`) once
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 #: the columns: demo users (README "Demo logins"), then the visitors without a role
 ACTORS = ("sachbearbeitung", "dezernat", "personalamt", "personalrat", "ausschuss1", "ausschuss2", "admin",

@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 # WeasyPrint's libraries and a font for its fallback; Chromium and poppler for the browser and PDF tests;
 # pg_dump/pg_restore for the PostgreSQL backup test.
@@ -19,8 +20,9 @@ run: system-run $(STAMP)
 	@echo "grantflow läuft auf http://127.0.0.1:5000  (Demo-Zugänge: siehe README, Passwort 'demo')"
 	GRANTFLOW_DEMO_MODE=1 $(BIN)/grantflow serve --host 127.0.0.1 --port 5000
 
+# two workers (CI has 2 cores); tests of one xdist_group share a worker, the longest start first (tests/conftest.py)
 test: system-test $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 setup: system-test $(STAMP)
 

@@ -36,6 +36,13 @@ OUTPUT_DIR = Path(__file__).resolve().parent / "output"
 wiring.install()  # the engine's policy, services, rule functions and document kinds, as every entry point
 
 
+LONG_FIRST = ("slow", "bench", "browser")  # the longest tests start first, so no worker is left with one at the end
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(item.get_closest_marker(mark) for mark in LONG_FIRST))
+
+
 def _seed(db: Database) -> None:
     with db.write() as session:
         demo.load(session)

@@ -69,6 +69,9 @@ def test_deputy_claims_comments_and_is_found(page: Any, live_db: Database, outpu
     page.get_by_role("button", name="Kommentar speichern").click()
     assert "Kommentar gespeichert." in page.locator(".flashes").inner_text()
     assert "Rückfrage zur Anlage 2, @sachbearbeitung" in page.locator("#kommentare").inner_text()
+    for width in (1280, 375):  # the task's own form first, the comments after it
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.locator("form.task-form").bounding_box()["y"] < page.locator("#kommentare").bounding_box()["y"]
     shots(page, output_dir, "03-task-claimed-commented")
     logout(page)
 

@@ -11,6 +11,7 @@ for a person to look at (`pdftoppm -png`).
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -100,8 +101,10 @@ def test_every_document_of_a_real_round_names_real_values(db: Database, output_d
     newest: dict[str, Document] = {}
     for doc in docs:
         newest[doc.kind] = doc
-    for doc in newest.values():
-        (out / doc.filename).write_bytes(doc.content)
+    for doc in newest.values():  # the SQLite and PostgreSQL runs may write at once (two workers): whole files only
+        part = out / f"{doc.filename}.{os.getpid()}.part"
+        part.write_bytes(doc.content)
+        part.replace(out / doc.filename)
 
     # what the issue found, one by one, now with the round's values
     texts = {kind: pdf_text(doc.content) for kind, doc in newest.items()}

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from flask import Flask
 from lxml import etree
@@ -44,6 +45,7 @@ from workflows.inbox.classified import Classification, classified_variables, for
 from workflows.records import attachments
 from workflows.storage.models import Document, ProcessInstance, TaskRow
 
+pytestmark = pytest.mark.xdist_group("authorization_matrix")  # one worker builds the round (`world`) once
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 #: the columns: demo users (README "Demo logins"), then the visitors without a role
 ACTORS = ("sachbearbeitung", "dezernat", "personalamt", "personalrat", "ausschuss1", "ausschuss2", "admin",
@@ -264,6 +266,8 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     attachment = attachments.add_attachment(db, iid, gr.SB, kind="bescheid", content=pdf_bytes(),
                                             filename="bescheid.pdf").id
     comments.add_comment(db, gr.SB, "Matrix-Kommentar", instance_id=iid)
+    attachments.add_attachment(db, iid, gr.PA, kind="bewerbung", content=pdf_bytes(), filename="bewerbung.pdf",
+                               title=f"Bewerbung {names[0]}")  # applicants' data: the title names the applicant
     deputy = deputies.name_deputy(db, gr.SB, "dezernat", "2099-01-01", "2099-01-31").id
     with db.read() as session:
         rows = session.scalars(select(TaskRow).order_by(TaskRow.id)).all()
@@ -495,6 +499,98 @@ def test_every_data_class_for_every_actor(world: dict[str, Any]) -> None:
     if MATRIX_PRINT:
         _print(observed)
     assert observed == {k: _row(v) for k, v in DATA_CLASSES.items()}, (HEADER, observed)
+
+
+#: (where, data class) -> who finds data of that class there: the CSV and XLSX exports (API and web), the lists of
+#: attachments, the search hits (for the probes' own words)
+SURFACES: dict[tuple[str, str], str] = {
+    #                                           SB DZ PA PR VO VA AD GE FG AN WT
+    # the export leaves out a column of a class the actor may not see (a Gemeinde's own contact too)
+    ("exports", "gemeinde_kontakt"):           "+ + - - - - - - - - -",
+    ("exports", "bewerberdaten"):              "- - - - - - - - - - -",  # no table names an applicant
+    ("exports", "einzelstimmen"):              "- - - - + - - - - - -",
+    ("exports", "interne_vermerke"):           "- - - - - - - - - - -",  # the remark is in no table
+    ("attachments", "gemeinde_kontakt"):       "- - - - - - - - - - -",  # no attachment names the contact
+    ("attachments", "bewerberdaten"):          "- - + + - - - - - - -",
+    ("attachments", "einzelstimmen"):          "- - - - - - - - - - -",
+    ("attachments", "interne_vermerke"):       "- - - - - - - - - - -",
+    # a name in a form's field of a class is found as of that class (the contact person was found by all staff)
+    ("search", "gemeinde_kontakt"):            "+ + - - - - - + - - -",
+    ("search", "bewerberdaten"):               "- - + + - - - - - - -",
+    ("search", "einzelstimmen"):               "- - - - - - - - - - -",  # votes are not indexed
+    ("search", "interne_vermerke"):            "- - - - - - - - - - -",  # nor remarks
+}
+#: what is searched for each data class: the probes' words
+SEARCHES: dict[str, Callable[[list[str]], list[str]]] = {
+    "gemeinde_kontakt": lambda names: [CONTACT], "bewerberdaten": lambda names: names[:2],
+            "einzelstimmen": lambda names: ["enthaltung"], "interne_vermerke": lambda names: [REMARK]}
+
+
+def _client(world: dict[str, Any], actor: str) -> tuple[Any, dict[str, str]]:
+    """A client logged in as the actor on the web pages, and the headers of its API token."""
+    client = world["app"].test_client()
+    if actor == "anonym":
+        return client, {}
+    if actor == "widerrufen":
+        return client, {"Authorization": f"Bearer {world['revoked']}"}
+    with client.session_transaction() as session:
+        session["user"] = actor
+    return client, {"Authorization": f"Bearer {world['tokens'][actor]}"}
+
+
+def _xlsx_text(content: bytes) -> str:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return "\n".join(";".join(str(c) for c in row if c is not None) for sheet in workbook
+                     for row in sheet.iter_rows(values_only=True))
+
+
+def _surface_seen(world: dict[str, Any], actor: str, surface: str, words: list[str]) -> str:
+    """The text of what the actor gets from one surface of the round: every table they may export (CSV and XLSX,
+    the web's workbook too), its attachment list, or the search hits for `words`."""
+    client, headers = _client(world, actor)
+    iid, texts = world["iid"], []
+
+    def get(url: str, api: bool = True) -> Any:
+        response = client.get(url, headers=headers if api else {})
+        return response if response.status_code == 200 else None
+
+    if surface == "exports":
+        if (listed := get(f"/api/v1/instances/{iid}/exports")) is not None:
+            for table in listed.get_json()["items"]:
+                texts.append(get(table["csv"]).get_data().decode("utf-8-sig"))
+                texts.append(_xlsx_text(get(table["xlsx"]).get_data()))
+        if (workbook := get(f"/instances/{iid}/export.xlsx", api=False)) is not None:
+            texts.append(_xlsx_text(workbook.get_data()))
+    elif surface == "attachments":
+        texts += [json.dumps(r.get_json(), ensure_ascii=False) for r in [get(f"/api/v1/instances/{iid}/attachments")]
+                  if r is not None]
+    else:
+        for word in words:  # the hits only: the answer repeats the query
+            if (api_hits := get(f"/api/v1/search?q={word}")) is not None:
+                texts.append(json.dumps(api_hits.get_json()["items"], ensure_ascii=False))
+            if (page := get(f"/suche?q={word}", api=False)) is not None:
+                texts += re.findall(r"<tbody>.*?</tbody>", page.get_data(as_text=True), re.S)
+    return "\n".join(texts)
+
+
+#: the probes for tables and hits (text, not the forms' JSON): a vote by name is a row with the member's choice
+TEXT_PROBES = {**PROBES, "bewerberdaten": lambda text, names: any(n in text for n in names),
+               "einzelstimmen": lambda text, names: re.search(r"^[^\n]*;Enthaltung\b", text, re.M) is not None}
+
+
+def test_every_data_class_on_exports_attachments_and_search_for_every_actor(world: dict[str, Any]) -> None:
+    names = world["names"]
+    tables = {(surface, a): _surface_seen(world, a, surface, []) for surface in ("exports", "attachments")
+              for a in ACTORS}
+    observed = {}
+    for surface, cls in SURFACES:
+        probe = PROBES[cls] if surface == "attachments" else TEXT_PROBES[cls]
+        seen = {a: tables[(surface, a)] if surface != "search" else
+                _surface_seen(world, a, surface, SEARCHES[cls](names)) for a in ACTORS}
+        observed[(surface, cls)] = "".join("+" if probe(seen[a], names) else "-" for a in ACTORS)
+    if MATRIX_PRINT:
+        _print(observed)
+    assert observed == {k: _row(v) for k, v in SURFACES.items()}, (HEADER, observed)
 
 
 def _leaks(value: Any, name: str, c: Classification, may_see: Any) -> list[str]:

@@ -43,12 +43,18 @@ def test_file_without_diagram_interchange_gets_an_automatic_layout() -> None:
     _svg(diagram.render_svg(diag))  # well-formed
 
 
-def test_real_process_diagrams_render() -> None:
+def test_real_process_diagrams_render_the_rounds_own_first() -> None:
     sources = {f"bpmn/{p.name}": p.read_text() for p in (ROOT / "bpmn").glob("*.bpmn")}
-    rendered = diagram.render_sources(sources, active=["runde_eroeffnen"])
-    assert rendered
+    rendered = diagram.render_sources(sources, active=["runde_eroeffnen"], own="grant_round")
+    assert len(rendered) == 4
     for _, svg in rendered:
         _svg(svg)
+    own = "Landkreis – Integrationsmanagement (Pakt für Integration)"
+    titles = [title for title, _ in rendered]
+    assert titles[0] == own  # then the called processes, by file name
+    assert titles[1:] == [t for t, _ in diagram.render_sources(sources) if t != own]
+    (first, *_) = diagram.render_sources(sources, own="stellenbesetzung")
+    assert first[0] == "Landkreis – Besetzung einer Stelle Integrationsmanagement"
 
 
 def test_names_are_escaped_and_unsafe_xml_is_refused() -> None:

@@ -7,7 +7,7 @@ The same `workflows.collab` functions as the web pages; the models here are regi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import request, url_for
@@ -20,17 +20,14 @@ from workflows.collab import claims, comments, deputies, search
 # --------------------------------------------------------------------------- shapes
 
 
-class SearchHit(schemas.ApiModel):
-    model_config = schemas.described("Ein Treffer: ein Vorgang, eine offene Aufgabe, ein Aktenzeichen, eine Person "
-                                     "oder ein Kommentar.")
-
-    kind: str = Field(description="`round`, `task`, `aktenzeichen`, `person` oder `comment`.", examples=["task"])
-    kind_label: str = Field(description="Deutsche Bezeichnung der Art.", examples=["Aufgabe"])
-    text: str = Field(description="Der gefundene Text.")
-    round_id: int = Field(description="Der Vorgang (die Runde), zu dem der Treffer gehört.")
-    business_key: str
-    task_id: int | None
-    href: str = Field(description="Die Aufgabe (bei `task`), sonst der Vorgang.")
+SearchHit = schemas.from_read_model(
+    "SearchHit", search.Hit, "Ein Treffer: ein Vorgang, eine offene Aufgabe, ein Aktenzeichen, eine Person oder ein "
+    "Kommentar.", exclude=("comment_id",),
+    kind=Field(description="`round`, `task`, `aktenzeichen`, `person` oder `comment`.", examples=["task"]),
+    kind_label=Field(description="Deutsche Bezeichnung der Art.", examples=["Aufgabe"]),
+    text=Field(description="Der gefundene Text."),
+    round_id=Field(description="Der Vorgang (die Runde), zu dem der Treffer gehört."),
+    href=(str, Field(description="Die Aufgabe (bei `task`), sonst der Vorgang.")))
 
 
 class SearchResult(schemas.ApiModel):
@@ -42,34 +39,17 @@ class SearchResult(schemas.ApiModel):
     message: str | None = Field(description="Hinweis, wenn es keine Treffer gibt oder die Suche zu kurz ist.")
 
 
-class Claim(schemas.ApiModel):
-    model_config = schemas.described("Wer eine offene Aufgabe bearbeitet, und was Sie damit tun dürfen.")
+Claim = schemas.from_read_model(
+    "Claim", claims.ClaimInfo, "Wer eine offene Aufgabe bearbeitet, und was Sie damit tun dürfen.",
+    exclude=("vertretung_fuer_name",),
+    claimed_by=Field(description="Benutzername; null, wenn niemand sie übernommen hat."),
+    assigned_by=Field(description="Die Teamleitung, die sie zugewiesen hat."),
+    vertretung_fuer=Field(description="Sie sehen die Aufgabe in Vertretung dieser Person."),
+    claim_refusal=Field(description="Warum Sie sie nicht übernehmen können."))
 
-    task_id: int
-    claimed_by: str | None = Field(description="Benutzername; null, wenn niemand sie übernommen hat.")
-    claimed_by_name: str | None
-    claimed_at: datetime | None
-    assigned_by: str | None = Field(description="Die Teamleitung, die sie zugewiesen hat.")
-    mine: bool
-    vertretung_fuer: str | None = Field(description="Sie sehen die Aufgabe in Vertretung dieser Person.")
-    may_claim: bool
-    claim_refusal: str | None = Field(description="Warum Sie sie nicht übernehmen können.")
-    may_release: bool
-    may_assign: bool
-
-
-class Comment(schemas.ApiModel):
-    model_config = schemas.described("Ein Kommentar zu einem Vorgang oder einer Aufgabe.")
-
-    id: int
-    round_id: int
-    task_id: int | None
-    task_title: str | None
-    author: str
-    author_name: str
-    created_at: datetime
-    text: str
-    mentions: list[str] = Field(description="Die erwähnten und benachrichtigten Benutzer.")
+Comment = schemas.from_read_model(
+    "Comment", comments.CommentInfo, "Ein Kommentar zu einem Vorgang oder einer Aufgabe.", exclude=("instance_id",),
+    mentions=Field(description="Die erwähnten und benachrichtigten Benutzer."))
 
 
 class CommentList(schemas.ApiModel):
@@ -77,19 +57,9 @@ class CommentList(schemas.ApiModel):
     items: list[Comment]
 
 
-class Deputy(schemas.ApiModel):
-    model_config = schemas.described("Eine Vertretung: `deputy` handelt von `starts_on` bis `ends_on` (einschließlich) "
-                                     "für `principal`.")
-
-    id: int
-    principal: str
-    principal_name: str
-    deputy: str
-    deputy_name: str
-    starts_on: date
-    ends_on: date
-    reason: str
-    active: bool = Field(description="Gilt heute.")
+Deputy = schemas.from_read_model(
+    "Deputy", deputies.DeputyInfo, "Eine Vertretung: `deputy` handelt von `starts_on` bis `ends_on` (einschließlich) "
+    "für `principal`.", active=Field(description="Gilt heute."))
 
 
 class DeputyOverview(schemas.ApiModel):

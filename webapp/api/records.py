@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from webapp.api import bp, conditions, openapi
 from webapp.api.problems import ApiProblem
-from webapp.api.schemas import ApiModel, described
+from webapp.api.schemas import ApiModel, described, from_read_model
 from workflows.records import attachments, contentcheck, exports, overview, tables
 from workflows.storage.db import Database
 
@@ -35,21 +35,15 @@ def _user() -> str:
 
 # --------------------------------------------------------------------------- shapes
 
-class Attachment(ApiModel):
-    model_config = described("Ein hochgeladener Anhang (Metadaten).")
-    id: int
-    instance_id: int = Field(description="Der Vorgang (die Runde), bei dem der Anhang liegt.")
-    task_id: int | None = Field(description="Die Aufgabe, zu der er hochgeladen wurde.")
-    kind: str = Field(description="Art: " + ", ".join(f"`{k}` ({v})" for k, v in attachments.KINDS.items()) + ".")
-    title: str
-    filename: str
-    media_type: str = Field(description="Am Inhalt erkannter Typ: application/pdf, image/png oder image/jpeg.")
-    size: int
-    sha256: str = Field(pattern="^[0-9a-f]{64}$")
-    data_class: str | None = Field(description="Datenklasse (z. B. `bewerberdaten`): sehen nur deren Rollen.")
-    created_at: dt.datetime
-    created_by: str | None
-    href: str = Field(description="Download-Adresse.")
+Attachment = from_read_model(
+    "Attachment", attachments.AttachmentInfo, "Ein hochgeladener Anhang (Metadaten).", exclude=("kind_label",),
+    instance_id=Field(description="Der Vorgang (die Runde), bei dem der Anhang liegt."),
+    task_id=Field(description="Die Aufgabe, zu der er hochgeladen wurde."),
+    kind=Field(description="Art: " + ", ".join(f"`{k}` ({v})" for k, v in attachments.KINDS.items()) + "."),
+    media_type=Field(description="Am Inhalt erkannter Typ: application/pdf, image/png oder image/jpeg."),
+    sha256=Field(pattern="^[0-9a-f]{64}$"),
+    data_class=Field(description="Datenklasse (z. B. `bewerberdaten`): sehen nur deren Rollen."),
+    href=(str, Field(description="Download-Adresse.")))
 
 
 class AttachmentList(ApiModel):
@@ -57,19 +51,14 @@ class AttachmentList(ApiModel):
     items: list[Attachment]
 
 
-class ExportColumn(BaseModel):
-    header: str
-    kind: str = Field(description="text, integer, number, vza, money, date oder datetime.")
-
-
-class ExportTable(BaseModel):
-    model_config = described("Eine exportierbare Tabelle des Vorgangs.")
-    key: str
-    title: str
-    rows: int
-    columns: list[ExportColumn]
-    csv: str = Field(description="Adresse der CSV-Datei (UTF-8 mit BOM, Semikolon).")
-    xlsx: str = Field(description="Adresse der Excel-Datei.")
+ExportColumn = from_read_model(
+    "ExportColumn", tables.Column, "Eine Spalte: ihr deutscher Kopf und die Art ihrer Werte.", exclude=("width",),
+    kind=Field(description="text, integer, number, vza, money, date oder datetime."))
+ExportTable = from_read_model(
+    "ExportTable", tables.Table, "Eine exportierbare Tabelle des Vorgangs.",
+    columns=(list[ExportColumn], Field()), rows=(int, Field()),
+    csv=(str, Field(description="Adresse der CSV-Datei (UTF-8 mit BOM, Semikolon).")),
+    xlsx=(str, Field(description="Adresse der Excel-Datei.")))
 
 
 class ExportList(BaseModel):
@@ -175,10 +164,8 @@ def get_attachment(attachment_id: int) -> Response:
 
 @bp.get("/instances/<int:instance_id>/exports")
 def list_exports(instance_id: int) -> Any:
-    items = [ExportTable(key=t.key, title=t.title, rows=len(t.rows),
-                         columns=[ExportColumn(header=c.header, kind=c.kind) for c in t.columns],
-                         csv=url_for("api.export_csv", instance_id=instance_id, key=t.key),
-                         xlsx=url_for("api.export_xlsx", instance_id=instance_id, key=t.key))
+    items = [ExportTable.build(t, rows=len(t.rows), csv=url_for("api.export_csv", instance_id=instance_id, key=t.key),
+                               xlsx=url_for("api.export_xlsx", instance_id=instance_id, key=t.key))
              for t in exports.round_tables(_db(), instance_id, _user())]
     return ExportList(items=items).model_dump(mode="json")
 

@@ -8,11 +8,12 @@ the read models' attribute names. Descriptions are German: they are the publishe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_type_hints
 
-from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, computed_field, create_model
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -60,6 +61,21 @@ class _Overlay:
         if name in self._extra:
             return self._extra[name]
         return getattr(self._source, name)
+
+
+def from_read_model(name: str, source: type, description: str, *, exclude: tuple[str, ...] = (),
+                    **fields: Any) -> type[ApiModel]:
+    """The answer's model of a read model (a dataclass of `workflows`): its fields in its order and with its types,
+    so a field list is written once. `fields` gives one of them the API's German `Field` (description, pattern),
+    or a `(type, Field)` that replaces its type or adds a field only the web knows (a link); `exclude` names the
+    read model's fields the API does not publish."""
+    hints = get_type_hints(source)
+    own: dict[str, Any] = {}
+    for field in dataclasses.fields(source):
+        if field.name not in exclude:
+            given = fields.pop(field.name, Field())
+            own[field.name] = given if isinstance(given, tuple) else (hints[field.name], given)
+    return create_model(name, __base__=ApiModel, __cls_kwargs__=dict(described(description)), **own, **fields)
 
 
 def _waiting_names(messages: list[dict[str, Any]]) -> list[str]:

@@ -76,6 +76,7 @@ class Diagram:
     shapes: list[Shape]
     edges: list[Edge]
     laid_out: bool = False
+    processes: tuple[str, ...] = ()  # the ids of the processes it draws
 
 
 # --------------------------------------------------------------------------- reading
@@ -126,6 +127,15 @@ def _shape_from(element: etree._Element | None, element_id: str, box: Box) -> Sh
     return shape
 
 
+def _drawn_processes(owner: etree._Element | None) -> tuple[str, ...]:
+    """The ids of the processes a plane draws: its process, or the processes of its collaboration's pools."""
+    if owner is None:
+        return ()
+    if _local(owner.tag) == "process":
+        return (owner.get("id") or "",)
+    return tuple(p.get("processRef") or "" for p in owner.iterfind("bpmn:participant", NS) if p.get("processRef"))
+
+
 def read_diagrams(xml: str | bytes, filename: str = "diagram.bpmn") -> list[Diagram]:
     """Every BPMNPlane of a file (or an automatic layout per process when it has none)."""
     content = xml.encode("utf-8") if isinstance(xml, str) else xml
@@ -167,7 +177,7 @@ def read_diagrams(xml: str | bytes, filename: str = "diagram.bpmn") -> list[Diag
             if not title and owner is not None and _local(owner.tag) == "collaboration":
                 title = ", ".join(p.get("name") or "" for p in owner.iterfind("bpmn:participant", NS)
                                   if p.get("processRef") and p.get("name"))
-            diagrams.append(Diagram(title, shapes, edges))
+            diagrams.append(Diagram(title, shapes, edges, processes=_drawn_processes(owner)))
     if not diagrams:
         for process in root.iterfind("bpmn:process", NS):
             diagrams.append(auto_layout(process))
@@ -282,7 +292,8 @@ def auto_layout(process: etree._Element) -> Diagram:
         source_el = next((n for n in nodes if n.get("id") == s), None)
         edges.append(Edge(f.get("id"), "sequenceFlow", f.get("name") or "", points, s, t,
                           default=source_el is not None and source_el.get("default") == f.get("id")))
-    return Diagram(process.get("name") or process.get("id") or "", lane_shapes + shapes, edges, laid_out=True)
+    return Diagram(process.get("name") or process.get("id") or "", lane_shapes + shapes, edges, laid_out=True,
+                   processes=(process.get("id") or "",))
 
 
 # --------------------------------------------------------------------------- drawing
@@ -553,13 +564,11 @@ STANDALONE_STYLE = """
 
 
 def render_sources(sources: dict[str, str], active: Iterable[str] = (), done: Iterable[str] = (),
-                   lane_heads: bool = False) -> list[tuple[str, str]]:
-    """(title, svg) for every diagram of every BPMN source (DMN files are skipped); `lane_heads` see `render_svg`."""
-    result = []
-    for name, xml in sorted(sources.items()):
-        if not name.endswith(".bpmn"):
-            continue
-        for diagram in read_diagrams(xml, name):
-            title = diagram.title or name
-            result.append((title, render_svg(diagram, active, done, f"Prozessdiagramm: {title}", lane_heads)))
-    return result
+                   lane_heads: bool = False, own: str | None = None) -> list[tuple[str, str]]:
+    """(title, svg) for every diagram of every BPMN source (DMN files are skipped), those of the process `own`
+    (the round's) first, then the others (the processes it calls) by file name; `lane_heads` see `render_svg`."""
+    diagrams = [(diagram.title or name, diagram) for name, xml in sorted(sources.items()) if name.endswith(".bpmn")
+                for diagram in read_diagrams(xml, name)]
+    diagrams.sort(key=lambda found: own not in found[1].processes)
+    return [(title, render_svg(diagram, active, done, f"Prozessdiagramm: {title}", lane_heads))
+            for title, diagram in diagrams]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from workflows import audit
 from workflows.engine.taskindex import IndexChange
 from workflows.identity import authz
-from workflows.inbox.classified import form_class
+from workflows.inbox.classified import Classification, form_classification
 from workflows.storage.db import Database
 from workflows.storage.models import Event, Gemeinde, ProcessInstance, SearchEntry, SearchWord, TaskRow
 
@@ -72,19 +72,20 @@ def write_entries(session: Session) -> None:
 
 # --------------------------------------------------------------------------- keeping the index
 
-def _values(data: Any) -> Iterator[tuple[str, str]]:
-    """(kind, text) of the indexed keys anywhere in submitted data (rows of a table included)."""
+def _values(data: Any, field: str | None = None) -> Iterator[tuple[str, str, str]]:
+    """(field, kind, text) of the indexed keys anywhere in submitted data (rows of a table included); `field`
+    is the top-level key it was found under (whose data class it has)."""
     if isinstance(data, Mapping):
         gemeinde = "ags" in data  # a Gemeinde's record: its "name" is no person (tasks are found by it anyway)
         for key, value in data.items():
             kind = None if gemeinde and key == "name" else INDEXED_KEYS.get(str(key))
             if kind and isinstance(value, str) and value.strip():
-                yield kind, value.strip()
+                yield field or str(key), kind, value.strip()
             elif isinstance(value, Mapping | list):
-                yield from _values(value)
+                yield from _values(value, field or str(key))
     elif isinstance(data, list):
         for item in data:
-            yield from _values(item)
+            yield from _values(item, field)
 
 
 _GEMEINDE_NAMES: dict[str, str] = {}  #: per process: a Gemeinde's name (a rename reaches new tasks after a restart)
@@ -127,26 +128,28 @@ def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChan
 
 def _index_event(session: Session, instance: ProcessInstance, round_id: int, kind: str,
                  payload: Mapping[str, Any], task_id: int | None) -> None:
-    gemeinde, data_class, data = None, None, None
+    gemeinde, classification, data = None, Classification(), None
     if kind == "task_completed" and task_id is not None:
         _drop_task_entries(session, [task_id])  # no longer in anyone's inbox
         row = session.get(TaskRow, task_id)
         if row is None:
             return
         schema = instance.definition.forms.get(row.form_key or "", {})
-        cls = form_class(schema)
-        gemeinde, data_class, data = row.assignee_gemeinde, cls.key if cls else None, payload.get("data")
+        gemeinde, classification, data = row.assignee_gemeinde, form_classification(schema), payload.get("data")
     elif kind == "message_received":
         schema = instance.definition.message_schemas.get(str(payload.get("message")), {})
-        cls = form_class(schema) if isinstance(schema, Mapping) else None
-        data_class, data = (cls.key if cls else None), payload.get("payload")
+        if isinstance(schema, Mapping):
+            classification = form_classification(schema)
+        data = payload.get("payload")
     elif kind == "instance_started":
         data = payload.get("data")
-    seen: set[tuple[str, str]] = set()
-    for value_kind, text in _values(data):
-        if (value_kind, text) in seen:
+    seen: set[tuple[str, str, str | None]] = set()
+    for field, value_kind, text in _values(data):  # a value has its form's class, else its field's
+        cls = classification.whole or classification.fields.get(field)
+        data_class = cls.key if cls else None
+        if (value_kind, text, data_class) in seen:
             continue
-        seen.add((value_kind, text))
+        seen.add((value_kind, text, data_class))
         add_entry(session, round_id=round_id, instance_id=instance.id, kind=value_kind, text=text,
                   words_from=instance.business_key if value_kind == "aktenzeichen" else "",
                   task_id=task_id, gemeinde_ags=gemeinde, data_class=data_class)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from workflows import audit
 from workflows.engine import access, spiff, taskindex
-from workflows.engine.runtime import StepResult, _load_workflow, _save, _write  # the runtime's own step primitives
+from workflows.engine.runtime import StepResult, load_workflow, save_step, write_step
 from workflows.errors import Conflict, FieldError, NotFound, ValidationFailed
 from workflows.storage.db import Database
 from workflows.storage.models import InstanceMigration, ProcessDefinition, ProcessInstance, TaskRow
@@ -178,7 +178,7 @@ def _check_data(session: Session, check: RoundCheck, instance: ProcessInstance, 
 def _prepare(session: Session, instance: ProcessInstance, target: ProcessDefinition, mapping: Mapping[str, str],
              defaults: Defaults) -> tuple[_Prepared, dict[str, Any]]:
     check = RoundCheck(instance.id, instance.business_key, instance.definition.version)
-    workflow = _load_workflow(instance)
+    workflow = load_workflow(instance)
     new_spec, new_subprocess_specs = spiff.process_specs(target.spec_json, instance.process_key)
     registry = spiff.SERIALIZER.registry
     diffs = [(_align(check, workflow, new_spec, mapping, target.version, registry), workflow, new_spec)]
@@ -276,7 +276,7 @@ def _move(db: Database, check: RoundCheck, key: str, to_version: int, actor_name
                     task.data.setdefault(name, value)
             member.definition_id, member.definition = target.id, target
             session.flush()
-            _save(session, member, prepared.workflow, actor.username)
+            save_step(session, member, prepared.workflow, actor.username)
             taskindex.refresh(session, member.id, prepared.workflow)
             session.add(InstanceMigration(instance_id=member.id, batch=batch, definition_before=before.id,
                                           definition_after=target.id, state_before=state_before,
@@ -286,7 +286,7 @@ def _move(db: Database, check: RoundCheck, key: str, to_version: int, actor_name
                       "defaults": {f"{f}.{n}": v for (f, n), v in defaults.items()}})
         return StepResult(instance.id, instance.status, [])
 
-    _write(db, work)
+    write_step(db, work)
     check.moved = True
 
 
@@ -360,14 +360,14 @@ def migrate_back(db: Database, instance_id: int, actor_name: str) -> StepResult:
             workflow = spiff.load_state(row.state_before, spiff.process_specs(before.spec_json, member.process_key))
             member.definition_id, member.definition = before.id, before
             session.flush()
-            _save(session, member, workflow, actor.username)
+            save_step(session, member, workflow, actor.username)
             taskindex.refresh(session, member.id, workflow)
             row.moved_back, before_version = True, before.version
         audit.record(session, "instance_migrated_back", actor.username, instance.id,
                      {"from_version": after_version, "to_version": before_version})
         return StepResult(instance.id, instance.status, [])
 
-    return _write(db, work)
+    return write_step(db, work)
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:

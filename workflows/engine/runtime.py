@@ -658,3 +658,11 @@ def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str
         return StepResult(instance.id, "cancelled", [])
 
     return _write(db, work)
+
+
+# The step primitives, for the engine's other kinds of step (an instance's migration to a new version): load an
+# instance's workflow, save a step (state with the version check, task index, audit, children), run a unit of
+# work with the retry after a lost race.
+load_workflow = _load_workflow
+save_step = _save
+write_step = _write

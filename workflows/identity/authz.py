@@ -487,8 +487,9 @@ def entry_scopes(kind: str, *, lane: str | None = None, gemeinde_ags: str | None
         if assignee_user:
             return [f"u:{assignee_user}"]
         return [f"g:{gemeinde_ags}"] if gemeinde_ags else [f"lane:{lane}"]
-    if data_class is not None:
-        return [f"class:{data_class}"]
+    if data_class is not None:  # a Gemeinde's own contact data is its own (`may_see_data_class`)
+        own = data_class == data_classes.GEMEINDE_KONTAKT.key and gemeinde_ags
+        return [f"class:{data_class}", f"g:{gemeinde_ags}"] if own else [f"class:{data_class}"]
     return ["staff", f"g:{gemeinde_ags}"] if gemeinde_ags else ["staff"]
 
 
@@ -516,8 +517,10 @@ def search_entries_clause(actor: Actor) -> list[Any]:
     visible = sorted(k for k, c in data_classes.CLASSES.items() if may_see_data_class(actor, c))
     open_task = select(TaskRow.id).where(TaskRow.id == SearchEntry.task_id, TaskRow.status == "ready",
                                          visible_tasks_clause(actor)).exists()
+    own_contact = and_(SearchEntry.data_class == data_classes.GEMEINDE_KONTAKT.key,
+                       SearchEntry.gemeinde_ags == (actor.gemeinde_ags or ""))
     filters: list[Any] = [
-        or_(SearchEntry.data_class.is_(None), SearchEntry.data_class.in_(visible)),
+        or_(SearchEntry.data_class.is_(None), SearchEntry.data_class.in_(visible), own_contact),
         or_(SearchEntry.kind != "task", open_task),
     ]
     if is_gemeinde_only(actor):

@@ -13,7 +13,7 @@ all of it is kept from whoever may not see the class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,15 +47,26 @@ class Classification:
     def __bool__(self) -> bool:
         return self.whole is not None or bool(self.fields)
 
-    def visible(self, value: Any, may_see: Any) -> tuple[bool, Any]:
-        """(shown at all, the value without the fields the actor may not see)."""
+    def hidden_fields(self, may_see: Callable[[DataClass], bool]) -> set[str] | None:
+        """The fields of a class the actor may not see; None when all of it is (the whole is of such a class)."""
         if self.whole is not None and not may_see(self.whole):
+            return None
+        return {name for name, cls in self.fields.items() if not may_see(cls)}
+
+    def visible(self, value: Any, may_see: Callable[[DataClass], bool]) -> tuple[bool, Any]:
+        """(shown at all, the value without the fields the actor may not see)."""
+        hidden = self.hidden_fields(may_see)
+        if hidden is None:
             return False, None
-        hidden = {name for name, cls in self.fields.items() if not may_see(cls)}
         return True, strip_fields(value, hidden) if hidden else value
 
     def classes(self) -> set[DataClass]:
         return ({self.whole} if self.whole else set()) | set(self.fields.values())
+
+
+def seer(actor: authz.Actor, *, own_gemeinde: bool = False) -> Callable[[DataClass], bool]:
+    """Whether the actor may see a class (`own_gemeinde`: in the data of a Gemeinde's own task)."""
+    return lambda cls: authz.may_see_data_class(actor, cls, own_gemeinde=own_gemeinde)
 
 
 def strip_fields(value: Any, hidden: set[str]) -> Any:
@@ -163,10 +174,7 @@ def visible_data(data: Mapping[str, Any], definition: ProcessDefinition, actor: 
     """The data without the variables and fields of classes the actor may not see; `own_gemeinde`:
     the data of a Gemeinde's own task (its own contact data)."""
     classes = classified_variables(definition)
-
-    def may_see(cls: DataClass) -> bool:
-        return authz.may_see_data_class(actor, cls, own_gemeinde=own_gemeinde)
-
+    may_see = seer(actor, own_gemeinde=own_gemeinde)
     shown: dict[str, Any] = {}
     for name, value in data.items():
         c = classes.get(name)
@@ -182,8 +190,7 @@ def visible_data(data: Mapping[str, Any], definition: ProcessDefinition, actor: 
 def visible_submission(data: Mapping[str, Any], schema: Mapping[str, Any], actor: authz.Actor, *,
                        own_gemeinde: bool = False) -> dict[str, Any] | None:
     """A form's submission as the actor may see it; None when all of it is of a class they may not see."""
-    visible, filtered = form_classification(schema).visible(
-        dict(data), lambda cls: authz.may_see_data_class(actor, cls, own_gemeinde=own_gemeinde))
+    visible, filtered = form_classification(schema).visible(dict(data), seer(actor, own_gemeinde=own_gemeinde))
     return filtered if visible else None
 
 

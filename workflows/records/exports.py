@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from workflows.engine import children
 from workflows.errors import NotFound
 from workflows.identity import authz
-from workflows.inbox.classified import Classification, classified_forms
+from workflows.inbox.classified import Classification, classified_forms, seer
 from workflows.inbox.instances import get_instance
 from workflows.inbox.votes import visible_tallies
 from workflows.records.tables import Column, Table
@@ -69,11 +69,8 @@ def _form_columns(schema: Mapping[str, Any]) -> list[tuple[str, Column, dict[str
 def _visible_columns(schema: Mapping[str, Any], classification: Classification | None,
                      actor: authz.Actor) -> list[tuple[str, Column, dict[str, str]]]:
     """The form's columns without those of a class the actor may not see (none at all for a whole-form class)."""
-    if classification is None:
-        return _form_columns(schema)
-    visible, _ = classification.visible({}, lambda cls: authz.may_see_data_class(actor, cls))
-    hidden = {name for name, cls in classification.fields.items() if not authz.may_see_data_class(actor, cls)}
-    return [f for f in _form_columns(schema) if f[0] not in hidden] if visible else []
+    hidden = classification.hidden_fields(seer(actor)) if classification is not None else set()
+    return [] if hidden is None else [f for f in _form_columns(schema) if f[0] not in hidden]
 
 
 def _answer_tables(session: Session, inst: ProcessInstance, actor: authz.Actor) -> list[Table]:

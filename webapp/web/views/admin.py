@@ -45,7 +45,7 @@ def definition(key: str) -> str:
     versions = deployment.list_definitions(database(), actor().username, key)
     sources = deployment.latest_sources(database(), actor().username, key)
     return render_template("admin/definition.html", key=key, versions=versions,
-                           diagrams=diagram.render_sources(sources))
+                           diagrams=diagram.render_sources(sources, own=key))
 
 
 @bp.post("/definitions/upload")

@@ -91,7 +91,7 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
     detail = page.detail
     labels = presenting.Labels.from_forms(*page.forms)
     diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements,
-                                      lane_heads=True)
+                                      lane_heads=True, own=detail.instance.process_key)
     message_forms = []
     for m in page.message_forms:
         raw = message_raw if m.name == message_name and message_raw is not None \
@@ -139,7 +139,8 @@ def detail(instance_id: int) -> tuple[str, int]:
 def diagram_svg(instance_id: int) -> Response:
     """The diagram alone (first plane), styled, e.g. to open in a new tab or print."""
     detail = inbox.get_instance(database(), instance_id, actor().username)
-    rendered = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements)
+    rendered = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements,
+                                      own=detail.instance.process_key)
     svg = rendered[0][1] if rendered else diagram.render_svg(diagram.Diagram("", [], []))
     svg = svg.replace("<defs>", f"<style>{diagram.STANDALONE_STYLE}</style><defs>", 1)
     return Response(svg, mimetype="image/svg+xml")

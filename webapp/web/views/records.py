@@ -142,7 +142,8 @@ def print_view(instance_id: int) -> str:
     page = inbox.instance_page(database(), instance_id, actor().username)
     detail = page.detail
     labels = presenting.Labels.from_forms(*page.forms)
-    diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements)
+    diagrams = diagram.render_sources(detail.sources, detail.active_elements, detail.completed_elements,
+                                      own=detail.instance.process_key)
     return render_template(
         "records/print.html", page=page, detail=detail, inst=detail.instance, diagrams=diagrams[:1],
         facts=presenting.summarize(detail.data, labels, skip=labels.table_keys(), flat_dicts=False),

@@ -111,6 +111,9 @@ def db() -> None:
     """Datenbank verwalten."""
 
 
+REINDEX_FROM = "0016"  #: a database older than this migration gets its search index built again (see 0016)
+
+
 @db.command("upgrade")
 @friendly
 def db_upgrade() -> None:
@@ -118,8 +121,14 @@ def db_upgrade() -> None:
     from workflows.storage import migrate
 
     database = _database()
+    before = migrate.current_revision(database.url)
     migrate.upgrade(database.url)
     click.echo(f"Datenbank ist aktuell: {_safe_url(database.url)}")
+    if before is not None and before < REINDEX_FROM:
+        from workflows.collab import search as search_index
+
+        result = search_index.reindex(database)
+        click.echo(f"Suchindex neu aufgebaut: {result.rounds} Vorgänge, {result.tasks} offene Aufgaben.")
 
 
 def _safe_url(url: str) -> str:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import requests
+from alembic import command
 from sqlalchemy import delete, func, select, update
 
 from tests.conftest import FIXTURES
@@ -18,6 +19,7 @@ from tests.operations.test_web_operations import metric
 from workflows import engine
 from workflows.collab import comments, search
 from workflows.identity import tokens
+from workflows.storage import migrate
 from workflows.storage.db import Database
 from workflows.storage.models import Event, ProcessInstance, SearchEntry, SearchWord, TaskRow, utcnow
 
@@ -102,6 +104,25 @@ def test_search_reindex_finds_a_round_whose_index_rows_were_lost(mini_db: Databa
         assert session.scalar(select(func.count()).select_from(SearchEntry)) == entries
     assert found() == before
     assert [h.task_id for h in search.search(mini_db, "kehl", "rückmeldung kehl 2019").hits] == [kehl.id]
+
+
+def test_db_upgrade_drops_unclassified_names_and_builds_the_index_again(mini_db: Database, tmp_path: Path) -> None:
+    """A database from before migration 0016 may hold a name indexed without its field's class (found by every
+    staff member): `grantflow db upgrade` drops such names and builds the index again; a second run only
+    says the database is current."""
+    round_id = start_mini(mini_db, "Rastatt 2017-2018")
+    command.downgrade(migrate.alembic_config(mini_db.url), "0015")
+    with mini_db.write() as session:  # as the index wrote a classified field's name before the fix
+        search.add_entry(session, round_id=round_id, instance_id=round_id, kind="person", text="Erika Kontaktperson")
+        search.write_entries(session)
+    assert [h.kind for h in search.search(mini_db, "dezernat", "kontaktperson").hits] == ["person"]
+
+    first = cli(_env(mini_db, tmp_path), "db", "upgrade").stdout
+    assert "Suchindex neu aufgebaut: 1 Vorgänge" in first
+    assert search.search(mini_db, "dezernat", "kontaktperson").hits == []
+    assert [h.kind for h in search.search(mini_db, "sachbearbeitung", "rastatt 2017").hits] == ["round"]
+    again = cli(_env(mini_db, tmp_path), "db", "upgrade").stdout
+    assert "Datenbank ist aktuell" in again and "Suchindex" not in again
 
 
 def _timer_fired(db: Database, instance_id: int) -> bool:

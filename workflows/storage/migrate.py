@@ -26,6 +26,18 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def current_revision(url: str) -> str | None:
+    """The database's schema revision (None for an empty database)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
 def revision(url: str, message: str) -> None:
     """Autogenerate a migration from the models (a developer tool)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)

@@ -77,8 +77,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.add_deputy', 'POST'): "+ + + + + + + + + - -",
     # comments on a round are the administration's (a Gemeinde writes on its own task)
     ('api.add_round_comment', 'POST'): "+ + + + + + + - - - -",
-    # a comment carries its task's data class (the Personalrat's task: Bewerberdaten)
-    ('api.add_task_comment', 'POST'): "- - + + - - - n n - -",
+    # a comment carries its task's data class (the Personalrat's task: Bewerberdaten); who may not see it
+    # does not find the task's comments (404), as the task itself
+    ('api.add_task_comment', 'POST'): "n n + + n n n n n - -",
     # the team lead (Dezernat) assigns open tasks of the team lanes only; the Personalrat's is none
     ('api.assign_task', 'POST'): "n n n - n n n n n - -",
     # decides per task: 200 with each refused task in the results (tests/web/test_bulk*)
@@ -119,8 +120,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.list_overdue', 'GET'): "+ + + + + + + + + - -",
     ('api.list_processes', 'GET'): "+ + + + + + + + + - -",
     ('api.list_round_comments', 'GET'): "+ + + + + + + + + - -",
-    # comments are filtered by their data class; a Gemeinde does not find another's task
-    ('api.list_task_comments', 'GET'): "+ + + + + + + n n - -",
+    # as writing: 404 for whoever may not see the task's data class; a Gemeinde does not find another's task
+    ('api.list_task_comments', 'GET'): "n n + + n n n n n - -",
     ('api.list_tasks', 'GET'): "+ + + + + + + + + - -",
     ('api.list_timers', 'GET'): "+ + + + + + + + + - -",
     ('api.openapi_json', 'GET'): "+ + + + + + + + + + +",
@@ -150,7 +151,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ('collab.assign_form', 'GET'): "n n n - n n n n n - -",
     ('collab.claim', 'POST'): "n n n + n n n n n - -",
     ('collab.comment_round', 'POST'): "+ + + + + + + - - - -",
-    ('collab.comment_task', 'POST'): "- - + + - - - n n - -",
+    ('collab.comment_task', 'POST'): "n n + + n n n n n - -",
     ('collab.deputy_create', 'POST'): "+ + + + + + + + + - -",
     ('collab.deputy_end', 'POST'): "+ + n n n n n n n - -",
     ('collab.deputy_list', 'GET'): "+ + + + + + + + + - -",

@@ -444,18 +444,17 @@ def comments_clause(actor: Actor) -> list[Any]:
     return filters
 
 
-def comment_refusal(actor: Actor, row: TaskRow | None, data_class_key: str | None) -> str | None:
-    """Who may write a comment: on a round, whoever sees the whole round; on a task, whoever sees it on
-    the round's page (a Gemeinde: its own) and may see its data class. None if allowed."""
-    if row is None:
-        if not may_see_whole_round(actor):
-            return ("Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben "
-                    "kommentieren.")
-        return None
-    if not (may_see_task_of_round(actor, row) or may_see_task(actor, row)):
-        return "Diese Aufgabe können Sie nicht kommentieren."
-    if not _class_visible(actor, data_class_key):
-        return "Kommentare zu dieser Aufgabe sind den Rollen vorbehalten, die ihre Daten sehen dürfen."
+def may_find_task_comments(actor: Actor, row: TaskRow, data_class_key: str | None) -> bool:
+    """A task's comments are found (read and written) by whoever finds the task: its own people (its page),
+    or on the round's page (a Gemeinde: its own) if they may see its data class. Else 404, as for the task."""
+    return may_see_task(actor, row) or (may_see_task_of_round(actor, row) and _class_visible(actor, data_class_key))
+
+
+def comment_refusal(actor: Actor, row: TaskRow | None) -> str | None:
+    """Who may write a comment: on a round, whoever sees the whole round; on a task, whoever finds its
+    comments (`may_find_task_comments`, checked before). None if allowed."""
+    if row is None and not may_see_whole_round(actor):
+        return "Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben kommentieren."
     return None
 
 

@@ -147,7 +147,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ('bulk.start', 'GET'): "n n n n n n n n n - -",
     ('bulk.submit', 'POST'): "n n n n n n n n n - -",
     # a refusal comes back as a message on the form (303), as with the claim below
-    ('collab.assign', 'POST'): "+ + + + + + + + + - -",
+    # as its form: the refusal about the chosen person (here one who may not complete it) is shown beside the field
+    ('collab.assign', 'POST'): "n n n - n n n n n - -",
     ('collab.assign_form', 'GET'): "n n n - n n n n n - -",
     ('collab.claim', 'POST'): "n n n + n n n n n - -",
     ('collab.comment_round', 'POST'): "+ + + + + + + - - - -",

@@ -406,6 +406,23 @@ def task_audience(session: Session, row: TaskRow) -> list[User]:
     return audience(session, role=row.lane, gemeinde_ags=row.assignee_gemeinde, username=row.assignee_user)
 
 
+def task_deputies(session: Session, row: TaskRow, people: list[User]) -> list[tuple[User, list[str]]]:
+    """The active deputies of the day of `people` (a task's audience) who see the task in Vertretung, each
+    with the names of those they stand in for; not for roles a Vertretung does not pass on (a vote)."""
+    if row.lane in NOT_DEPUTISED or not people:
+        return []
+    names = {u.username: u.display_name for u in people}
+    day = today()
+    found: dict[str, tuple[User, list[str]]] = {}
+    for user, principal in session.execute(
+            select(User, Deputy.principal).join(Deputy, Deputy.deputy == User.username)
+            .where(Deputy.principal.in_(sorted(names)), Deputy.starts_on <= day, Deputy.ends_on >= day,
+                   User.active.is_(True)).order_by(User.username, Deputy.principal)):
+        if user.username not in names:
+            found.setdefault(user.username, (user, []))[1].append(names[principal])
+    return list(found.values())
+
+
 def acting_as(actor: Actor, row: TaskRow) -> Actor:
     """Who the actor is on this task's page: on a task they see in Vertretung, with its principal's roles
     added (they do the principal's work, so they see what the principal would); otherwise themselves."""

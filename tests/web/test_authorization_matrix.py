@@ -42,7 +42,7 @@ from workflows.identity import authz, tokens
 from workflows.identity.data_classes import data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
 from workflows.records import attachments
-from workflows.storage.models import Document, ProcessInstance, TaskRow
+from workflows.storage.models import Attachment, Document, ProcessInstance, TaskRow
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 #: the columns: demo users (README "Demo logins"), then the visitors without a role
@@ -99,6 +99,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.export_xlsx', 'GET'): "+ + + + + + + + + - -",
     ('api.fire_timers', 'POST'): "- - - - - - + - - - -",
     # the object: a Bescheid with the round (staff only)
+    # the Sachbearbeitung's Bescheid: its uploader (SB) and the Administration delete it; who sees it may not; a
+    # Gemeinde does not find it
+    ('api.delete_attachment', 'DELETE'): "+ - - - - - + n n - -",
     ('api.get_attachment', 'GET'): "+ + + + + + + n n - -",
     ('api.get_claim', 'GET'): "n n n + n n n n n - -",
     # the object: the Beschlussvorlage (staff only)
@@ -179,6 +182,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ('operations.healthz', 'GET'): "+ + + + + + + + + + +",
     ('operations.readyz', 'GET'): "+ + + + + + + + + + +",
     ('records.attachments_page', 'GET'): "+ + + + + + + + + - -",
+    ('records.delete', 'POST'): "+ - - - - - + n n - -",
+    ('records.delete_confirm', 'GET'): "+ - - - - - + n n - -",
     ('records.download', 'GET'): "+ + + + + + + n n - -",
     ('records.export_page', 'GET'): "+ + + + + + + + + - -",
     ('records.export_table', 'GET'): "+ + + + + + + + + - -",
@@ -268,12 +273,15 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     comments.add_comment(db, gr.SB, "Matrix-Kommentar", instance_id=iid)
     deputy = deputies.name_deputy(db, gr.SB, "dezernat", "2099-01-01", "2099-01-31").id
     with db.read() as session:
+        stored = session.get(Attachment, attachment)
+        assert stored is not None
+        attachment_row = {c.key: getattr(stored, c.key) for c in Attachment.__table__.columns}
         rows = session.scalars(select(TaskRow).order_by(TaskRow.id)).all()
         document = session.scalars(select(Document.id).where(Document.kind == "beschlussvorlage")).first()
         children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.root_id == iid)).all()
     yield {"db": db, "app": app, "iid": iid, "rows": rows, "document": document, "names": names,
            "revoked": revoked, "tokens": live, "token_id": token_id, "children": children,
-           "attachment": attachment, "deputy": deputy}
+           "attachment": attachment, "attachment_row": attachment_row, "deputy": deputy}
     db.dispose()
 
 
@@ -354,7 +362,18 @@ def _request(world: dict[str, Any], actor: str, endpoint: str, method: str, url:
     if response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", "") \
             and endpoint != "auth.logout":  # after a logout the login page is the success
         return 401
+    if endpoint in DELETES_ATTACHMENT and response.status_code < 400:
+        _restore_attachment(world)
     return 403 if response.status_code == 429 else response.status_code  # the login brake refuses
+
+
+#: routes that delete the matrix's attachment: it is put back after each deletion, so every cell is its own
+DELETES_ATTACHMENT = {"api.delete_attachment", "records.delete"}
+
+
+def _restore_attachment(world: dict[str, Any]) -> None:
+    with world["db"].write() as session:
+        session.add(Attachment(**world["attachment_row"]))
 
 
 def _symbol(status: int) -> str:

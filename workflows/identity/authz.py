@@ -322,6 +322,17 @@ def may_see_attachment(actor: Actor, *, gemeinde_ags: str | None, data_class_key
     return may_see_document(actor, gemeinde_ags)
 
 
+#: who may delete any attachment they see, besides its uploader
+ATTACHMENT_DELETERS = frozenset({"Sachbearbeitung", ADMIN_ROLE})
+
+
+def attachment_delete_refusal(actor: Actor, uploaded_by: str | None) -> str | None:
+    """Deleting an attachment one sees: its uploader, or the Sachbearbeitung or Administration. None if allowed."""
+    if actor.username == uploaded_by or actor.roles & ATTACHMENT_DELETERS:
+        return None
+    return "Löschen darf nur, wer den Anhang hochgeladen hat, oder die Sachbearbeitung bzw. Administration."
+
+
 def check_may_attach(actor: Actor, row: TaskRow | None, data_class_key: str | None) -> None:
     """Upload to a round: staff; to a task: whoever may see the task (a Gemeinde its own); a file of a data
     class (an application: `bewerberdaten`) only whoever may see that class."""

@@ -32,8 +32,9 @@ EXPECTED_TEXT = {
         "4.096.000,00 €",  # Landeszuschuss 32 × 64.000 × 2
         "4.608.000,00 €",  # Gesamtkosten 32 × 72.000 × 2
         "512.000,00 €",  # Kreisanteil
-        "Kehl 08317057 368 292.957,44 € Acher-Renchtal 2,28",  # the largest Planungsrahmen
+        "Kehl 08317057 368 292.957,44 € Acher-Renchtal 2,29",  # the largest Planungsrahmen
         "Summe (41 Gemeinden) 5.166 4.112.549,28 €",
+        "Acher-Renchtal 14 16,25",  # the teams carry the round's own allocation (0,25 steps)
         "Stichtag 15.09.2017",
         "Seite 1 von 4",
         "Seite 4 von 4",  # the Gemeinden as Anlage 1 on pages of their own
@@ -83,7 +84,7 @@ EXPECTED_TEXT = {
         "77716 Haslach im Kinzigtal",
         "Leon Wolf Kinzigtal 1,00 VZÄ 01.02.2018 31.01.2020",
         "Lena Yıldız",
-        "22.01.2018",
+        "16.04.2018",
         "Mit freundlichen Grüßen",
         "Dr. Andrea Krämer",
     ],

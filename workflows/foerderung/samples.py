@@ -103,25 +103,30 @@ def _team(bezeichnung: str) -> str:
     return bezeichnung.removeprefix("Regionalteam ")
 
 
+def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`total` in proportion to `weights`, to 0,01 by the largest remainder (the parts add up to `total`)."""
+    whole = sum(weights, Decimal(0))
+    exact = [total * w / whole for w in weights]
+    parts = [value.quantize(Decimal("0.01"), rounding=ROUND_DOWN) for value in exact]
+    missing = int((total - sum(parts)) / Decimal("0.01"))
+    for index in sorted(range(len(parts)), key=lambda i: parts[i] - exact[i])[:missing]:
+        parts[index] += Decimal("0.01")
+    return parts
+
+
 def _gemeinden() -> list[dict[str, Any]]:
-    """The transferring Gemeinden with Planungsrahmen and their share of the VZÄ (to 0,01)."""
+    """The transferring Gemeinden with Planungsrahmen and their part of their team's VZÄ (to 0,01), so that
+    the teams carry the round's own allocation."""
     bemessung = _bemessung()
-    team_of = {a["empfaenger"]: _team(a["bezeichnung"]) for a in bemessung["anteile"]}
-    rows: list[dict[str, Any]] = [
-        {"name": g["name"], "ags": g["ags"], "anzahl_gefluechtete": g["anzahl_gefluechtete"],
-         "team": team_of.get(g["empfaenger"], ""), "planungsrahmen": round_half_up(g["planungsrahmen"])}
-        for g in sorted(bemessung["uebertragende"], key=lambda g: g["name"])
-    ]
-    total = sum((row["planungsrahmen"] for row in rows), Decimal(0))
-    # Largest-remainder rounding to 0,01 VZÄ, so the shares add up to exactly the round's VZÄ.
-    exact = [_stellen_vza() * row["planungsrahmen"] / total for row in rows]
-    shares = [value.quantize(Decimal("0.01"), rounding=ROUND_DOWN) for value in exact]
-    missing = int((_stellen_vza() - sum(shares)) / Decimal("0.01"))
-    for index in sorted(range(len(rows)), key=lambda i: shares[i] - exact[i])[:missing]:
-        shares[index] += Decimal("0.01")
-    for row, share in zip(rows, shares, strict=True):
-        row["anteil_vza"] = share
-    return rows
+    rows: list[dict[str, Any]] = []
+    for anteil in bemessung["anteile"]:
+        members = sorted((g for g in bemessung["uebertragende"] if g["empfaenger"] == anteil["empfaenger"]),
+                         key=lambda g: g["name"])
+        frames = [round_half_up(g["planungsrahmen"]) for g in members]
+        for g, frame, share in zip(members, frames, _split(Decimal(str(anteil["vza"])), frames), strict=True):
+            rows.append({"name": g["name"], "ags": g["ags"], "anzahl_gefluechtete": g["anzahl_gefluechtete"],
+                         "team": _team(anteil["bezeichnung"]), "planungsrahmen": frame, "anteil_vza": share})
+    return sorted(rows, key=lambda row: row["name"])
 
 
 def _personen() -> list[dict[str, str]]:
@@ -318,7 +323,7 @@ def _email(name: str) -> str:
 def _mitteilung_gemeinden() -> dict[str, Any]:
     return {
         "landkreis": LANDKREIS,
-        "datum": "2018-01-22",
+        "datum": "2018-04-16",  # after the hires began and the Bescheid came (the round ends with it)
         "aktenzeichen": "AMI 14.1-7/2018",
         "sachbearbeitung": SACHBEARBEITUNG,
         "empfaenger": {

@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils postgresql-client
 
+# the Demo-Uhr of `make run` (workflows/clock.py): the demo round of 2017-2018 lives on its own dates
+DEMO_DATE ?= 2017-09-18
+
 .PHONY: run test setup lint bench clean system-run system-test
 
 run: system-run $(STAMP)
@@ -18,7 +21,7 @@ run: system-run $(STAMP)
 	$(BIN)/grantflow deploy
 	$(BIN)/grantflow demo-data
 	@echo "grantflow läuft auf http://127.0.0.1:5000  (Demo-Zugänge: siehe README, Passwort 'demo')"
-	GRANTFLOW_DEMO_MODE=1 $(BIN)/grantflow serve --host 127.0.0.1 --port 5000
+	GRANTFLOW_DEMO_MODE=1 GRANTFLOW_DEMO_DATE=$(DEMO_DATE) $(BIN)/grantflow serve --host 127.0.0.1 --port 5000
 
 # two workers (CI has 2 cores); tests of one xdist_group share a worker, the longest start first (tests/conftest.py)
 test: system-test $(STAMP)

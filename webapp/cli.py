@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from workflows import settings
+from workflows import clock, settings
 from workflows.errors import GrantflowError, InvalidDefinition, ValidationFailed
-from workflows.formatting import format_date
+from workflows.formatting import format_date, format_datetime
 
 if TYPE_CHECKING:
     from workflows.storage.db import Database
@@ -336,6 +336,8 @@ def tick(now_text: str | None, loop: bool, interval: float) -> None:
     fired = engine.fire_due_timers(database, now=now)
     database.optimize()
     click.echo(f"{fired} Vorgänge mit fälligen Timern weitergeführt.")
+    if now is not None and (demo := clock.advance_demo(now)) is not None:
+        click.echo(f"Demo-Uhr: {format_datetime(demo)}.")
 
 
 @main.command()

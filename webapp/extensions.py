@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
-from workflows import formatting
+from workflows import clock, formatting
 from workflows.errors import Forbidden, GrantflowError
 from workflows.identity import authz
 
@@ -176,7 +176,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {"current_actor": g.get("actor"), "now": datetime.now(formatting.TIMEZONE),
-                "demo_mode": app.config.get("GRANTFLOW_DEMO_MODE", False)}
+                "demo_mode": app.config.get("GRANTFLOW_DEMO_MODE", False), "demo_uhr": clock.demo_now}
 
     from webapp.web.views import (
         account,

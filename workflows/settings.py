@@ -8,6 +8,7 @@ package. The README's settings table ("Betrieb") lists every variable. Nothing e
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping
@@ -46,6 +47,16 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _optional_flag(env: Mapping[str, str], name: str) -> bool | None:
     return _flag(env, name, False) if env.get(name, "").strip() else None
+
+
+def _date(env: Mapping[str, str], name: str) -> dt.date | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise SettingInvalid(f"{name}={value!r} ist kein Datum (JJJJ-MM-TT, z. B. 2017-09-18).") from None
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -102,6 +113,7 @@ class Settings:
     mail_sender: str = "Landratsamt Ortenaukreis <integrationsmanagement@ortenaukreis.example>"
     attachment_max_mb: int = 10  # the largest file an upload (Anhang) may be
     retention_days: int = 180  # applicants' data of a finished posting is erased this long after it ended
+    demo_date: dt.date | None = None  # the Demo-Uhr: the process's "today" (workflows.clock), for demos only
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
@@ -136,6 +148,7 @@ class Settings:
             mail_sender=env.get("GRANTFLOW_MAIL_SENDER") or cls.mail_sender,
             attachment_max_mb=_int(env, "GRANTFLOW_ATTACHMENT_MAX_MB", 10, minimum=1),
             retention_days=_int(env, "GRANTFLOW_RETENTION_DAYS", 180, minimum=0),
+            demo_date=_date(env, "GRANTFLOW_DEMO_DATE"),
         )
 
     @property

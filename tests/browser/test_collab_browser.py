@@ -101,4 +101,9 @@ def test_deputy_claims_comments_and_is_found(page: Any, live_db: Database, outpu
     shots(page, output_dir, "06-team")
     row.get_by_role("link", name="Zuweisen").click()
     assert "Zurzeit in Bearbeitung von Lukas Hofmann" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Zuweisen", exact=True).click()  # nobody chosen: refused beside the field
+    field = page.locator(".field", has=page.get_by_label("Zuweisen an"))
+    assert "Bitte wählen Sie aus, wem Sie die Aufgabe zuweisen." in field.inner_text()
+    assert page.get_by_label("Zuweisen an").get_attribute("aria-invalid") == "true"
+    shots(page, output_dir, "07-assign-refused")
     assert iid

@@ -68,10 +68,24 @@ def test_attachments_overview_export_and_print_of_a_whole_round(page: Any, live_
     page.locator("#f-datei").set_input_files(str(tmp_path / "Bescheid RP Stuttgart.pdf"))
     page.get_by_role("button", name="Hochladen").click()
     assert "gespeichert" in page.locator(".flashes").inner_text()
-    link = page.get_by_role("link", name="Bewilligungsbescheid vom 15.05.2018")
+    link = page.get_by_role("link", name="Bewilligungsbescheid vom 15.05.2018", exact=True)
     download = page.request.get(link.get_attribute("href"))
     assert download.body() == pdf_bytes() and download.headers["x-content-type-options"] == "nosniff"
     shots(page, output_dir, "41-anhaenge")
+    # a wrong upload is deleted after a German question on its own page (works without JavaScript)
+    page.get_by_label("Art des Schriftstücks").select_option(label="Sonstiges Schriftstück")
+    page.get_by_label("Bezeichnung").fill("Versehentlich hochgeladen")
+    page.locator("#f-datei").set_input_files(str(tmp_path / "Bescheid RP Stuttgart.pdf"))
+    page.get_by_role("button", name="Hochladen").click()
+    page.get_by_role("link", name="„Versehentlich hochgeladen“ löschen").click()
+    assert "Soll der Anhang „Versehentlich hochgeladen“" in page.locator("main").inner_text()
+    shots(page, output_dir, "41b-anhang-loeschen")
+    page.get_by_role("button", name="Ja, endgültig löschen").click()
+    assert "„Versehentlich hochgeladen“ (Bescheid RP Stuttgart.pdf) gelöscht." in page.locator(".flashes").inner_text()
+    assert page.get_by_role("link", name="Versehentlich hochgeladen").count() == 0
+    page.goto(f"/instances/{iid}")
+    history = page.locator("section[aria-labelledby=history-heading]").inner_text()
+    assert "Anhang gelöscht" in history and "Anhang abgerufen" in history  # who read and deleted what
 
     page.goto(f"/instances/{iid}")
     page.get_by_role("link", name="Übersicht mit Diagrammen").click()

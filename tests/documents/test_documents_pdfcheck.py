@@ -12,11 +12,11 @@ from workflows.documents.render import RenderedDocument
 PDF_CHECK = Path(__file__).resolve().parents[2].parent / "shared" / "tools" / "pdf-check"
 
 EXPECT = {
-    "beschlussvorlage": ["Sitzungsvorlage", "2.880.000,00 €", "Verwaltungsausschuss", "24.10.2017"],
-    "antrag": ["Regierungspräsidium Stuttgart", "97877 Wertheim", "2.880.000,00 €", "05.03.2018"],
+    "beschlussvorlage": ["Sitzungsvorlage", "4.096.000,00 €", "Verwaltungsausschuss", "24.10.2017"],
+    "antrag": ["Regierungspräsidium Stuttgart", "97877 Wertheim", "4.096.000,00 €", "05.03.2018"],
     "stellenausschreibung": ["Integrationsmanager (m/w/d)", "TVöD SuE S 11b", "19.11.2017"],
     "abstimmungsergebnis": ["Der Antrag ist angenommen.", "Ja-Stimmen", "24.10.2017"],
-    "mitteilung_gemeinden": ["Lena Schneider", "14.01.2020", "Haslach im Kinzigtal"],
+    "mitteilung_gemeinden": ["Leon Wolf", "31.01.2020", "Haslach im Kinzigtal"],
 }
 
 

@@ -27,13 +27,14 @@ EXPECTED_TEXT = {
         "10.10.2017",
         "Verwaltungsausschuss 24.10.2017 öffentlich Beschlussfassung",
         "Der Verwaltungsausschuss",
-        "22,50 VZÄ",
+        "32,00 VZÄ",  # the calibrated demo round (samples.py computes it from the demo answers)
         "64.000,00 €",
-        "2.880.000,00 €",  # Landeszuschuss 22,5 × 64.000 × 2
-        "3.217.500,00 €",  # Gesamtkosten 22,5 × 71.500 × 2
-        "337.500,00 €",  # Kreisanteil
-        "Ottenhöfen im Schwarzwald 08317102 67 53.339,37 €",
-        "Summe (40 Gemeinden) 3.637 2.895.452,07 €",
+        "4.096.000,00 €",  # Landeszuschuss 32 × 64.000 × 2
+        "4.608.000,00 €",  # Gesamtkosten 32 × 72.000 × 2
+        "512.000,00 €",  # Kreisanteil
+        "Kehl 08317057 368 292.957,44 € Acher-Renchtal 2,29",  # the largest Planungsrahmen
+        "Summe (41 Gemeinden) 5.166 4.112.549,28 €",
+        "Acher-Renchtal 14 16,25",  # the teams carry the round's own allocation (0,25 steps)
         "Stichtag 15.09.2017",
         "Seite 1 von 4",
         "Seite 4 von 4",  # the Gemeinden as Anlage 1 on pages of their own
@@ -46,12 +47,12 @@ EXPECTED_TEXT = {
         "Badstraße 20, 77652 Offenburg",
         "Sabine Weber",
         "AMI 14.1-7/2018",
-        "Murat Yıldız",
+        "Lena Schneider",
         "15.02.2018 – 14.02.2020",
-        "2018 246,00 20,50 1.312.000,00 €",
-        "2020 24,00 2,00 128.000,00 €",
-        "2.880.000,00 €",
-        "Summe (40 Gemeinden) 2.895.452,07 €",
+        "2018 352,75 29,40 1.881.333,33 €",
+        "2020 31,25 2,60 166.666,67 €",
+        "Summe 32,00 4.096.000,00 €",
+        "Summe (41 Gemeinden) 4.112.549,28 €",
         "Offenburg, 05.03.2018",
         "Dr. Klaus Hofmann",
     ],
@@ -81,9 +82,9 @@ EXPECTED_TEXT = {
     "mitteilung_gemeinden": [
         "Stadt Haslach im Kinzigtal",
         "77716 Haslach im Kinzigtal",
-        "Lena Schneider Kinzigtal 1,00 VZÄ 15.01.2018 14.01.2020",
-        "Murat Yıldız",
-        "22.01.2018",
+        "Leon Wolf Kinzigtal 1,00 VZÄ 01.02.2018 31.01.2020",
+        "Lena Yıldız",
+        "16.04.2018",
         "Mit freundlichen Grüßen",
         "Dr. Andrea Krämer",
     ],
@@ -212,7 +213,7 @@ def test_optional_keys_may_be_missing(kind: str) -> None:
 def test_a_minimal_beschlussvorlage_leaves_out_the_costs_it_was_not_given() -> None:
     text = pdf_text(render_document("beschlussvorlage", _minimal("beschlussvorlage")).pdf)
     assert "Kreisanteil" not in text and "Gesamtkosten" not in text and "Aktenzeichen" not in text
-    assert norm("Landeszuschuss 2.880.000,00 €") in text
+    assert norm("Landeszuschuss 4.096.000,00 €") in text  # 32 VZÄ of the calibrated demo
 
 
 def test_invalid_values_are_reported_in_german() -> None:

@@ -135,24 +135,32 @@ def test_a_database_without_schema_gets_a_hint_not_a_traceback(tmp_path: Path) -
     assert "grantflow db upgrade" in err and "no such table" in err
 
 
-def test_the_readmes_tick_commands_fire_the_reminder_then_the_deadline(db: Database) -> None:
-    """The two `grantflow tick --now "$(date ...)"` lines of the README, run by bash as written, on a round
-    opened today with the default deadline: the first reminds the silent Gemeinden, the second ends the Abfrage."""
-    from datetime import date, timedelta
+def test_the_readmes_tick_commands_fire_the_reminder_then_the_deadline(db: Database, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `export GRANTFLOW_DEMO_DATE=...` and its two `grantflow tick --now 2017-...` lines, run by
+    bash as written, on a round opened on the Demo-Uhr of `make run` with the default deadline: the first
+    reminds the silent Gemeinden, the second ends the Abfrage."""
+    from datetime import date
 
     from sqlalchemy import func, select
 
     from tests.web import grant_round as gr
+    from workflows import settings
     from workflows.storage.models import Event, TaskRow
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    commands = [line.strip().split("   #")[0] for line in readme.splitlines()
-                if line.strip().startswith('grantflow tick --now "$(date')]
+    lines = [line.strip().split("   #")[0].strip() for line in readme.splitlines()]
+    (export,) = [line for line in lines if line.startswith("export GRANTFLOW_DEMO_DATE=")]
+    commands = [f"{export}; {line.removeprefix('.venv/bin/')}" for line in lines
+                if line.startswith(".venv/bin/grantflow tick --now 2017")]
     assert len(commands) == 2, commands
+    monkeypatch.setenv("GRANTFLOW_DEMO_DATE", export.split("=", 1)[1])
+    monkeypatch.setenv("GRANTFLOW_INSTANCE_DIR", str(tmp_path))  # where the Demo-Uhr is kept, for both
+    settings.load()
     gr.deploy(db)
     iid = gr.open_round(db)
     frist = date.fromisoformat(inbox_data(db, iid)["rueckmeldefrist"])
-    assert frist == date.today() + timedelta(weeks=4)  # a 2017 round opened today: four weeks from today
+    assert frist == date(2017, 10, 27)  # six weeks after the round's own Stichtag, on the Demo-Uhr
     (kehl,) = gr.ready(db, "kehl", "rueckmeldung_abgeben")
     gr.complete(db, kehl.id, {"entscheidung": "uebertragung", "anzahl_gefluechtete": 368,
                               "ansprechperson": "Bürgermeisteramt"}, "kehl")
@@ -175,6 +183,8 @@ def test_the_readmes_tick_commands_fire_the_reminder_then_the_deadline(db: Datab
     assert second.returncode == 0, second.stderr
     assert open_answers() == 0 and reminders() == 50
     assert gr.ready(db, gr.SB, "stellenbemessung_pruefen")  # the round went on without the silent ones
+    monkeypatch.undo()
+    settings.load()
 
 
 def inbox_data(db: Database, iid: int) -> dict[str, object]:

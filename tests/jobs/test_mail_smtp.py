@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from tests.engine.helpers import START_DATA, gemeinde_user, ready_rows, start_mini
 from tests.web import grant_round as gr
 from workflows import engine, inbox, jobs, mail
-from workflows.identity import mailsettings
+from workflows.collab import deputies
+from workflows.identity import authz, mailsettings, users
 from workflows.mail import events
 from workflows.storage.db import Database
 from workflows.storage.models import Gemeinde, Job, Landkreis, OutboxMail, ProcessInstance
@@ -212,3 +213,31 @@ def test_the_real_rounds_reminder_reaches_the_silent_gemeinden_even_with_mails_o
     gr.tick(db, now=gr._midnight(frist - timedelta(days=7)) + timedelta(hours=9))
     jobs.run_worker(db, once=True)
     assert smtp.take() == []  # the reminder fired once
+
+
+def test_a_task_mail_reaches_the_deputy_of_the_day_too(mini_db: Database, smtp: Inbox) -> None:
+    db = mini_db
+    with db.write() as session:
+        for username, name in (("hofmann", "Lukas Hofmann"), ("lang", "Petra Lang")):
+            users.upsert_user(session, username, name, ["Sachbearbeitung"], "x", email=f"{username}@example.org")
+    today = authz.today()
+    deputies.name_deputy(db, "dezernat", "hofmann", today, today + timedelta(days=14), "Urlaub")
+    deputies.name_deputy(db, "dezernat", "lang", today + timedelta(days=1), today + timedelta(days=3))  # not yet
+    iid = start_mini(db, "Vertretungsrunde")
+    for r in ready_rows(db, iid, "answer"):
+        engine.complete_task(db, r.id, {"entscheidung": "uebertragen", "anzahl": 3},
+                             gemeinde_user(db, r.assignee_gemeinde or ""))
+    (draft,) = ready_rows(db, iid, "draft")
+    jobs.run_worker(db, once=True)
+    smtp.take()
+    engine.complete_task(db, draft.id, {"text": "Entwurf"}, "sachbearbeitung")
+    jobs.run_worker(db, once=True)
+    arrived = {to: m for to, m in smtp.take()}
+    assert sorted(arrived) == ["dezernat@example.org", "hofmann@example.org"]  # not Petra Lang: not yet
+    assert arrived["hofmann@example.org"]["Subject"] == \
+        "Zur Zeichnung: Freigeben (Vertretungsrunde) – in Vertretung für Michael Brandt"
+    text = _body(arrived["hofmann@example.org"])
+    assert "Sie erhalten diese Nachricht in Vertretung für Michael Brandt." in text
+    (release,) = ready_rows(db, iid, "release")
+    assert f"http://127.0.0.1:5000/tasks/{release.id}" in text
+    assert "in Vertretung für" not in _body(arrived["dezernat@example.org"])

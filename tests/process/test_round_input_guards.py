@@ -14,9 +14,9 @@ from workflows.storage.db import Database
 from workflows.storage.models import Landkreis
 
 
-def _opening(db: Database) -> tuple[int, dict[str, object]]:
+def _opening(db: Database, start: dict[str, object] | None = None) -> tuple[int, dict[str, object]]:
     deploy(db)
-    engine.start_instance(db, "grant_round", "Runde", SB)
+    engine.start_instance(db, "grant_round", "Runde", SB, start)
     task = one(db, SB, "runde_eroeffnen")
     return task.id, prefill(db, task.id, SB)
 
@@ -43,19 +43,36 @@ def _step_refused(db: Database, task_id: int, values: dict[str, object]) -> Proc
     return caught.value
 
 
-def test_an_unknown_landkreis_is_refused_with_a_pointer_not_a_python_name(db: Database) -> None:
+def test_an_unknown_landkreis_is_refused_at_the_start_with_a_pointer_not_a_python_name(db: Database) -> None:
+    deploy(db)
+    with pytest.raises(ValidationFailed) as caught:
+        engine.start_instance(db, "grant_round", "Runde", SB, {"landkreis": "atlantis"})
+    assert [e.pointer for e in caught.value.errors] == ["/landkreis"]
+    assert "Diesen Landkreis gibt es nicht" in caught.value.errors[0].message
+
+
+def test_the_landkreis_is_the_started_one_whatever_the_opening_form_posts(db: Database) -> None:
     task_id, values = _opening(db)
-    error = _step_refused(db, task_id, {**values, "landkreis": "atlantis"})
-    assert [e.pointer for e in error.errors] == ["/landkreis"]
-    assert "atlantis" in error.message and "Error" not in error.message and "nichts gespeichert" in error.message
+    engine.complete_task(db, task_id, {**values, "landkreis": "atlantis"}, SB)  # readOnly: the prefill stands
+    assert len(engine_rows(db, "rueckmeldung_abgeben")) == 51  # the Ortenaukreis's Gemeinden were asked
 
 
 def test_a_landkreis_without_gemeinden_is_refused(db: Database) -> None:
-    task_id, values = _opening(db)
+    deploy(db)
     with db.write() as session:
         session.add(Landkreis(key="leer", name="Leerkreis"))
-    error = _step_refused(db, task_id, {**values, "landkreis": "leer"})
+    task_id, values = _opening(db, {"landkreis": "leer"})
+    error = _step_refused(db, task_id, values)
     assert [e.pointer for e in error.errors] == ["/landkreis"] and "keine Gemeinden" in error.message
+
+
+def engine_rows(db: Database, element: str) -> list[object]:
+    from sqlalchemy import select
+
+    from workflows.storage.models import TaskRow
+
+    with db.read() as session:
+        return list(session.scalars(select(TaskRow.id).where(TaskRow.element_id == element)))
 
 
 def test_an_empty_applicant_list_is_refused_by_the_form() -> None:

@@ -43,7 +43,7 @@ from workflows.identity import authz, tokens
 from workflows.identity.data_classes import data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
 from workflows.records import attachments
-from workflows.storage.models import Document, ProcessInstance, TaskRow
+from workflows.storage.models import Attachment, Document, ProcessInstance, TaskRow
 
 pytestmark = pytest.mark.xdist_group("authorization_matrix")  # one worker builds the round (`world`) once
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
@@ -79,8 +79,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.add_deputy', 'POST'): "+ + + + + + + + + - -",
     # comments on a round are the administration's (a Gemeinde writes on its own task)
     ('api.add_round_comment', 'POST'): "+ + + + + + + - - - -",
-    # a comment carries its task's data class (the Personalrat's task: Bewerberdaten)
-    ('api.add_task_comment', 'POST'): "- - + + - - - n n - -",
+    # a comment carries its task's data class (the Personalrat's task: Bewerberdaten); who may not see it
+    # does not find the task's comments (404), as the task itself
+    ('api.add_task_comment', 'POST'): "n n + + n n n n n - -",
     # the team lead (Dezernat) assigns open tasks of the team lanes only; the Personalrat's is none
     ('api.assign_task', 'POST'): "n n n - n n n n n - -",
     # decides per task: 200 with each refused task in the results (tests/web/test_bulk*)
@@ -100,6 +101,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.export_xlsx', 'GET'): "+ + + + + + + + + - -",
     ('api.fire_timers', 'POST'): "- - - - - - + - - - -",
     # the object: a Bescheid with the round (staff only)
+    # the Sachbearbeitung's Bescheid: its uploader (SB) and the Administration delete it; who sees it may not; a
+    # Gemeinde does not find it
+    ('api.delete_attachment', 'DELETE'): "+ - - - - - + n n - -",
     ('api.get_attachment', 'GET'): "+ + + + + + + n n - -",
     ('api.get_claim', 'GET'): "n n n + n n n n n - -",
     # the object: the Beschlussvorlage (staff only)
@@ -121,8 +125,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ('api.list_overdue', 'GET'): "+ + + + + + + + + - -",
     ('api.list_processes', 'GET'): "+ + + + + + + + + - -",
     ('api.list_round_comments', 'GET'): "+ + + + + + + + + - -",
-    # comments are filtered by their data class; a Gemeinde does not find another's task
-    ('api.list_task_comments', 'GET'): "+ + + + + + + n n - -",
+    # as writing: 404 for whoever may not see the task's data class; a Gemeinde does not find another's task
+    ('api.list_task_comments', 'GET'): "n n + + n n n n n - -",
     ('api.list_tasks', 'GET'): "+ + + + + + + + + - -",
     ('api.list_timers', 'GET'): "+ + + + + + + + + - -",
     ('api.openapi_json', 'GET'): "+ + + + + + + + + + +",
@@ -148,11 +152,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ('bulk.start', 'GET'): "n n n n n n n n n - -",
     ('bulk.submit', 'POST'): "n n n n n n n n n - -",
     # a refusal comes back as a message on the form (303), as with the claim below
-    ('collab.assign', 'POST'): "+ + + + + + + + + - -",
+    # as its form: the refusal about the chosen person (here one who may not complete it) is shown beside the field
+    ('collab.assign', 'POST'): "n n n - n n n n n - -",
     ('collab.assign_form', 'GET'): "n n n - n n n n n - -",
     ('collab.claim', 'POST'): "n n n + n n n n n - -",
     ('collab.comment_round', 'POST'): "+ + + + + + + - - - -",
-    ('collab.comment_task', 'POST'): "- - + + - - - n n - -",
+    ('collab.comment_task', 'POST'): "n n + + n n n n n - -",
     ('collab.deputy_create', 'POST'): "+ + + + + + + + + - -",
     ('collab.deputy_end', 'POST'): "+ + n n n n n n n - -",
     ('collab.deputy_list', 'GET'): "+ + + + + + + + + - -",
@@ -179,6 +184,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ('operations.healthz', 'GET'): "+ + + + + + + + + + +",
     ('operations.readyz', 'GET'): "+ + + + + + + + + + +",
     ('records.attachments_page', 'GET'): "+ + + + + + + + + - -",
+    ('records.delete', 'POST'): "+ - - - - - + n n - -",
+    ('records.delete_confirm', 'GET'): "+ - - - - - + n n - -",
     ('records.download', 'GET'): "+ + + + + + + n n - -",
     ('records.export_page', 'GET'): "+ + + + + + + + + - -",
     ('records.export_table', 'GET'): "+ + + + + + + + + - -",
@@ -270,12 +277,15 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                                title=f"Bewerbung {names[0]}")  # applicants' data: the title names the applicant
     deputy = deputies.name_deputy(db, gr.SB, "dezernat", "2099-01-01", "2099-01-31").id
     with db.read() as session:
+        stored = session.get(Attachment, attachment)
+        assert stored is not None
+        attachment_row = {c.key: getattr(stored, c.key) for c in Attachment.__table__.columns}
         rows = session.scalars(select(TaskRow).order_by(TaskRow.id)).all()
         document = session.scalars(select(Document.id).where(Document.kind == "beschlussvorlage")).first()
         children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.root_id == iid)).all()
     yield {"db": db, "app": app, "iid": iid, "rows": rows, "document": document, "names": names,
            "revoked": revoked, "tokens": live, "token_id": token_id, "children": children,
-           "attachment": attachment, "deputy": deputy}
+           "attachment": attachment, "attachment_row": attachment_row, "deputy": deputy}
     db.dispose()
 
 
@@ -356,7 +366,18 @@ def _request(world: dict[str, Any], actor: str, endpoint: str, method: str, url:
     if response.status_code in (301, 302, 303) and "/login" in response.headers.get("Location", "") \
             and endpoint != "auth.logout":  # after a logout the login page is the success
         return 401
+    if endpoint in DELETES_ATTACHMENT and response.status_code < 400:
+        _restore_attachment(world)
     return 403 if response.status_code == 429 else response.status_code  # the login brake refuses
+
+
+#: routes that delete the matrix's attachment: it is put back after each deletion, so every cell is its own
+DELETES_ATTACHMENT = {"api.delete_attachment", "records.delete"}
+
+
+def _restore_attachment(world: dict[str, Any]) -> None:
+    with world["db"].write() as session:
+        session.add(Attachment(**world["attachment_row"]))
 
 
 def _symbol(status: int) -> str:

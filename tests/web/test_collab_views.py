@@ -45,6 +45,12 @@ def test_claim_and_give_back_on_the_task_page(login_as: LoginAs, mini_db: Databa
     assert "Aufgabe übernommen" in history and "Aufgabe zurückgegeben" in history
 
 
+def _assign_field(html: str) -> str:
+    """The "Zuweisen an" field of the assign page (its label to the end of its select)."""
+    start = html.index('<div class="field')
+    return html[start:html.index("</select>", start)]
+
+
 def test_team_lead_assigns(login_as: LoginAs, mini_db: Database, round_id: int) -> None:
     task_id = draft_task(mini_db)
     colleague(mini_db)
@@ -54,10 +60,15 @@ def test_team_lead_assigns(login_as: LoginAs, mini_db: Database, round_id: int) 
     assert ">Team</a>" in team and "Entwurf schreiben" in team and "niemand" in team
     page = lead.get(f"/tasks/{task_id}/zuweisen").get_data(as_text=True)
     assert 'name="username"' in page and ">Lukas Hofmann</option>" in page and "Jana Vogt" not in page
-    assert "Bitte wählen Sie aus" in lead.post(f"/tasks/{task_id}/zuweisen", data={"username": ""},
-                                               follow_redirects=True).get_data(as_text=True)
-    bad = lead.post(f"/tasks/{task_id}/zuweisen", data={"username": "personalamt"}, follow_redirects=True)
-    assert "Jana Vogt kann diese Aufgabe nicht erledigen" in bad.get_data(as_text=True)
+    empty = lead.post(f"/tasks/{task_id}/zuweisen", data={"username": ""})
+    assert empty.status_code == 422 and "Bitte wählen Sie aus" in _assign_field(empty.get_data(as_text=True))
+    bad = lead.post(f"/tasks/{task_id}/zuweisen", data={"username": "personalamt"})  # a person not offered
+    field = _assign_field(bad.get_data(as_text=True))
+    assert bad.status_code == 422 and "Jana Vogt kann diese Aufgabe nicht erledigen" in field
+    assert 'aria-invalid="true"' in field and "Lukas Hofmann" in field  # beside the field, the choice offered again
+    gone = lead.post(f"/tasks/{task_id}/zuweisen", data={"username": "niemand"})
+    assert gone.status_code == 422
+    assert "Unbekannter oder gesperrter Benutzer" in _assign_field(gone.get_data(as_text=True))
     ok = lead.post(f"/tasks/{task_id}/zuweisen", data={"username": "hofmann"}, follow_redirects=True)
     text = ok.get_data(as_text=True)
     assert "Die Aufgabe ist Lukas Hofmann zugewiesen" in text and "(zugewiesen)" in text
@@ -66,7 +77,7 @@ def test_team_lead_assigns(login_as: LoginAs, mini_db: Database, round_id: int) 
     assert ">Team</a>" not in staff.get("/tasks").get_data(as_text=True)
     assert staff.get("/team").status_code == 403
     assert staff.get(f"/tasks/{task_id}/zuweisen").status_code == 403
-    assert staff.post(f"/tasks/{task_id}/zuweisen", data={"username": "sachbearbeitung"}).status_code == 303
+    assert staff.post(f"/tasks/{task_id}/zuweisen", data={"username": "sachbearbeitung"}).status_code == 403
     assert "Hofmann" in staff.get(f"/tasks/{task_id}").get_data(as_text=True)  # unchanged
 
 

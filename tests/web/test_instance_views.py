@@ -85,7 +85,8 @@ def test_neuen_vorgang_starten_for_another_landkreis(login_as: LoginAs, mini_db:
     assert ok.status_code == 303
     (task,) = inbox.list_tasks(mini_db, "sachbearbeitung", element_id="runde_eroeffnen").items
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert 'value="rastatt"' in page and 'value="Landkreis Rastatt"' in page
+    assert 'value="Landkreis Rastatt"' in page and 'value="rastatt"' not in page  # the name, never the key
+    assert inbox.get_task(mini_db, task.id, "sachbearbeitung").initial["landkreis"] == "rastatt"
 
 
 def test_cancel_needs_reason_and_role(login_as: LoginAs, mini_db: Database, round_id: int) -> None:

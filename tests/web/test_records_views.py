@@ -96,3 +96,60 @@ def test_a_gemeinde_uploads_to_its_own_task_and_the_task_page_lists_it(login_as:
     assert "Unterschriebene Rückmeldung" in client.get(f"/tasks/{own.id}").text
     assert "Unterschriebene Rückmeldung" in login_as("sachbearbeitung").get(f"/instances/{round_id}").text
     assert "Unterschriebene Rückmeldung" not in login_as("kehl").get(f"/instances/{round_id}").text
+
+
+def _events(db: Database, kind: str) -> list[tuple[str | None, dict[str, object]]]:
+    from sqlalchemy import select
+
+    from workflows.storage.models import Event
+
+    with db.read() as session:
+        return [(e.actor, dict(e.payload or {})) for e in session.scalars(select(Event).where(Event.kind == kind)
+                                                                           .order_by(Event.id))]
+
+
+def test_downloads_are_audited_and_attachments_deleted_by_who_may(login_as: LoginAs, mini_db: Database,
+                                                                 round_id: int) -> None:
+    sb, dz = login_as("sachbearbeitung"), login_as("dezernat")
+    assert _upload(dz, round_id, pdf_bytes(), "Scan Antrag.pdf", art="antrag_unterschrieben").status_code == 303
+    assert _upload(sb, round_id, pdf_bytes(), "Bescheid RP.pdf").status_code == 303
+    page = dz.get(f"/instances/{round_id}/anhaenge").text
+    assert 'href="/anhaenge/1/loeschen"' in page and 'href="/anhaenge/2/loeschen"' not in page  # only its own
+    assert dz.get("/anhaenge/2").data == pdf_bytes()
+    assert _events(mini_db, "attachment_downloaded") == [
+        ("dezernat", {"attachment_id": 2, "title": "Bescheid des Regierungspräsidiums", "filename": "Bescheid RP.pdf"})]
+    # someone who sees it but did not upload it and is neither Sachbearbeitung nor Administration: 403
+    refused = dz.get("/anhaenge/2/loeschen")
+    assert refused.status_code == 403 and "Löschen darf nur, wer den Anhang hochgeladen hat" in refused.text
+    assert dz.post("/anhaenge/2/loeschen").status_code == 403
+    assert login_as("offenburg").post("/anhaenge/1/loeschen").status_code == 404  # not seen: not found
+    question = dz.get("/anhaenge/1/loeschen")
+    assert question.status_code == 200 and "Anhang löschen?" in question.text and "Scan Antrag.pdf" in question.text
+    done = dz.post("/anhaenge/1/loeschen", follow_redirects=True)
+    assert "Anhang „Unterschriebener Antrag (Scan)“ (Scan Antrag.pdf) gelöscht." in done.text
+    assert dz.get("/anhaenge/1").status_code == 404
+    assert sb.post("/anhaenge/2/loeschen").status_code == 303  # the Sachbearbeitung deletes what others uploaded
+    assert [actor for actor, _ in _events(mini_db, "attachment_deleted")] == ["dezernat", "sachbearbeitung"]
+    history = sb.get(f"/instances/{round_id}").text
+    assert "Anhang gelöscht" in history and "Anhang abgerufen" in history
+
+
+def test_a_document_download_is_audited_in_web_and_api(app: Flask, login_as: LoginAs, mini_db: Database,
+                                                       round_id: int) -> None:
+    from workflows.identity import tokens
+    from workflows.storage.models import Document
+
+    with mini_db.write() as session:
+        doc = Document(instance_id=round_id, kind="sonstiges", title="Beschlussvorlage", filename="vorlage.pdf",
+                       sha256="0" * 64, size=len(pdf_bytes()), content=pdf_bytes(), created_by="sachbearbeitung")
+        session.add(doc)
+        session.flush()
+        doc_id = doc.id
+    assert login_as("dezernat").get(f"/documents/{doc_id}").data == pdf_bytes()
+    assert login_as("offenburg").get(f"/documents/{doc_id}").status_code == 404  # not seen: nothing recorded
+    _, token = tokens.create_token(mini_db, "personalamt", "Test")
+    api = app.test_client().get(f"/api/v1/documents/{doc_id}", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200
+    assert _events(mini_db, "document_downloaded") == [
+        (user, {"document_id": doc_id, "version": 1, "title": "Beschlussvorlage", "filename": "vorlage.pdf"})
+        for user in ("dezernat", "personalamt")]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from webapp.api import bp, conditions, openapi
 from webapp.api.problems import ApiProblem
 from webapp.api.schemas import ApiModel, described, from_read_model
-from workflows.records import attachments, contentcheck, exports, overview, tables
+from workflows.records import attachments, contentcheck, exports, overview, reading, tables
 from workflows.storage.db import Database
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -158,8 +158,14 @@ def _file(content: bytes, media_type: str, filename: str, etag: str | None = Non
 
 @bp.get("/attachments/<int:attachment_id>")
 def get_attachment(attachment_id: int) -> Response:
-    found = attachments.get_attachment(_db(), attachment_id, _user())
+    found = reading.read_attachment(_db(), attachment_id, _user())  # the download is audited
     return _file(found.content, found.info.media_type, found.info.filename, found.info.sha256)
+
+
+@bp.delete("/attachments/<int:attachment_id>")
+def delete_attachment(attachment_id: int) -> Response:
+    reading.delete_attachment(_db(), attachment_id, _user())
+    return Response(status=204)
 
 
 @bp.get("/instances/<int:instance_id>/exports")
@@ -250,6 +256,11 @@ def paths() -> dict[str, Any]:
                 "Content-Disposition": {"schema": {"type": "string"}}},
                 "content": {t: {"schema": {"type": "string", "contentMediaType": t}} for t in UPLOAD_TYPES}}},
                 *auth, 404),
+        }, "delete": {
+            "operationId": "deleteAttachment", "tags": ["Dokumente"], "summary": "Anhang löschen",
+            "description": "Löscht die Datei (im Protokoll des Vorgangs vermerkt). Löschen darf, wer sie hochgeladen "
+                           "hat, sowie Sachbearbeitung und Administration; wer sie nicht sehen darf, erhält 404.",
+            "responses": responses({"204": {"description": "Gelöscht."}}, *auth, 404),
         }},
         "/instances/{instance_id}/exports": {"parameters": [instance_id], "get": {
             "operationId": "listExports", "tags": ["Dokumente"], "summary": "Exportierbare Tabellen",

@@ -24,6 +24,7 @@ from workflows.errors import Conflict, Forbidden, TaskAlreadyCompleted, Validati
 from workflows.errors import NotFound as DomainNotFound
 from workflows.identity import accounts, tokens
 from workflows.inbox import catalog
+from workflows.records import reading
 from workflows.storage.db import Database
 
 MAX_ID = 2**31 - 1
@@ -470,7 +471,7 @@ def fire_timers() -> Any:
 @bp.get(f"/documents/<{ID}:document_id>")
 def get_document(document_id: int) -> Response:
     """The document's bytes (a PDF), if I may see it."""
-    doc = inbox.get_document(_db(), document_id, _user())
+    doc = reading.read_document(_db(), document_id, _user())  # the download is audited
     response = send_file(io.BytesIO(doc.content), mimetype=doc.media_type, as_attachment=True,
                          download_name=doc.info.filename, etag=doc.info.sha256, conditional=False,
                          max_age=0)

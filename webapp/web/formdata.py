@@ -219,6 +219,11 @@ def _strip_label(message: str, label: str) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
+def is_hidden_fixed(prop: Mapping[str, Any]) -> bool:
+    """A field the process fixes (`readOnly`) and the page never shows (`x-hidden`: a key beside its name)."""
+    return bool(prop.get("readOnly") and prop.get("x-hidden"))
+
+
 def build_fields(schema: Mapping[str, Any], raw: Raw, errors: Mapping[str, str] | None = None,
                  prefix: str = "") -> list[Field]:
     """The fields of a form in schema order, holding the raw values and the errors by path."""
@@ -226,7 +231,7 @@ def build_fields(schema: Mapping[str, Any], raw: Raw, errors: Mapping[str, str] 
     required = set(schema.get("required", []))
     fields = []
     for key, prop in _props(schema).items():
-        if not isinstance(prop, dict):
+        if not isinstance(prop, dict) or is_hidden_fixed(prop):
             continue
         name = f"{prefix}{key}"
         label = str(prop.get("title", key))

@@ -42,6 +42,9 @@ EVENT_LABELS: dict[str, str] = {
     "stoerung_retried": "Störung erneut versucht",
     "stoerung_skipped": "Störung übersprungen",
     "attachment_added": "Anhang hochgeladen",
+    "attachment_downloaded": "Anhang abgerufen",
+    "attachment_deleted": "Anhang gelöscht",
+    "document_downloaded": "Dokument abgerufen",
     "task_claimed": "Aufgabe übernommen",
     "task_released": "Aufgabe zurückgegeben",
     "task_assigned": "Aufgabe zugewiesen",
@@ -342,8 +345,10 @@ def event_detail(kind: str, payload: Mapping[str, Any]) -> str:
         return str(payload.get("title") or payload.get("filename") or payload.get("kind", ""))
     if kind == "timer_fired":
         return f"{payload.get('released', 0)} Frist(en)"
-    if kind == "attachment_added":
+    if kind in ("attachment_added", "attachment_downloaded", "attachment_deleted"):
         return str(payload.get("title") or "vertraulicher Anhang (Datenklasse)")
+    if kind == "document_downloaded":
+        return str(payload.get("title") or "vertrauliches Dokument (Datenklasse)")
     if kind in ("task_claimed", "task_released", "task_assigned"):
         return f"{payload.get('title', '')} – {payload.get('user', '')}"
     if kind == "comment_added":  # the text only for those who may read the task's data (redacted otherwise)

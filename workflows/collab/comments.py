@@ -57,15 +57,16 @@ def _text_errors(text: str) -> list[FieldError]:
 
 def _target(session: Session, actor: authz.Actor, instance_id: int | None,
             task_id: int | None) -> tuple[ProcessInstance, TaskRow | None, str | None]:
-    """The round (or its part) and task commented on, and the task's data class; 404 for what one may not see."""
+    """The round (or its part) and task commented on, and the task's data class; 404 for what one may not see
+    (a task's comments as the task: `authz.may_find_task_comments`)."""
     if task_id is not None:
         row = session.get(TaskRow, task_id)
         if row is None:
             raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
         instance = authz.visible_instance(session, row.instance_id, actor)
-        if not (authz.may_see_task_of_round(actor, row) or authz.may_see_task(actor, row)):
-            raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
         cls = form_class(instance.definition.forms.get(row.form_key or "", {}))
+        if not authz.may_find_task_comments(actor, row, cls.key if cls else None):
+            raise NotFound(f"Aufgabe {task_id} nicht gefunden.")
         return instance, row, cls.key if cls else None
     assert instance_id is not None
     return authz.visible_instance(session, instance_id, actor), None, None
@@ -103,7 +104,7 @@ def add_comment(db: Database, actor_name: str, text: str, *, instance_id: int | 
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
         instance, row, data_class = _target(session, actor, instance_id, task_id)
-        refusal = authz.comment_refusal(actor, row, data_class)
+        refusal = authz.comment_refusal(actor, row)
         if refusal:
             raise Forbidden(refusal)
         round_id = children.round_id(instance)
@@ -175,7 +176,7 @@ def comment_policy(db: Database, actor_name: str, *, instance_id: int | None = N
 def read_policy(session: Session, actor: authz.Actor, *, instance_id: int | None = None,
                 task_id: int | None = None) -> CommentPolicy:
     _, row, data_class = _target(session, actor, instance_id, task_id)
-    allowed = authz.comment_refusal(actor, row, data_class) is None
+    allowed = authz.comment_refusal(actor, row) is None
     if data_class is not None:
         audience = f"Sichtbar nur für: {', '.join(sorted(data_classes.data_class(data_class).roles))}."
     elif row is not None and row.assignee_gemeinde:

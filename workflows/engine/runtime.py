@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from workflows import audit, formatting
+from workflows import audit, clock, formatting
 from workflows.engine import (
     access,
     children,
@@ -115,8 +115,9 @@ def _run(session: Session, instance: ProcessInstance, actor: str | None, workflo
     """
     ctx = services.StepContext(session, instance, actor, task_row_id)
     token = services.set_context(ctx)
+    moment = now or clock.demo_now()  # the Demo-Uhr, if a demo set it: relative timers start from its day
     try:
-        with spiff.frozen_at(now):
+        with clock.at(moment), spiff.frozen_at(moment):
             mutate(workflow)
             workflow.do_engine_steps()
         outbox.queue_service_requests(ctx, workflow)
@@ -588,6 +589,7 @@ def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 100)
     A round whose timer step fails is handed to a job (retried, then a Störung) and skipped here
     until then: the rounds after it in due order still fire.
     """
+    now = now or clock.demo_now()  # on the Demo-Uhr, timers are due by its day
     moment = now or utcnow()
     with db.read() as session:
         due_ids = session.scalars(

@@ -34,7 +34,7 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from workflows import formatting
+from workflows import clock, formatting
 from workflows.engine import limits
 from workflows.engine.guarding import GuardingTransformer
 from workflows.errors import ProcessStepFailed
@@ -94,11 +94,11 @@ def date_add(value: str, days: int = 0, months: int = 0) -> str:
 
 
 def today() -> str:
-    return datetime.now(UTC).date().isoformat()
+    return clock.today().isoformat()  # the process clock: the Demo-Uhr in a demo, the moment of a tick
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.now().astimezone(UTC).isoformat(timespec="seconds")
 
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {}

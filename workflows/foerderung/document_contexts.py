@@ -10,16 +10,15 @@ Gemeinde, addressed (and visible) to it alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows import clock
 from workflows.documents.kinds import DocumentJob
 from workflows.foerderung.rules import allocation
 from workflows.foerderung.rules.drafts import mitteilungen_gemeinden
-from workflows.formatting import TIMEZONE
 from workflows.storage.models import Landkreis, Role, User
 
 Data = Mapping[str, Any]
@@ -220,7 +219,9 @@ def jobs_for(kind: str, session: Session, data: Data, actor: str | None) -> list
                                .order_by(User.id)).first()
 
     staff = actor_name if actor and _signs_letters(session, actor) else None
-    common = {"landkreis": document, "datum": datetime.now(TIMEZONE).date().isoformat(), "muster": kreis.muster,
+    # a document is dated the day it is made (the process clock: the Demo-Uhr in a demo); the builders
+    # give those with a date of their own that date (the Abstimmungsergebnis: the Sitzung)
+    common = {"landkreis": document, "datum": clock.today().isoformat(), "muster": kreis.muster,
               "sachbearbeitung": {"name": staff or (document.get("kontakte") or {}).get("fachamt", {}).get("name")
                                   or kreis.amt},
               "vorsitz": holder("Vorsitz"), "dezernatsleitung": holder("Dezernatsleitung"),

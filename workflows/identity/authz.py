@@ -338,6 +338,17 @@ def may_see_attachment(actor: Actor, *, gemeinde_ags: str | None, data_class_key
     return may_see_document(actor, gemeinde_ags)
 
 
+#: who may delete any attachment they see, besides its uploader
+ATTACHMENT_DELETERS = frozenset({"Sachbearbeitung", ADMIN_ROLE})
+
+
+def attachment_delete_refusal(actor: Actor, uploaded_by: str | None) -> str | None:
+    """Deleting an attachment one sees: its uploader, or the Sachbearbeitung or Administration. None if allowed."""
+    if actor.username == uploaded_by or actor.roles & ATTACHMENT_DELETERS:
+        return None
+    return "Löschen darf nur, wer den Anhang hochgeladen hat, oder die Sachbearbeitung bzw. Administration."
+
+
 def check_may_attach(actor: Actor, row: TaskRow | None, data_class_key: str | None) -> None:
     """Upload to a round: staff; to a task: whoever may see the task (a Gemeinde its own); a file of a data
     class (an application: `bewerberdaten`) only whoever may see that class."""
@@ -422,6 +433,23 @@ def task_audience(session: Session, row: TaskRow) -> list[User]:
     return audience(session, role=row.lane, gemeinde_ags=row.assignee_gemeinde, username=row.assignee_user)
 
 
+def task_deputies(session: Session, row: TaskRow, people: list[User]) -> list[tuple[User, list[str]]]:
+    """The active deputies of the day of `people` (a task's audience) who see the task in Vertretung, each
+    with the names of those they stand in for; not for roles a Vertretung does not pass on (a vote)."""
+    if row.lane in NOT_DEPUTISED or not people:
+        return []
+    names = {u.username: u.display_name for u in people}
+    day = today()
+    found: dict[str, tuple[User, list[str]]] = {}
+    for user, principal in session.execute(
+            select(User, Deputy.principal).join(Deputy, Deputy.deputy == User.username)
+            .where(Deputy.principal.in_(sorted(names)), Deputy.starts_on <= day, Deputy.ends_on >= day,
+                   User.active.is_(True)).order_by(User.username, Deputy.principal)):
+        if user.username not in names:
+            found.setdefault(user.username, (user, []))[1].append(names[principal])
+    return list(found.values())
+
+
 def acting_as(actor: Actor, row: TaskRow) -> Actor:
     """Who the actor is on this task's page: on a task they see in Vertretung, with its principal's roles
     added (they do the principal's work, so they see what the principal would); otherwise themselves."""
@@ -460,18 +488,17 @@ def comments_clause(actor: Actor) -> list[Any]:
     return filters
 
 
-def comment_refusal(actor: Actor, row: TaskRow | None, data_class_key: str | None) -> str | None:
-    """Who may write a comment: on a round, whoever sees the whole round; on a task, whoever sees it on
-    the round's page (a Gemeinde: its own) and may see its data class. None if allowed."""
-    if row is None:
-        if not may_see_whole_round(actor):
-            return ("Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben "
-                    "kommentieren.")
-        return None
-    if not (may_see_task_of_round(actor, row) or may_see_task(actor, row)):
-        return "Diese Aufgabe können Sie nicht kommentieren."
-    if not _class_visible(actor, data_class_key):
-        return "Kommentare zu dieser Aufgabe sind den Rollen vorbehalten, die ihre Daten sehen dürfen."
+def may_find_task_comments(actor: Actor, row: TaskRow, data_class_key: str | None) -> bool:
+    """A task's comments are found (read and written) by whoever finds the task: its own people (its page),
+    or on the round's page (a Gemeinde: its own) if they may see its data class. Else 404, as for the task."""
+    return may_see_task(actor, row) or (may_see_task_of_round(actor, row) and _class_visible(actor, data_class_key))
+
+
+def comment_refusal(actor: Actor, row: TaskRow | None) -> str | None:
+    """Who may write a comment: on a round, whoever sees the whole round; on a task, whoever finds its
+    comments (`may_find_task_comments`, checked before). None if allowed."""
+    if row is None and not may_see_whole_round(actor):
+        return "Kommentare zum ganzen Vorgang schreibt die Verwaltung; Sie können Ihre eigenen Aufgaben kommentieren."
     return None
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from workflows import clock
 from workflows.identity import authz
-from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow, utcnow
+from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow
 
 
 @dataclass
@@ -30,7 +31,7 @@ class TaskSummary:
 
     @property
     def overdue(self) -> bool:
-        return self.status == "ready" and self.due_at is not None and self.due_at < utcnow()
+        return self.status == "ready" and self.due_at is not None and self.due_at < clock.now()
 
 
 @dataclass

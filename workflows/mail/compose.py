@@ -69,6 +69,15 @@ def task_assigned(session: Session, instance: ProcessInstance, row: TaskRow, to_
     return Mail(subject, body)
 
 
+def in_vertretung(mail: Mail, principals: list[str]) -> Mail:
+    """A task mail to a deputy: the same mail, saying for whom it comes."""
+    names = ", ".join(principals)
+    body = mail.body.replace("Sehr geehrte Damen und Herren,\n\n",
+                             f"Sehr geehrte Damen und Herren,\n\nSie erhalten diese Nachricht in Vertretung "
+                             f"für {names}.\n\n", 1)
+    return Mail(f"{mail.subject} – in Vertretung für {names}", body)
+
+
 def deadline_passed(session: Session, instance: ProcessInstance, row: TaskRow, at: datetime | None) -> Mail:
     business_key = instance.business_key
     when = f" (Frist: {formatting.format_datetime(at)})" if at else ""

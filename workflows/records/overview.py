@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflows import clock
 from workflows.engine import children
 from workflows.errors import Forbidden
 from workflows.identity import authz
@@ -24,7 +25,7 @@ from workflows.inbox.instances import get_instance
 from workflows.inbox.shapes import TaskSummary, task_summary
 from workflows.records.tables import as_date
 from workflows.storage.db import Database
-from workflows.storage.models import ProcessInstance, TaskRow, utcnow
+from workflows.storage.models import ProcessInstance, TaskRow
 
 Data = Mapping[str, Any]
 
@@ -96,7 +97,7 @@ def _answers_over_time(session: Session, inst: ProcessInstance) -> TimeChart | N
 
 
 def _tasks_per_role(session: Session, inst: ProcessInstance) -> BarChart:
-    now = utcnow()
+    now = clock.now()  # the process clock: on the Demo-Uhr, overdue by its day
     counts = session.execute(
         select(TaskRow.lane, func.count(), func.count().filter(TaskRow.due_at < now))
         .where(TaskRow.instance_id.in_(children.family_ids(inst.id)), TaskRow.status == "ready")
@@ -139,7 +140,7 @@ class OverdueTask:
 
 def overdue_tasks(db: Database, actor_name: str, *, limit: int = 500) -> tuple[list[OverdueTask], int]:
     """Open tasks past their due date, oldest due first: staff see every round's, a Gemeinde its own."""
-    now = utcnow()
+    now = clock.now()  # the process clock: on the Demo-Uhr, overdue by its day
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
         filters = [TaskRow.status == "ready", TaskRow.due_at.is_not(None), TaskRow.due_at < now,

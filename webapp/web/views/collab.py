@@ -85,29 +85,42 @@ def team() -> str:
     return render_template("collab/team.html", items=claims.team_tasks(database(), actor().username))
 
 
-@bp.get("/tasks/<int:task_id>/zuweisen")
-@login_required
-def assign_form(task_id: int) -> str:
-    info = claims.claim_info(database(), task_id, actor().username)  # 404 for tasks one may neither see nor assign
+def _assignable(task_id: int) -> claims.ClaimInfo:
+    """The claim of a task the team lead may assign: 404 for tasks one may not see, 403 for others'."""
+    info = claims.claim_info(database(), task_id, actor().username)
     if not info.may_assign:
         raise Forbidden(f"Aufgaben zuweisen darf die {authz.TEAM_LEAD_ROLE}, für offene Aufgaben ihrer Teams.")
+    return info
+
+
+def _assign_page(task_id: int, info: claims.ClaimInfo, chosen: str = "", error: str | None = None,
+                 status: int = 200) -> tuple[str, int]:
     return render_template("collab/assign.html", claim=info, task=claims.task_summary_of(database(), task_id),
-                           people=claims.candidates(database(), task_id, actor().username))
+                           people=claims.candidates(database(), task_id, actor().username),
+                           chosen=chosen, error=error), status
+
+
+@bp.get("/tasks/<int:task_id>/zuweisen")
+@login_required
+def assign_form(task_id: int) -> tuple[str, int]:
+    return _assign_page(task_id, _assignable(task_id))
 
 
 @bp.post("/tasks/<int:task_id>/zuweisen")
 @login_required
-def assign(task_id: int) -> Response:
+def assign(task_id: int) -> Any:
+    """Refusals about the chosen person are shown beside the field, the choice kept (422; 409 if the task moved)."""
+    info = _assignable(task_id)
     username = request.form.get("username", "").strip()
     if not username:
-        flash("Bitte wählen Sie aus, wem Sie die Aufgabe zuweisen.", "error")
-        return see_other("collab.assign_form", task_id=task_id)
+        return _assign_page(task_id, info, error="Bitte wählen Sie aus, wem Sie die Aufgabe zuweisen.", status=422)
     try:
-        info = claims.assign(database(), task_id, username, actor().username)
-    except (Conflict, Forbidden, NotFound) as exc:
-        flash(exc.message, "error")
-        return see_other("collab.assign_form", task_id=task_id)
-    flash(f"Die Aufgabe ist {info.claimed_by_name} zugewiesen; die Person wurde benachrichtigt.", "success")
+        assigned = claims.assign(database(), task_id, username, actor().username)
+    except Conflict as exc:
+        return _assign_page(task_id, info, username, exc.message, 409)
+    except (Forbidden, NotFound) as exc:  # the task was checked above: these are about the chosen person
+        return _assign_page(task_id, info, username, exc.message, 422)
+    flash(f"Die Aufgabe ist {assigned.claimed_by_name} zugewiesen; die Person wurde benachrichtigt.", "success")
     return see_other("collab.team")
 
 

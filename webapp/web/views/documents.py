@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from webapp.web.helpers import actor, database, login_required, page_arg
 from workflows import inbox
+from workflows.records import reading
 
 bp = Blueprint("documents", __name__)
 PER_PAGE = 50
@@ -26,7 +27,7 @@ def index() -> str:
 @login_required
 def download(document_id: int) -> Response:
     """The file as an attachment (a Gemeinde gets only its own documents; others: 404)."""
-    doc = inbox.get_document(database(), document_id, actor().username)
+    doc = reading.read_document(database(), document_id, actor().username)  # the download is audited
     response = send_file(BytesIO(doc.content), mimetype=doc.media_type or "application/pdf", as_attachment=True,
                          download_name=doc.info.filename or f"dokument-{document_id}.pdf", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

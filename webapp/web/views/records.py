@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 from webapp.web import charts, diagram, presenting
 from webapp.web.helpers import actor, database, login_required, see_other
 from workflows import inbox, settings
-from workflows.errors import ValidationFailed
-from workflows.records import attachments, contentcheck, exports, overview, tables
+from workflows.errors import Forbidden, ValidationFailed
+from workflows.identity import authz
+from workflows.records import attachments, contentcheck, exports, overview, reading, tables
 
 bp = Blueprint("records", __name__)
 UPLOAD_ENDPOINTS = {"records.upload", "api.upload_attachment"}
@@ -45,6 +46,7 @@ def _render_attachments(instance_id: int, errors: dict[str, str], values: dict[s
                            kinds=attachments.KINDS,
                            errors=errors, values=values, max_mb=settings.get().attachment_max_mb,
                            tasks=[t for t in detail.tasks if t.status == "ready"],
+                           may_delete=lambda a: authz.attachment_delete_refusal(actor(), a.created_by) is None,
                            allowed=contentcheck.ALLOWED_TEXT), status
 
 
@@ -80,8 +82,32 @@ def upload(instance_id: int) -> Any:
 @bp.get("/anhaenge/<int:attachment_id>")
 @login_required
 def download(attachment_id: int) -> Response:
-    found = attachments.get_attachment(database(), attachment_id, actor().username)
+    found = reading.read_attachment(database(), attachment_id, actor().username)  # the download is audited
     return _file(found.content, found.info.media_type, found.info.filename)
+
+
+def _deletable(attachment_id: int) -> attachments.AttachmentFile:
+    """The attachment the actor may delete: 404 if not seen, 403 if seen but not theirs to delete."""
+    found = attachments.get_attachment(database(), attachment_id, actor().username)
+    refusal = authz.attachment_delete_refusal(actor(), found.info.created_by)
+    if refusal:
+        raise Forbidden(refusal)
+    return found
+
+
+@bp.get("/anhaenge/<int:attachment_id>/loeschen")
+@login_required
+def delete_confirm(attachment_id: int) -> str:
+    """Works without JavaScript: the question on its own page, the deletion a POST (CSRF)."""
+    return render_template("records/attachment_delete.html", a=_deletable(attachment_id).info)
+
+
+@bp.post("/anhaenge/<int:attachment_id>/loeschen")
+@login_required
+def delete(attachment_id: int) -> Response:
+    gone = reading.delete_attachment(database(), attachment_id, actor().username)
+    flash(f"Anhang „{gone.title}“ ({gone.filename}) gelöscht.", "success")
+    return see_other("records.attachments_page", instance_id=gone.instance_id)
 
 
 # --------------------------------------------------------------------------- exports

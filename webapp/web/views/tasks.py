@@ -57,8 +57,9 @@ def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, 
     shown = {k: v for k, v in formdata.to_raw(schema, given).items() if k.split(".")[0] in given}
     fields = formdata.build_fields(schema, {**raw, **shown}, errors)
     formdata.link_documents(fields, {d.filename: d.id for d in sorted(detail.documents, key=lambda d: d.version)})
-    submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()] \
-        if detail.task.status != "ready" else []
+    props = schema.get("properties", {})
+    submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()
+                 if not formdata.is_hidden_fixed(props.get(k) or {})] if detail.task.status != "ready" else []
     history = presenting.group_history(detail.history)[:12]
     field_names = _field_names(fields)
     error_list = [(name if name in field_names else "", message) for name, message in errors.items()]

@@ -4,6 +4,7 @@ and a bad submission of each answers 422 with the German messages beside the fie
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,11 @@ def test_every_task_form_of_the_round_refuses_bad_input_in_german(real_app: Flas
         gr.complete(db, p.id, gr.prefill(db, p.id, gr.PA), gr.PA)  # and the worker makes the PDF
     publish = gr.ready(db, gr.PA, "ausschreibung_veroeffentlichen")[0].id
     refused(app, gr.PA, publish, {"veroeffentlicht_am": "gestern"}, "Datum")
+    frist = date.fromisoformat(inbox.get_task(db, publish, gr.PA).context["ausschreibung"]["bewerbungsfrist"])
+    for day, message in ((frist + timedelta(days=1), f"bis zum Ende der Bewerbungsfrist ({frist:%d.%m.%Y})"),
+                         (date.today() + timedelta(days=1), f"nicht nach heute ({date.today():%d.%m.%Y})")):
+        refused(app, gr.PA, publish, {"veroeffentlicht_am": day.isoformat(), "kanaele": ["internet",
+                                                                                    "agentur_fuer_arbeit"]}, message)
     gr.post_published(db)
 
     task = gr.ready(db, gr.PA, "bewerbungen_erfassen")[0].id

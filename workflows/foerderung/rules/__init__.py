@@ -62,6 +62,7 @@ RULE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ausschreibung_vorbelegung": hiring.ausschreibung_vorbelegung,
     "ausschreibung_schema": hiring.ausschreibung_schema,
     "bewerbungen_errors": hiring.bewerbungen_errors,
+    "veroeffentlichung_fehler": hiring.veroeffentlichung_fehler,
     "eingeladene": hiring.eingeladene,
     "gespraeche_vorbelegung": hiring.gespraeche_vorbelegung,
     "auswahl_vorbelegung": hiring.auswahl_vorbelegung,

@@ -67,6 +67,22 @@ def bewerbungen_errors(form: Mapping[str, Any]) -> dict[str, str]:
     return {}
 
 
+def veroeffentlichung_fehler(form: Mapping[str, Any], ausschreibung: Mapping[str, Any],
+                             heute: DateLike) -> dict[str, str]:
+    """A posting is published by its Bewerbungsfrist (else nobody could apply) and not after today."""
+    am = form.get("veroeffentlicht_am")
+    if not am:
+        return {}
+    frist = to_date(ausschreibung["bewerbungsfrist"])
+    if to_date(am) > frist:
+        return {"veroeffentlicht_am": f"Die Ausschreibung muss bis zum Ende der Bewerbungsfrist "
+                                      f"({frist:%d.%m.%Y}) veröffentlicht sein."}
+    if to_date(am) > to_date(heute):
+        return {"veroeffentlicht_am": f"Das Datum der Veröffentlichung darf nicht nach heute "
+                                      f"({to_date(heute):%d.%m.%Y}) liegen."}
+    return {}
+
+
 def eingeladene(bewerbungen: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Applicants invited to an interview (rows of the form `bewerbungen`)."""
     return [dict(r) for r in (bewerbungen.get("bewerbungen") or []) if r.get("einladen")]

@@ -52,7 +52,7 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     assert form.get_by_label("Betrag, Zeile 1", exact=True).input_value() == "118.000,00"
     shot(page, output_dir, "30-bescheid-rows")
     form.get_by_role("button", name="Nachricht erfassen").click()
-    assert "erfasst" in page.locator(".flashes").inner_text()
+    assert "Nachricht „Bewilligungsbescheid des Regierungspräsidiums“ erfasst." in page.locator(".flashes").inner_text()
     bescheid = inbox.get_instance(live_db, iid, gr.SB).data["bewilligungsbescheid"]
     assert [p["name"] for p in bescheid["personen"]] == [h["name"] for h in hired]
     assert bescheid["personen"][0]["betrag"] == 118000.0 and bescheid["personen"][2]["vza"] == hired[2]["vza"]

@@ -186,5 +186,6 @@ def deliver(instance_id: int, name: str) -> Any:
     except ValidationFailed as exc:
         return _render_detail(instance_id, 422, message_name=name, message_raw=raw,
                               message_errors=formdata.errors_by_path(exc.errors))
-    flash(f"Nachricht „{available[name].element_name}“ erfasst.", "success")
+    # the message's own title (the Bewilligungsbescheid), not the step that waits for it ("Bescheid abwarten")
+    flash(f"Nachricht „{schema.get('title') or available[name].element_name}“ erfasst.", "success")
     return see_other("instances.detail", instance_id=instance_id)

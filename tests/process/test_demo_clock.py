@@ -67,3 +67,36 @@ def test_a_demo_round_gets_its_own_2017_dates_and_the_readme_ticks_fire(db: Data
     with db.read() as session:
         pdfs = list(session.scalars(select(Document.content).where(Document.kind == "beschlussvorlage")))
     assert pdfs and all("Datum 28.10.2017" in pdf_text(bytes(pdf)) for pdf in pdfs)  # made on the Demo-Uhr's day
+
+
+@pytest.mark.timeout(600)
+def test_the_readme_ticks_of_the_sitzung_and_the_bewerbungsfrist(db: Database, demo_uhr: None) -> None:
+    """README steps 6-8 on the Demo-Uhr: the Sitzung's tick dates the Antrag and the postings after the vote,
+    a posting is published by its Bewerbungsfrist, and the tick after that deadline opens the applications."""
+    gr.deploy(db)
+    gr.open_round(db)
+    gr.answer(db)
+    _tick("2017-10-28T00:10:00+02:00")
+    gr.review(db)
+    gr.draft(db)
+    gr.release(db)
+    assert "Demo-Uhr: 11.11.2017, 09:00 Uhr." in _tick("2017-11-11T09:00:00+01:00")  # README step 6
+    for user in ("ausschuss1", "ausschuss2", "ausschuss3", "ausschuss4", "ausschuss5"):
+        (vote,) = gr.ready(db, user, "stimme_abgeben")
+        gr.complete(db, vote.id, {"stimme": "ja"}, user)
+    gr.apply(db)  # counted once all five voted, no tick needed
+    with db.read() as session:
+        (antrag,) = session.scalars(select(Document.content).where(Document.kind == "antrag"))
+    assert "Datum 11.11.2017" in pdf_text(bytes(antrag))  # not before the Sitzung it follows
+    drafts = gr.ready(db, gr.PA, "ausschreibung_entwerfen")
+    assert len(drafts) == 34
+    for t in drafts:
+        values = gr.prefill(db, t.id, gr.PA)
+        assert values["bewerbungsfrist"] == "2017-12-02"  # README step 8: three weeks after drafting
+        gr.complete(db, t.id, values, gr.PA)
+    for t in gr.ready(db, gr.PA, "ausschreibung_veroeffentlichen"):
+        gr.complete(db, t.id, {"veroeffentlicht_am": "2017-11-11", "kanaele": ["internet", "agentur_fuer_arbeit"]},
+                    gr.PA)
+    assert gr.ready(db, gr.PA, "bewerbungen_erfassen") == []
+    _tick("2017-12-03T00:10:00+01:00")  # README step 8: the day after the Bewerbungsfrist
+    assert len(gr.ready(db, gr.PA, "bewerbungen_erfassen")) == 34

@@ -134,7 +134,7 @@ def test_vote_and_the_chairs_tally(login_as: LoginAs, mini_db: Database, vote_id
     data = inbox.get_task(mini_db, task.id, "ausschuss3").initial
     assert data["betreff"] == "Integrationsmanagement 2026"  # read-only values come from the server
     chair = login_as("ausschuss1").get(f"/instances/{vote_id}").get_data(as_text=True)
-    assert "Zwischenstand: Stimme abgeben" in chair and "1 von 5 Stimmen abgegeben." in chair
+    assert "Zwischenstand der Abstimmung" in chair and "1 von 5 Stimmen abgegeben." in chair
     assert "Klaus Fischer: <strong>Ablehnung</strong>" in chair
     (chair_vote,) = inbox.list_tasks(mini_db, "ausschuss1").items
     assert "Zwischenstand" in login_as("ausschuss1").get(f"/tasks/{chair_vote.id}").get_data(as_text=True)

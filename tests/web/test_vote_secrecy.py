@@ -99,19 +99,19 @@ def test_no_member_sees_another_members_vote_before_the_result(db: Database) -> 
     # the chair sees the running tally, with names, on the round page and on their own vote
     chair = web(app, CHAIR)
     page = html(chair, f"/instances/{iid}")
-    assert "Zwischenstand: Stimme abgeben" in page and "1 von 5 Stimmen abgegeben." in page
+    assert "Zwischenstand der Abstimmung" in page and "1 von 5 Stimmen abgegeben." in page
     assert f"{VOTER_NAME}: <strong>Ablehnung</strong>" in page
     (chair_vote,) = gr.ready(db, CHAIR, "stimme_abgeben")
-    assert "Zwischenstand: Stimme abgeben" in html(chair, f"/tasks/{chair_vote.id}")
+    assert "Zwischenstand der Abstimmung" in html(chair, f"/tasks/{chair_vote.id}")
     c, h = api(app, db, CHAIR)
     assert votes_in(api_json(c, h, f"/api/v1/instances/{iid}/events?per_page=500"))
 
     # once the session has ended, the result (counts, no names) goes to all who see the round
     gr.vote(db, {"ausschuss1": "ja", "ausschuss3": "ja"})
     page = html(web(app, MEMBER), f"/instances/{iid}")
-    assert "Ergebnis: Stimme abgeben" in page and "3 von 3 Stimmen abgegeben." in page
+    assert "Ergebnis der Abstimmung" in page and "3 von 3 Stimmen abgegeben." in page
     assert "Zwischenstand" not in page and "Abgegebene Stimmen" not in page and VOTER_NAME not in page
     assert not votes_in(api_json(client, headers, f"/api/v1/instances/{iid}"))
     assert not votes_in(api_json(client, headers, f"/api/v1/instances/{iid}/events?per_page=500"))
     assert f"{VOTER_NAME}: <strong>Ablehnung</strong>" in html(chair, f"/instances/{iid}")
-    assert "Ergebnis: Stimme abgeben" not in html(web(app, "offenburg"), f"/instances/{iid}")  # its own part only
+    assert "Ergebnis der Abstimmung" not in html(web(app, "offenburg"), f"/instances/{iid}")  # its own part only

@@ -74,12 +74,17 @@ def list_attachments(db: Database, instance_id: int, actor_name: str) -> list[At
         return visible_attachments(session, children.round_id(inst), actor)
 
 
+def visible_attachment(session: Session, attachment_id: int, actor: authz.Actor) -> Attachment:
+    """The attachment, if the actor may see its round and the file; else `NotFound`."""
+    a = session.get(Attachment, attachment_id)
+    if a is None or not _visible(actor, a):
+        raise NotFound(f"Anhang {attachment_id} nicht gefunden.")
+    authz.visible_instance(session, a.instance_id, actor)
+    return a
+
+
 def get_attachment(db: Database, attachment_id: int, actor_name: str) -> AttachmentFile:
-    """An attachment's bytes, if the actor may see its round and the file; else `NotFound`."""
+    """An attachment's bytes (`visible_attachment`)."""
     with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        a = session.get(Attachment, attachment_id)
-        if a is None or not _visible(actor, a):
-            raise NotFound(f"Anhang {attachment_id} nicht gefunden.")
-        authz.visible_instance(session, a.instance_id, actor)
+        a = visible_attachment(session, attachment_id, authz.load_actor(session, actor_name))
         return AttachmentFile(info(a), bytes(a.content))

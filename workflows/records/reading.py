@@ -7,15 +7,12 @@ upload: its name may carry an applicant's name.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from workflows.audit import chain
-from workflows.errors import Forbidden, NotFound
+from workflows.errors import Forbidden
 from workflows.identity import authz
 from workflows.inbox import attachments as seen_attachments
 from workflows.inbox import documents as seen_documents
 from workflows.storage.db import Database
-from workflows.storage.models import Attachment
 
 
 def _named(payload: dict[str, object], classified: bool, **names: object) -> dict[str, object]:
@@ -43,26 +40,19 @@ def read_document(db: Database, document_id: int, actor_name: str) -> seen_docum
     return doc
 
 
-def _deletable(session: Session, attachment_id: int, actor: authz.Actor) -> Attachment:
-    a = session.get(Attachment, attachment_id)
-    if a is None or not authz.may_see_attachment(actor, gemeinde_ags=a.gemeinde_ags, data_class_key=a.data_class):
-        raise NotFound(f"Anhang {attachment_id} nicht gefunden.")
-    authz.visible_instance(session, a.instance_id, actor)
-    return a
-
-
 def may_delete(db: Database, attachment_id: int, actor_name: str) -> bool:
     """Whether the actor may delete this attachment (for the page's button); `NotFound` if not seen."""
     with db.read() as session:
         actor = authz.load_actor(session, actor_name)
-        return authz.attachment_delete_refusal(actor, _deletable(session, attachment_id, actor).created_by) is None
+        attachment = seen_attachments.visible_attachment(session, attachment_id, actor)
+        return authz.attachment_delete_refusal(actor, attachment.created_by) is None
 
 
 def delete_attachment(db: Database, attachment_id: int, actor_name: str) -> seen_attachments.AttachmentInfo:
     """Delete the attachment with its bytes (audited); `Forbidden` for who may see but not delete it."""
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
-        a = _deletable(session, attachment_id, actor)
+        a = seen_attachments.visible_attachment(session, attachment_id, actor)
         refusal = authz.attachment_delete_refusal(actor, a.created_by)
         if refusal:
             raise Forbidden(refusal)

@@ -72,11 +72,15 @@ def today() -> date:
     return datetime.now(TIMEZONE).date()
 
 
+def _deputy_active_on(day: date) -> ColumnElement[bool]:
+    """A Vertretung holds on `day` (its first and last day included)."""
+    return and_(Deputy.starts_on <= day, Deputy.ends_on >= day)
+
+
 def load_actor(session: Session, username: str) -> Actor:
     """The user and the people they stand in for today, in one query: every step and page starts here."""
     day = today()
-    deputised = select(Deputy.principal).where(Deputy.deputy == username, Deputy.starts_on <= day,
-                                               Deputy.ends_on >= day)
+    deputised = select(Deputy.principal).where(Deputy.deputy == username, _deputy_active_on(day))
     rows = session.execute(
         select(User, User.username.in_(deputised))
         .where(or_(User.username == username, and_(User.username.in_(deputised), User.active.is_(True))))
@@ -439,12 +443,11 @@ def task_deputies(session: Session, row: TaskRow, people: list[User]) -> list[tu
     if row.lane in NOT_DEPUTISED or not people:
         return []
     names = {u.username: u.display_name for u in people}
-    day = today()
     found: dict[str, tuple[User, list[str]]] = {}
     for user, principal in session.execute(
             select(User, Deputy.principal).join(Deputy, Deputy.deputy == User.username)
-            .where(Deputy.principal.in_(sorted(names)), Deputy.starts_on <= day, Deputy.ends_on >= day,
-                   User.active.is_(True)).order_by(User.username, Deputy.principal)):
+            .where(Deputy.principal.in_(sorted(names)), _deputy_active_on(today()), User.active.is_(True))
+            .order_by(User.username, Deputy.principal)):
         if user.username not in names:
             found.setdefault(user.username, (user, []))[1].append(names[principal])
     return list(found.values())

@@ -34,11 +34,28 @@ def demo_now() -> datetime | None:
     if day is None:
         return None
     start = datetime.combine(day, datetime.now(TIMEZONE).timetz())
+    moved = _moved_to(_stored())
+    return max(start, moved) if moved is not None and moved.tzinfo else start
+
+
+_last_read: tuple[Path, int, datetime | None] | None = None  #: the file, its mtime, its moment
+
+
+def _moved_to(path: Path) -> datetime | None:
+    """Where the last tick moved the Demo-Uhr; read again only when the file changed (an inbox page asks
+    once per row whether a task is overdue)."""
+    global _last_read
     try:
-        moved = datetime.fromisoformat(_stored().read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return start
-    return max(start, moved) if moved.tzinfo else start
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    if _last_read is None or _last_read[:2] != (path, mtime):
+        try:
+            moment: datetime | None = datetime.fromisoformat(path.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            moment = None
+        _last_read = (path, mtime, moment)
+    return _last_read[2]
 
 
 def advance_demo(moment: datetime) -> datetime | None:

@@ -37,7 +37,7 @@ def _prepare(db: Database, job: jobs.ClaimedJob) -> tuple[bool, Any]:
         instance = session.get(ProcessInstance, job.instance_id)
         if instance is None or instance.status != "running":
             return False, None
-        task = spiff_service.waiting_task(runtime._load_workflow(instance), UUID(payload["task_id"]))
+        task = spiff_service.waiting_task(runtime.load_workflow(instance), UUID(payload["task_id"]))
         if task is None:
             return False, None
         if preparer is None:
@@ -55,7 +55,7 @@ def complete_waiting_task(db: Database, job: jobs.ClaimedJob, produce: Produce, 
         try:
             with db.write() as session:
                 instance = session.get(ProcessInstance, job.instance_id)
-                workflow = runtime._load_workflow(instance) if instance and instance.status == "running" else None
+                workflow = runtime.load_workflow(instance) if instance and instance.status == "running" else None
                 task = spiff_service.waiting_task(workflow, UUID(payload["task_id"])) if workflow else None
                 if instance is None or workflow is None or task is None:  # done before, or the round ended
                     jobs.mark_done(session, job, status)
@@ -66,15 +66,15 @@ def complete_waiting_task(db: Database, job: jobs.ClaimedJob, produce: Produce, 
                     ctx.prepared = prepared
                     spiff_service.complete_request(task, produce(ctx, task.data))
 
-                runtime._run(session, instance, actor, workflow, finish, task_row_id=payload.get("task_row_id"))
+                runtime.run_step(session, instance, actor, workflow, finish, task_row_id=payload.get("task_row_id"))
                 audit.record(session, "service_completed", actor, instance.id,
                              {"operator": payload["operator"], "element_id": task.task_spec.bpmn_id,
                               "job_id": job.id, "status": status})
-                runtime._save(session, instance, workflow, actor)
+                runtime.save_step(session, instance, workflow, actor)
                 if not jobs.mark_done(session, job, status):
                     raise _Lost()
                 return
-        except runtime._Stale:
+        except runtime.StaleInstance:
             continue  # another part of the round moved; do it again on the fresh state
         except _Lost:
             return

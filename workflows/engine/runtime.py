@@ -68,7 +68,7 @@ from workflows.storage.models import ProcessDefinition, ProcessInstance, TaskRow
 SYSTEM = None  # the actor of timer-driven steps
 
 
-class _Stale(Exception):
+class StaleInstance(Exception):
     """The instance changed since we read it: someone else acted first."""
 
 
@@ -82,7 +82,7 @@ class StepResult:
 
 # --------------------------------------------------------------------------- helpers
 
-def _load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
+def load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
     specs = definition_specs(instance.definition, instance.process_key)
     return load_state(instance.state, specs, services.call_service)
 
@@ -106,9 +106,9 @@ def _step_error(exc: Exception) -> ProcessStepFailed:
                              "Es wurde nichts gespeichert.", errors)
 
 
-def _run(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
-         mutate: Callable[[BpmnWorkflow], None], task_row_id: int | None = None,
-         now: datetime | None = None) -> None:
+def run_step(session: Session, instance: ProcessInstance, actor: str | None, workflow: BpmnWorkflow,
+             mutate: Callable[[BpmnWorkflow], None], task_row_id: int | None = None,
+             now: datetime | None = None) -> None:
     """Apply `mutate` and run engine steps with the service context of this transaction.
 
     Service tasks that started waiting for an asynchronous service become jobs in it (outbox).
@@ -160,8 +160,8 @@ def _waiting(workflow: BpmnWorkflow) -> tuple[datetime | None, list[dict[str, An
     return next_due, waiting
 
 
-def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
-          insert: bool = False, depth: int = 0) -> taskindex.IndexChange:
+def save_step(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
+              insert: bool = False, depth: int = 0) -> taskindex.IndexChange:
     """Write state with the version check, then the task index and the audit events."""
     thrown = workflow.get_events()  # taken out before serializing, so they are recorded once
     prune_finished_subprocesses(workflow)
@@ -193,7 +193,7 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
             .execution_options(synchronize_session=False)
         )
         if cast(CursorResult[Any], result).rowcount != 1:
-            raise _Stale()
+            raise StaleInstance()
         for key, value in {**values, "version": seen + 1}.items():  # what the row now holds: no reload
             set_committed_value(instance, key, value)
     for event in thrown:
@@ -214,10 +214,10 @@ def _save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, a
 
 
 _STEPS = children.Steps(
-    load=_load_workflow, new=_new_workflow,
-    run=lambda session, instance, actor, workflow, mutate, now: _run(session, instance, actor, workflow, mutate,
+    load=load_workflow, new=_new_workflow,
+    run=lambda session, instance, actor, workflow, mutate, now: run_step(session, instance, actor, workflow, mutate,
                                                                      now=now),
-    save=lambda session, instance, workflow, actor, insert: _save(session, instance, workflow, actor, insert),
+    save=lambda session, instance, workflow, actor, insert: save_step(session, instance, workflow, actor, insert),
 )
 
 
@@ -265,8 +265,8 @@ def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: s
                                 "Korrelationsschlüssel festlegen; es wurde nichts gespeichert.")
     if waiting:
         target = _instance(session, waiting[0])
-        workflow = _load_workflow(target)
-        _run(session, target, actor, workflow, lambda wf: wf.send_event(event))
+        workflow = load_workflow(target)
+        run_step(session, target, actor, workflow, lambda wf: wf.send_event(event))
     else:
         starter = next((d for d in partner_definitions if name in start_messages(d)), None)
         if starter is None:
@@ -284,10 +284,10 @@ def _route(session: Session, sender: ProcessInstance, event: BpmnEvent, actor: s
             wf.do_engine_steps()
             wf.send_event(event)
 
-        _run(session, target, actor, workflow, start_with)
+        run_step(session, target, actor, workflow, start_with)
     audit.record(session, "message_received", actor, target.id,
                  {"message": name, "payload": event.payload, "from_instance": sender.id})
-    _save(session, target, workflow, actor, insert=target.state == "", depth=depth + 1)
+    save_step(session, target, workflow, actor, insert=target.state == "", depth=depth + 1)
 
 
 def start_messages(definition: ProcessDefinition) -> set[str]:
@@ -307,7 +307,7 @@ def _free_business_key(session: Session, definition: ProcessDefinition, wanted: 
     return key
 
 
-def _write(db: Database, work: Callable[[Session], StepResult], task_id: int | None = None) -> StepResult:
+def write_step(db: Database, work: Callable[[Session], StepResult], task_id: int | None = None) -> StepResult:
     """Run one unit of work; after a lost race run it again on the fresh state, then report a conflict.
 
     A retry starts from scratch (everything of the lost attempt was rolled back), so work that
@@ -318,7 +318,7 @@ def _write(db: Database, work: Callable[[Session], StepResult], task_id: int | N
         try:
             with db.write() as session:
                 return work(session)
-        except (_Stale, IntegrityError) as exc:
+        except (StaleInstance, IntegrityError) as exc:
             if attempt == ATTEMPTS:
                 raise _conflict(db, task_id) from exc
         except DBAPIError as exc:
@@ -433,11 +433,11 @@ def start_instance(db: Database, process_key: str, business_key: str, actor_name
         audit.record(session, "instance_started", actor.username, instance.id,
                      {"process": process_key, "version": definition.version, "business_key": business_key,
                       "data": start_data})
-        _run(session, instance, actor.username, workflow, seed)
-        change = _save(session, instance, workflow, actor.username, insert=True)
+        run_step(session, instance, actor.username, workflow, seed)
+        change = save_step(session, instance, workflow, actor.username, insert=True)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 
-    return _write(db, work)
+    return write_step(db, work)
 
 
 def _validate(task: Any, schema: Mapping[str, Any], data: Mapping[str, Any]) -> None:
@@ -477,10 +477,10 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
         form = instance.definition.forms.get(row.form_key or "", {"type": "object"})
         if not isinstance(data, Mapping):
             raise ValidationFailed([FieldError("", "Die Eingaben müssen ein JSON-Objekt sein.")])
-        workflow = _load_workflow(instance)
+        workflow = load_workflow(instance)
         task = spiff.find_task(workflow, UUID(row.spiff_task_id))  # gone: a step committed in between
         if task is None or task.state != TaskState.READY:
-            raise _Stale()
+            raise StaleInstance()
         schema = taskindex.task_schema(task, form)  # the schema the task's resource serves
         values = forms.normalized(schema, taskindex.with_read_only_values(task, schema, dict(data)))
         _validate(task, schema, values)
@@ -493,14 +493,14 @@ def complete_task(db: Database, task_id: int, data: Mapping[str, Any], actor_nam
                 task.set_data(**values)
             task.run()
 
-        _run(session, instance, actor.username, workflow, submit, task_row_id=row.id)
+        run_step(session, instance, actor.username, workflow, submit, task_row_id=row.id)
         row.status, row.completed_by, row.completed_at, row.data = "completed", actor.username, utcnow(), values
         audit.record(session, "task_completed", actor.username, instance.id,
                      {"title": row.title, "element_id": row.element_id, "data": values}, task_id=row.id)
-        change = _save(session, instance, workflow, actor.username)
+        change = save_step(session, instance, workflow, actor.username)
         return StepResult(instance.id, instance.status, [r.id for r in change.created], instance.root_id)
 
-    return _write(db, work, task_id=task_id)
+    return write_step(db, work, task_id=task_id)
 
 
 @observers.observed("deliver_message")
@@ -528,7 +528,7 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
         message_schema = instance.definition.message_schemas.get(name, {"type": "object"})
         given = forms.normalized(message_schema, dict(payload))
         forms.validate_submission(message_schema, given)
-        workflow = _load_workflow(instance)
+        workflow = load_workflow(instance)
         catcher = messages.catching_definition(workflow, name)
         content = messages.with_explicit_values(catcher, given, correlation) if catcher else dict(given)
         correlations = messages.correlations_for(catcher, content, workflow.script_engine) if catcher else {}
@@ -538,13 +538,13 @@ def deliver_message(db: Database, instance_id: int, name: str, payload: Mapping[
         def send(wf: BpmnWorkflow) -> None:
             wf.send_event(messages.event(name, content, catcher, correlations))
 
-        _run(session, instance, actor.username, workflow, send)
+        run_step(session, instance, actor.username, workflow, send)
         audit.record(session, "message_received", actor.username, instance.id,
                      {"message": name, "payload": given})
-        change = _save(session, instance, workflow, actor.username)
+        change = save_step(session, instance, workflow, actor.username)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 
-    return _write(db, work)
+    return write_step(db, work)
 
 
 def deliver_correlated(db: Database, name: str, payload: Mapping[str, Any], actor_name: str,
@@ -625,16 +625,16 @@ def fire_instance_timers(db: Database, instance_id: int, moment: datetime, now: 
         instance = session.scalars(query).first()
         if instance is None:  # another ticker took it, or it moved on
             return StepResult(instance_id, "skipped", [])
-        workflow = _load_workflow(instance)
+        workflow = load_workflow(instance)
         before = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
-        _run(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
+        run_step(session, instance, SYSTEM, workflow, lambda wf: wf.refresh_timers(), now=now)
         after = {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)}
         audit.record(session, "timer_fired", SYSTEM, instance.id,
                      {"at": moment.isoformat(), "released": len(before - after)})
-        change = _save(session, instance, workflow, SYSTEM)
+        change = save_step(session, instance, workflow, SYSTEM)
         return StepResult(instance.id, instance.status, [r.id for r in change.created])
 
-    return _write(db, work)
+    return write_step(db, work)
 
 
 @observers.observed("cancel_instance")
@@ -652,19 +652,12 @@ def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str
         if instance.parent_id is not None:
             raise Conflict(f"Dies ist ein Teilvorgang von Vorgang {instance.parent_id}; er endet mit ihm. "
                            "Bitte dort abbrechen.")
-        workflow = _load_workflow(instance)
+        workflow = load_workflow(instance)
         workflow.cancel()
         instance.status = "cancelled"
         audit.record(session, "instance_cancelled", actor.username, instance.id, {"reason": reason.strip()})
-        _save(session, instance, workflow, actor.username)
+        save_step(session, instance, workflow, actor.username)
         return StepResult(instance.id, "cancelled", [])
 
-    return _write(db, work)
+    return write_step(db, work)
 
-
-# The step primitives, for the engine's other kinds of step (an instance's migration to a new version): load an
-# instance's workflow, save a step (state with the version check, task index, audit, children), run a unit of
-# work with the retry after a lost race.
-load_workflow = _load_workflow
-save_step = _save
-write_step = _write

@@ -7,12 +7,15 @@ upload: its name may carry an applicant's name.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from workflows.audit import chain
 from workflows.errors import Forbidden
 from workflows.identity import authz
 from workflows.inbox import attachments as seen_attachments
 from workflows.inbox import documents as seen_documents
 from workflows.storage.db import Database
+from workflows.storage.models import Attachment
 
 
 def _named(payload: dict[str, object], classified: bool, **names: object) -> dict[str, object]:
@@ -40,22 +43,26 @@ def read_document(db: Database, document_id: int, actor_name: str) -> seen_docum
     return doc
 
 
-def may_delete(db: Database, attachment_id: int, actor_name: str) -> bool:
-    """Whether the actor may delete this attachment (for the page's button); `NotFound` if not seen."""
+def _deletable(session: Session, attachment_id: int, actor: authz.Actor) -> Attachment:
+    """The attachment the actor sees (else `NotFound`) and may delete (else `Forbidden`)."""
+    a = seen_attachments.visible_attachment(session, attachment_id, actor)
+    refusal = authz.attachment_delete_refusal(actor, a.created_by)
+    if refusal:
+        raise Forbidden(refusal)
+    return a
+
+
+def deletable(db: Database, attachment_id: int, actor_name: str) -> seen_attachments.AttachmentInfo:
+    """The attachment the confirmation page asks about, if the actor may delete it (see `_deletable`)."""
     with db.read() as session:
-        actor = authz.load_actor(session, actor_name)
-        attachment = seen_attachments.visible_attachment(session, attachment_id, actor)
-        return authz.attachment_delete_refusal(actor, attachment.created_by) is None
+        return seen_attachments.info(_deletable(session, attachment_id, authz.load_actor(session, actor_name)))
 
 
 def delete_attachment(db: Database, attachment_id: int, actor_name: str) -> seen_attachments.AttachmentInfo:
     """Delete the attachment with its bytes (audited); `Forbidden` for who may see but not delete it."""
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
-        a = seen_attachments.visible_attachment(session, attachment_id, actor)
-        refusal = authz.attachment_delete_refusal(actor, a.created_by)
-        if refusal:
-            raise Forbidden(refusal)
+        a = _deletable(session, attachment_id, actor)
         gone = seen_attachments.info(a)
         chain.record(session, "attachment_deleted", actor.username, a.instance_id,
                      _named({"attachment_id": a.id, "sha256": a.sha256, "uploaded_by": a.created_by},

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from webapp.web import charts, diagram, presenting
 from webapp.web.helpers import actor, database, login_required, see_other
 from workflows import inbox, settings
-from workflows.errors import Forbidden, ValidationFailed
+from workflows.errors import ValidationFailed
 from workflows.identity import authz
 from workflows.records import attachments, contentcheck, exports, overview, reading, tables
 
@@ -86,20 +86,12 @@ def download(attachment_id: int) -> Response:
     return _file(found.content, found.info.media_type, found.info.filename)
 
 
-def _deletable(attachment_id: int) -> attachments.AttachmentFile:
-    """The attachment the actor may delete: 404 if not seen, 403 if seen but not theirs to delete."""
-    found = attachments.get_attachment(database(), attachment_id, actor().username)
-    refusal = authz.attachment_delete_refusal(actor(), found.info.created_by)
-    if refusal:
-        raise Forbidden(refusal)
-    return found
-
-
 @bp.get("/anhaenge/<int:attachment_id>/loeschen")
 @login_required
 def delete_confirm(attachment_id: int) -> str:
     """Works without JavaScript: the question on its own page, the deletion a POST (CSRF)."""
-    return render_template("records/attachment_delete.html", a=_deletable(attachment_id).info)
+    found = reading.deletable(database(), attachment_id, actor().username)
+    return render_template("records/attachment_delete.html", a=found)
 
 
 @bp.post("/anhaenge/<int:attachment_id>/loeschen")

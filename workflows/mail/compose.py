@@ -59,23 +59,21 @@ def _link(row: TaskRow) -> str:
     return f"{settings.get().base_url}/tasks/{row.id}"
 
 
-def task_assigned(session: Session, instance: ProcessInstance, row: TaskRow, to_sign: bool) -> Mail:
+def task_assigned(session: Session, instance: ProcessInstance, row: TaskRow, to_sign: bool,
+                  in_vertretung_fuer: list[str] | None = None) -> Mail:
+    """The mail about a new task; to a deputy (`in_vertretung_fuer`: their principals' names) saying for whom."""
     business_key = instance.business_key
     what = "ein Dokument zur Zeichnung bzw. Freigabe" if to_sign else "eine neue Aufgabe"
     subject = f"{'Zur Zeichnung' if to_sign else 'Neue Aufgabe'}: {row.title} ({business_key})"
-    body = (f"Sehr geehrte Damen und Herren,\n\nim Vorgang „{business_key}“ liegt für Sie {what} vor:\n\n"
+    deputy = ""
+    if in_vertretung_fuer:
+        names = ", ".join(in_vertretung_fuer)
+        subject += f" – in Vertretung für {names}"
+        deputy = f"Sie erhalten diese Nachricht in Vertretung für {names}.\n\n"
+    body = (f"Sehr geehrte Damen und Herren,\n\n{deputy}im Vorgang „{business_key}“ liegt für Sie {what} vor:\n\n"
             f"  {row.title}\n{_due(row)}\nZur Aufgabe: {_link(row)}\n\n"
             f"{_footer(session, instance, row.assignee_gemeinde)}\n")
     return Mail(subject, body)
-
-
-def in_vertretung(mail: Mail, principals: list[str]) -> Mail:
-    """A task mail to a deputy: the same mail, saying for whom it comes."""
-    names = ", ".join(principals)
-    body = mail.body.replace("Sehr geehrte Damen und Herren,\n\n",
-                             f"Sehr geehrte Damen und Herren,\n\nSie erhalten diese Nachricht in Vertretung "
-                             f"für {names}.\n\n", 1)
-    return Mail(f"{mail.subject} – in Vertretung für {names}", body)
 
 
 def deadline_passed(session: Session, instance: ProcessInstance, row: TaskRow, at: datetime | None) -> Mail:

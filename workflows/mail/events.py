@@ -27,8 +27,8 @@ def on_step_saved(session: Session, instance: ProcessInstance, change: IndexChan
         people = authz.task_audience(session, row)
         queue_mail(session, f"task:{row.id}", people, mail, category, instance.id)
         for deputy, principals in authz.task_deputies(session, row, people):  # an active Vertretung: them too
-            queue_mail(session, f"task:{row.id}", [deputy], compose.in_vertretung(mail, principals), category,
-                       instance.id)
+            queue_mail(session, f"task:{row.id}", [deputy], compose.task_assigned(session, instance, row, to_sign,
+                                                                                principals), category, instance.id)
     if actor is not None:
         return
     for row in change.cancelled:  # cancelled in a timer-driven step: its deadline passed

@@ -77,9 +77,9 @@ def test_each_call_is_a_child_instance_with_only_its_declared_data(kids_db: Data
         data_keys = set().union(*(t["data"] for t in state["tasks"].values()))
         assert {"gemeinde", "frist", "erinnerung"} <= data_keys and "gemeinden" not in data_keys
         assert kid.next_timer_at is not None  # its own reminder
-    waiting = [t for t in json.loads(instance(kids_db, parent_id).state)["tasks"].values()
-               if t["task_spec"] == "abfragen [child]"]
-    assert len(waiting) == 3 and all(not t["delta"]["updates"] for t in waiting)  # each item lives in its child only
+    specs = [t["task_spec"] for t in json.loads(instance(kids_db, parent_id).state)["tasks"].values()]
+    assert specs.count("abfragen") == 1 and "abfragen [child]" not in specs  # one task waits for all three calls
+    assert [k.call_slot for k in kids] == ["0", "1", "2"] and len({k.parent_task_id for k in kids}) == 1
     parent_version = instance(kids_db, parent_id).version
     answer(kids_db, kids[0])
     answer(kids_db, kids[1], {"entscheidung": "selbst", "anzahl": 7})
@@ -247,21 +247,43 @@ def test_a_round_stored_before_the_change_finishes_embedded_on_its_version(db: D
     assert inbox.get_instance(db, old_round, "sachbearbeitung").data["total"] == 10
 
 
-def test_a_round_whose_waiting_calls_still_hold_their_items_finishes(kids_db: Database) -> None:
-    """Rounds stored before the waiting call tasks gave their item away keep a copy of it there:
-    their children hand back as ever."""
-    parent_id = start(kids_db)
-    kids = children_of(kids_db, parent_id)
-    with kids_db.write() as session:
+def test_a_round_stored_with_a_task_per_call_finishes(db: Database) -> None:
+    """Rounds stored before the calls of a multi-instance activity shared one task keep a task per
+    call (some still with a copy of their item, from before the items were given away): their
+    children hand back as ever."""
+    from SpiffWorkflow.bpmn.parser.util import full_tag
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+    from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser
+
+    from workflows.engine import spiff_children
+    from workflows.engine.spiff import specs_to_json
+    from workflows.storage.models import ProcessDefinition
+
+    class TaskPerCallParser(SpiffBpmnParser):  # what deploy used before ChildMultiCall
+        OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,  # noqa: RUF012
+                                   full_tag("callActivity"): (CallActivityParser, spiff_children.ChildCallActivity)}
+
+    (compiled,) = definitions.compile_bundle(definitions.Bundle.from_directory(FIXTURES / "children"))
+    old_parser = TaskPerCallParser(validator=VALIDATOR)
+    old_parser.add_bpmn_files(sorted(str(p) for p in (FIXTURES / "children" / "bpmn").glob("*.bpmn")))
+    old_spec = specs_to_json(old_parser.get_spec("eltern_runde"), old_parser.get_subprocess_specs("eltern_runde"))
+    with db.write() as session:
+        session.add(ProcessDefinition(key="eltern_runde", version=1, name=compiled.name, content_hash="old",
+                                      sources=compiled.sources, forms=compiled.forms,
+                                      message_schemas=compiled.message_schemas, spec_json=old_spec))
+    parent_id = start(db)
+    kids = children_of(db, parent_id)
+    assert [k.call_slot for k in kids] == [None, None, None] and len({k.parent_task_id for k in kids}) == 3
+    with db.write() as session:
         row = session.get(ProcessInstance, parent_id)
         assert row is not None
         state = json.loads(row.state)
         waiting = [t for t in state["tasks"].values() if t["task_spec"] == "abfragen [child]"]
         for task, kid in zip(waiting, kids, strict=True):
-            task["delta"]["updates"]["gemeinde"] = {"name": kid.business_key}  # as the old layout kept it
+            task["delta"]["updates"]["gemeinde"] = {"name": kid.business_key}  # as the oldest layout kept it
         row.state = json.dumps(state)
     for kid, anzahl in zip(kids, (1, 2, 3), strict=True):
-        answer(kids_db, kid, {"entscheidung": "uebertragen", "anzahl": anzahl})
-    (closing,) = rows_of(kids_db, parent_id)
+        answer(db, kid, {"entscheidung": "uebertragen", "anzahl": anzahl})
+    (closing,) = rows_of(db, parent_id)
     assert closing.element_id == "abschluss"
-    assert inbox.get_instance(kids_db, parent_id, "sachbearbeitung").data["total"] == 6
+    assert inbox.get_instance(db, parent_id, "sachbearbeitung").data["total"] == 6

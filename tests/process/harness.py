@@ -106,6 +106,7 @@ class Child:
     wf: BpmnWorkflow
     parent: BpmnWorkflow
     task_id: str
+    slot: str | None  # the call's slot where the calls share one waiting task
     element_id: str
     status: str = "running"  # completed, cancelled
     outputs: dict[str, Any] | None = None
@@ -140,16 +141,16 @@ class Round:
         hand a finished child back (as `workflows.engine.children.after_save`)."""
         events = wf.get_events()
         self.thrown += events
-        calls = {c.task_id: c for c in spiff_children.pending_calls(wf)}
+        calls = {c.key: c for c in spiff_children.pending_calls(wf)}
         mine = [c for c in self.children if c.parent is wf]
         for child in mine:
-            if child.status == "running" and child.task_id not in calls:
+            if child.status == "running" and (child.task_id, child.slot) not in calls:
                 child.wf.cancel()
                 child.status = "cancelled"
                 self._settle(child.wf)
-        known = {c.task_id for c in mine}
-        for call in calls.values():
-            if call.task_id not in known:
+        known = {(c.task_id, c.slot) for c in mine}
+        for key, call in calls.items():
+            if key not in known:
                 self._start(wf, call)
         child = next((c for c in self.children if c.wf is wf), None)
         if child is not None and child.status == "running" and wf.is_completed():
@@ -159,10 +160,10 @@ class Round:
             self._hand_back(child)
 
     def _start(self, parent: BpmnWorkflow, call: spiff_children.Call) -> None:
-        inputs = spiff_children.take_inputs(parent, call.task_id)
+        inputs = spiff_children.take_inputs(parent, call)
         wf = BpmnWorkflow(self.subprocess_specs[call.process], self.subprocess_specs,
                           script_engine=parent.script_engine)
-        child = Child(wf, parent, call.task_id, call.element_id)
+        child = Child(wf, parent, call.task_id, call.slot, call.element_id)
         self.children.append(child)
         spiff_children.seed_inputs(wf, inputs)
         wf.do_engine_steps()
@@ -183,7 +184,7 @@ class Round:
             for sibling in siblings:
                 if sibling.status == "completed" and not sibling.returned and sibling.outputs is not None:
                     sibling.returned = True
-                    spiff_children.return_outputs(parent, sibling.task_id, sibling.outputs)
+                    spiff_children.return_outputs(parent, sibling.task_id, sibling.slot, sibling.outputs)
         parent.do_engine_steps()
         self._settle(parent)
 

@@ -2,7 +2,8 @@
 
 A round then is not one big state rewritten on every step: each Gemeinde's Abfrage and each
 Stellenbesetzung has its own row (state, version, task index, timers, audit entries), linked to
-its caller by `parent_id` and `parent_task_id`, and to the round by `root_id`.
+its caller by `parent_id`, `parent_task_id` (and `call_slot` where the calls of a multi-instance
+activity share its one waiting task, see `spiff_children.ChildMultiCall`), and to the round by `root_id`.
 
 Everything happens inside the step that causes it, in the same transaction:
 - after a step is saved, `after_save` compares the instance's waiting call tasks with its
@@ -81,24 +82,25 @@ class Plan:
     """What a step's save does to the instance's children, taken from its workflow before the state
     is written: the waiting calls, the children it has, and the inputs of the calls without one."""
 
-    calls: dict[str, spiff_children.Call]
-    children: list[Any]  # (child id, calling task id, status) rows
-    inputs: dict[str, dict[str, Any]]  # calling task id -> the inputs its new child starts with
+    calls: dict[tuple[str, str | None], spiff_children.Call]  # by call key (task id, slot)
+    children: list[Any]  # (child id, calling task id, slot, status) rows
+    inputs: dict[tuple[str, str | None], dict[str, Any]]  # call key -> the inputs its new child starts with
 
 
 def plan(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> Plan:
     """Read the new calls' inputs off their waiting tasks, which keep no copy of them (see
     `spiff_children.take_inputs`): before the state is serialized, so the row is stored without them."""
-    calls = {c.task_id: c for c in spiff_children.pending_calls(workflow)}
-    children = list(session.execute(select(ProcessInstance.id, ProcessInstance.parent_task_id, ProcessInstance.status)
+    calls = {c.key: c for c in spiff_children.pending_calls(workflow)}
+    children = list(session.execute(select(ProcessInstance.id, ProcessInstance.parent_task_id,
+                                           ProcessInstance.call_slot, ProcessInstance.status)
                                     .where(ProcessInstance.parent_id == instance.id)).all()) \
         if spiff_children.may_call(workflow) else []
-    known = {task_id for _, task_id, _ in children}
+    known = {(task_id, slot) for _, task_id, slot, _ in children}
     inputs = {}
-    for call in calls.values():
-        if call.task_id not in known:
+    for key, call in calls.items():
+        if key not in known:
             try:
-                inputs[call.task_id] = spiff_children.take_inputs(workflow, call.task_id)
+                inputs[key] = spiff_children.take_inputs(workflow, call)
             except SpiffWorkflowException as exc:
                 raise ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen (Schritt '{call.element_name}'): "
                                         f"{str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
@@ -108,14 +110,14 @@ def plan(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) ->
 def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,
                planned: Plan, steps: Steps) -> None:
     """Bring the instance's children in line with its waiting calls; hand a finished child back."""
-    for child_id, task_id, status in planned.children:
-        if status == "running" and task_id not in planned.calls:
+    for child_id, task_id, slot, status in planned.children:
+        if status == "running" and (task_id, slot) not in planned.calls:
             _cancel(session, child_id, actor, steps)
     started: list[int] = []
     token = _deferred.set(started)
     try:
-        for task_id, inputs in planned.inputs.items():
-            _start(session, instance, workflow, planned.calls[task_id], inputs, actor, steps)
+        for key, inputs in planned.inputs.items():
+            _start(session, instance, workflow, planned.calls[key], inputs, actor, steps)
     finally:
         _deferred.reset(token)
     for child_id in started:
@@ -145,7 +147,7 @@ def _start(session: Session, parent: ProcessInstance, workflow: BpmnWorkflow, ca
     child = ProcessInstance(
         definition_id=parent.definition_id, definition=parent.definition, business_key=business_key, state="",
         created_by=actor, updated_by=actor, parent_id=parent.id, root_id=round_id(parent),
-        parent_task_id=call.task_id, call_element=call.element_id, process_key=call.process,
+        parent_task_id=call.task_id, call_slot=call.slot, call_element=call.element_id, process_key=call.process,
     )
     session.add(child)
     session.flush()
@@ -231,7 +233,7 @@ def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps) 
             if "error" in target.outputs:
                 spiff_children.throw_error(wf, target.parent_task_id, target.outputs["error"])
             else:
-                spiff_children.return_outputs(wf, target.parent_task_id, target.outputs["data"])
+                spiff_children.return_outputs(wf, target.parent_task_id, target.call_slot, target.outputs["data"])
 
     steps.run(session, parent, actor, workflow, give, _moment.get())
     now = utcnow()

@@ -167,12 +167,13 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     """A running or finished process. A call activity's called process runs as a child instance:
-    `parent_id`/`parent_task_id` name the caller and its waiting task, `root_id` the round (None for
-    a root), `process_key` the called process within the root's definition version."""
+    `parent_id`/`parent_task_id` name the caller and its waiting task (`call_slot` the call, where the
+    calls of a multi-instance activity share one task), `root_id` the round (None for a root),
+    `process_key` the called process within the root's definition version."""
 
     __tablename__ = "process_instance"
     __table_args__ = (
-        UniqueConstraint("parent_id", "parent_task_id"),
+        UniqueConstraint("parent_id", "parent_task_id", "call_slot", name="uq_process_instance_parent_call"),
         Index("ix_process_instance_roots_created", "parent_id", "created_at", "id"),  # the round list (roots) sorted
         Index("ix_process_instance_round", "id", "root_id"),  # an instance's round without reading its row
     )
@@ -192,6 +193,7 @@ class ProcessInstance(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     root_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     parent_task_id: Mapped[str | None] = mapped_column(String(36))
+    call_slot: Mapped[str | None] = mapped_column(String(200))
     call_element: Mapped[str | None] = mapped_column(String(200))
     process_key: Mapped[str | None] = mapped_column(String(100))
     outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a finished child's, until the parent takes them

@@ -2,8 +2,9 @@
 
 Prints figures, asserts nothing. `python benchmarks/child_state_sizes.py [N ...]` (default 51 400):
 for a real round with N Gemeinden (the 51 of the Ortenaukreis plus made-up ones), the state KiB
-loaded and stored by each Gemeinde answer (median, max, and the last answer, which also moves
-the round on), the largest state row written, and the median time of an answer on SQLite.
+loaded and stored by each Gemeinde answer (median, max, and the last answer), then by the
+worker's job that hands the answers to the round and moves it on, the largest state row written,
+and the median time of an answer on SQLite.
 `--scenario` also plays the whole grant round and reports the largest state row of any step.
 """
 
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from workflows import engine, inbox, wiring  # noqa: E402
+from workflows import engine, inbox, jobs, wiring  # noqa: E402
 from workflows.engine import definitions, runtime  # noqa: E402
 from workflows.foerderung import demo  # noqa: E402
 from workflows.identity import users  # noqa: E402
@@ -103,11 +104,17 @@ def one_size(n: int, meter: Meter) -> None:
         else:
             sizes.append(meter.read + meter.written)
             times.append(elapsed)
+    meter.reset()
+    meter.step = "Rückgabe an die Runde"
+    t0 = time.perf_counter()
+    jobs.run_worker(db, once=True)  # the hand-back (asyncReturn) and the mails the answers queued
+    handed = (meter.read, meter.written, time.perf_counter() - t0)
     print(f"n={n}: {len(rows)} Gemeinde tasks; one answer reads+writes state: median "
           f"{statistics.median(sizes) / KIB:.1f} KiB, max {max(sizes) / KIB:.1f} KiB; "
           f"answer median {statistics.median(times) * 1000:.1f} ms")
-    print(f"      the last answer (moves the round on): read {last[0] / KIB:.1f} KiB, "
-          f"written {last[1] / KIB:.1f} KiB, {last[2] * 1000:.0f} ms; "
+    print(f"      the last answer: read {last[0] / KIB:.1f} KiB, written {last[1] / KIB:.1f} KiB, "
+          f"{last[2] * 1000:.0f} ms; the worker's hand-back to the round (and its mails): read "
+          f"{handed[0] / KIB:.1f} KiB, written {handed[1] / KIB:.1f} KiB, {handed[2] * 1000:.0f} ms; "
           f"largest state row so far {meter.largest / KIB:.1f} KiB ({meter.largest_at})")
     db.dispose()
 

@@ -344,7 +344,8 @@ def tick(now_text: str | None, loop: bool, interval: float) -> None:
 @click.option("--once", is_flag=True, help="Nur die fälligen Aufträge ausführen, dann beenden.")
 @friendly
 def worker(once: bool) -> None:
-    """Aufträge ausführen (Dokumente, E-Mails, wiederholte Fristen), bis der Prozess beendet wird."""
+    """Aufträge ausführen (Dokumente, E-Mails, wiederholte Fristen, Ergebnisse von Teilvorgängen), bis der Prozess
+    beendet wird."""
     from workflows import jobs
 
     database = _database()

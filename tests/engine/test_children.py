@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from tests.conftest import FIXTURES, deploy_dir
 from tests.engine.helpers import gemeinde_user
 from tests.engine.test_concurrency import _race
-from workflows import engine, inbox
+from workflows import engine, inbox, jobs
 from workflows.engine import definitions
 from workflows.errors import Conflict, Forbidden, InvalidDefinition, NotFound
 from workflows.storage.db import Database
-from workflows.storage.models import Event, Notification, ProcessInstance, TaskRow
+from workflows.storage.models import Event, Job, Notification, ProcessInstance, TaskRow
 
 START = {"landkreis": "ortenaukreis", "frist": "2030-01-31", "anzahl_gemeinden": 3}
 ANSWER = {"entscheidung": "uebertragen", "anzahl": 5}
@@ -287,3 +287,54 @@ def test_a_round_stored_with_a_task_per_call_finishes(db: Database) -> None:
     (closing,) = rows_of(db, parent_id)
     assert closing.element_id == "abschluss"
     assert inbox.get_instance(db, parent_id, "sachbearbeitung").data["total"] == 6
+
+
+@pytest.fixture
+def later_db(db: Database) -> Database:
+    """The fixture with `asyncReturn` on the call activity, and a count that fails if the first answer is 5."""
+    bundle = definitions.Bundle.from_directory(FIXTURES / "children")
+    parent = bundle.files["bpmn/eltern.bpmn"].decode()
+    parent = parent.replace('<spiffworkflow:property name="childTitle"',
+                            '<spiffworkflow:property name="asyncReturn" value="true" />\n'
+                            '          <spiffworkflow:property name="childTitle"')
+    parent = parent.replace("total = sum(a['anzahl'] for a in antworten)",
+                            "total = sum(a['anzahl'] for a in antworten) // (antworten[0]['anzahl'] - 5)")
+    with db.write() as session:
+        definitions.deploy(session, bundle.with_file("bpmn/eltern.bpmn", parent.encode()), "test")
+    return db
+
+
+def test_a_call_with_async_return_hands_back_in_a_job_after_the_last_answer(later_db: Database) -> None:
+    parent_id = start(later_db, n=2)
+    kids = children_of(later_db, parent_id)
+    before = instance(later_db, parent_id).version
+    answer(later_db, kids[0], {"entscheidung": "uebertragen", "anzahl": 6})
+    answer(later_db, kids[1], {"entscheidung": "uebertragen", "anzahl": 9})
+    assert instance(later_db, parent_id).version == before  # the last answer wrote its own Abfrage only
+    with later_db.read() as session:
+        (job,) = session.scalars(select(Job).where(Job.kind == "child_hand_back")).all()
+        assert job.instance_id == parent_id and job.payload["child"] == kids[1].id
+    jobs.run_worker(later_db, once=True)
+    (closing,) = rows_of(later_db, parent_id)
+    assert closing.element_id == "abschluss"
+    assert inbox.get_instance(later_db, parent_id, "sachbearbeitung").data["total"] == 15
+    with later_db.read() as session:
+        assert session.scalar(select(Job.status).where(Job.kind == "child_hand_back")) == "done"
+        returned = session.scalars(select(Event.payload).where(Event.kind == "child_returned")).all()
+    assert sorted(p["child"] for p in returned) == [k.id for k in kids]
+
+
+def test_a_failure_after_an_async_return_is_the_rounds_not_the_gemeindes(later_db: Database) -> None:
+    """The round's count divides by zero: the Gemeinde's answer stands, the hand-back job fails (a
+    Störung after its last attempt) with the cause in German, and the round waits, unchanged."""
+    parent_id = start(later_db, n=1)
+    (kid,) = children_of(later_db, parent_id)
+    before = instance(later_db, parent_id).version
+    answer(later_db, kid, {"entscheidung": "uebertragen", "anzahl": 5})
+    assert instance(later_db, kid.id).status == "completed"
+    jobs.run_worker(later_db, once=True)
+    with later_db.read() as session:
+        job = session.scalars(select(Job).where(Job.kind == "child_hand_back")).one()
+        assert job.status in jobs.OPEN_STATUSES and job.attempts == 1
+        assert "Division durch null" in (job.last_error or "") and "Zählen" in (job.last_error or "")
+    assert instance(later_db, parent_id).version == before and rows_of(later_db, parent_id) == []

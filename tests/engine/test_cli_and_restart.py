@@ -182,6 +182,8 @@ def test_the_readmes_tick_commands_fire_the_reminder_then_the_deadline(db: Datab
     second = subprocess.run(["bash", "-c", commands[1]], capture_output=True, text=True, env=env, timeout=300)
     assert second.returncode == 0, second.stderr
     assert open_answers() == 0 and reminders() == 50
+    worker = subprocess.run(["grantflow", "worker", "--once"], capture_output=True, text=True, env=env, timeout=300)
+    assert worker.returncode == 0, worker.stderr  # the worker (make run's thread) hands the answers to the round
     assert gr.ready(db, gr.SB, "stellenbemessung_pruefen")  # the round went on without the silent ones
     monkeypatch.undo()
     settings.load()

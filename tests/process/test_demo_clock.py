@@ -37,8 +37,10 @@ def _fired(db: Database) -> int:
 
 
 def _tick(moment: str) -> str:
+    """`grantflow tick --now`, then the jobs it queued, as the worker thread of `make run` does them."""
     result = CliRunner().invoke(main, ["tick", "--now", moment])
     assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, ["worker", "--once"]).exit_code == 0
     return result.output
 
 

@@ -1,5 +1,5 @@
 """The engine's job handlers: run an asynchronous service and complete its waiting task; retry a
-round's failed timer step.
+round's failed timer step; hand a child instance back to its parent (`asyncReturn`).
 
 A service job works in two parts: the slow `prepare` (rendering) in a read-only session, then one
 short write transaction that runs the service (storing what it produced), hands the result to the
@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from workflows import audit, jobs
-from workflows.engine import outbox, runtime, services, spiff_service
+from workflows.engine import children, outbox, runtime, services, spiff_service
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance, utcnow
 
@@ -100,5 +100,16 @@ def retry_timers(db: Database, job: jobs.ClaimedJob) -> None:
     moment = max(datetime.fromisoformat(job.payload["at"]), utcnow())
     try:
         runtime.fire_instance_timers(db, int(job.instance_id or 0), moment, now=moment)
+    except Exception as exc:
+        raise jobs.JobError(outbox.german_message(exc)) from exc
+
+
+@jobs.handler(children.HAND_BACK)
+def return_child(db: Database, job: jobs.ClaimedJob) -> None:
+    """The parent takes its children's outputs and runs on; a failure there is the round's Störung."""
+    at = job.payload.get("at")
+    try:
+        runtime.return_child(db, int(job.payload["child"]), job.payload.get("actor"),
+                             datetime.fromisoformat(at) if at else None)
     except Exception as exc:
         raise jobs.JobError(outbox.german_message(exc)) from exc

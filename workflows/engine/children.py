@@ -17,6 +17,12 @@ Everything happens inside the step that causes it, in the same transaction:
   with each other. The parent's row is locked (`SELECT ... FOR NO KEY UPDATE` on PostgreSQL;
   SQLite serializes writers) before the siblings are counted, so two children ending at the same
   moment cannot both think the other is still running; only the last one loads the parent.
+- a call activity with the property `asyncReturn` (Camunda's asynchronous continuation) hands back
+  in a job instead: the last child's step only queues it, in its own transaction, and the worker
+  gives the outputs to the parent and runs it on (retried on a version conflict, a Störung if the
+  parent's next steps fail). A Gemeinde's answer that closes the Abfrage then writes its own
+  Abfrage only, however many Gemeinden the round has, and is never refused for a failure in the
+  round's computation after it.
 
 The engine's step functions (load, run, save) are passed in as `Steps`, so this module needs no
 import of `runtime` (which calls it).
@@ -36,8 +42,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import audit
-from workflows.engine import scripting, spiff_children
+from workflows import audit, jobs
+from workflows.engine import scripting, spiff, spiff_children
 from workflows.errors import ProcessStepFailed
 from workflows.storage.models import ProcessInstance, utcnow
 
@@ -53,6 +59,7 @@ class Steps:
     save: Callable[[Session, ProcessInstance, BpmnWorkflow, str | None, bool], Any]
 
 
+HAND_BACK = "child_hand_back"  # the job of a call activity that returns asynchronously
 _moment: ContextVar[datetime | None] = ContextVar("grantflow_step_moment", default=None)
 _deferred: ContextVar[list[int] | None] = ContextVar("grantflow_deferred_handbacks", default=None)
 
@@ -188,29 +195,38 @@ def outputs_on_end(instance: ProcessInstance, workflow: BpmnWorkflow, thrown: li
                                 f"geliefert: {str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
 
 
-def _lock(session: Session, instance_id: int) -> str:
-    """Lock the parent row against the other children's hand-back and return its status (PostgreSQL;
-    SQLite has one writer). Only the status is read: the parent's state is loaded when this child is
-    the last of its siblings to end, not on every child's step.
+def _lock(session: Session, instance_id: int) -> tuple[str, str | None]:
+    """Lock the parent row against the other children's hand-back and return its status and process
+    (PostgreSQL; SQLite has one writer). Only these are read: the parent's state is loaded when this
+    child is the last of its siblings to end, not on every child's step.
 
     `FOR NO KEY UPDATE`, not `FOR UPDATE`: the step has already inserted rows that reference the
     round (jobs, events), which hold a key-share lock on it; `FOR UPDATE` would have to upgrade past
     the other children's key-share locks and two children ending at once would deadlock.
     """
-    query = select(ProcessInstance.status).where(ProcessInstance.id == instance_id)
+    query = select(ProcessInstance.status, ProcessInstance.process_key).where(ProcessInstance.id == instance_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)
-    return session.scalars(query).one()
+    status, process = session.execute(query).one()
+    return status, process
 
 
-def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps) -> None:
-    """Give a finished child's outputs (or error) to its parent, or wait for its running siblings."""
+def _returns_later(child: ProcessInstance, caller_process: str | None) -> bool:
+    spec, _ = spiff.definition_specs(child.definition, caller_process)
+    flag = spiff_children.activity_properties(spec, child.call_element or "").get("asyncReturn", "")
+    return flag.strip().lower() in {"true", "ja", "1"}
+
+
+def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps, queued: bool = False) -> None:
+    """Give a finished child's outputs (or error) to its parent, or wait for its running siblings;
+    for a call activity with `asyncReturn` (unless this is its job, `queued`), queue that job."""
     child = session.get(ProcessInstance, child_id)
     if child is None or child.parent_id is None or child.outputs is None or child.returned_at is not None:
         return
     parent_id = child.parent_id
     siblings = (ProcessInstance.parent_id == parent_id) & (ProcessInstance.call_element == child.call_element)
-    if _lock(session, parent_id) != "running":
+    status, caller_process = _lock(session, parent_id)
+    if status != "running":
         child.returned_at = utcnow()
         return
     if "error" in child.outputs:
@@ -223,6 +239,13 @@ def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps) 
         targets = list(session.scalars(select(ProcessInstance).where(
             siblings, ProcessInstance.status == "completed", ProcessInstance.returned_at.is_(None),
             ProcessInstance.outputs.is_not(None)).order_by(ProcessInstance.id)))
+    if not queued and _returns_later(child, caller_process):
+        moment = _moment.get()
+        jobs.enqueue(session, HAND_BACK, {"child": child.id, "actor": actor,
+                                          "at": moment.isoformat() if moment else None},
+                     instance_id=parent_id, task_ref=child.call_element,
+                     title=f"Ergebnis übernehmen: {child.business_key}"[:200])
+        return
     parent = session.scalars(select(ProcessInstance).where(ProcessInstance.id == parent_id)
                              .execution_options(populate_existing=True)).one()
     workflow = steps.load(parent)

@@ -637,6 +637,19 @@ def fire_instance_timers(db: Database, instance_id: int, moment: datetime, now: 
     return write_step(db, work)
 
 
+def return_child(db: Database, child_id: int, actor: str | None, moment: datetime | None) -> StepResult:
+    """Hand a finished child back to its parent in a transaction of its own (the job of a call
+    activity with `asyncReturn`), at the moment of the step that ended it; retried on a lost race."""
+
+    def work(session: Session) -> StepResult:
+        with children.at_moment(moment):
+            children.hand_back(session, child_id, actor, _STEPS, queued=True)
+        child = session.get(ProcessInstance, child_id)
+        return StepResult(child.parent_id if child and child.parent_id else child_id, "returned", [])
+
+    return write_step(db, work)
+
+
 @observers.observed("cancel_instance")
 def cancel_instance(db: Database, instance_id: int, actor_name: str, reason: str) -> StepResult:
     """Stop a running instance; its open tasks are cancelled. Needs the start role or Administration

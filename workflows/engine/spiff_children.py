@@ -217,6 +217,14 @@ def may_call(workflow: BpmnWorkflow) -> bool:
     return any(isinstance(s, ChildCallActivity) for spec in specs for s in spec.task_specs.values())
 
 
+def activity_properties(spec: BpmnProcessSpec, element_id: str) -> dict[str, str]:
+    """The `spiffworkflow:properties` of a child call activity in a process spec (by element id)."""
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, ChildCallActivity) and task_spec.bpmn_id == element_id:
+            return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+    return {}
+
+
 def has_io_specification(spec: BpmnProcessSpec) -> bool:
     io = spec.io_specification
     return io is not None and bool(io.data_inputs or io.data_outputs)

@@ -88,3 +88,19 @@ def test_table_columns_come_from_the_items_schema() -> None:
     assert table.rows == [["10,50\u00a0€", "Alpha", "2"], ["1,00\u00a0€", "ohne Antwort", "3"]]
     assert table.totals == ["11,50\u00a0€", "", "5"]
     assert data_tables(data, Labels()) == []  # without a hint no table
+
+
+def test_every_audit_event_the_code_records_has_a_german_label() -> None:
+    """The history shows an event by its label: a kind without one would show its identifier."""
+    import re
+    from pathlib import Path
+
+    from webapp.web.presenting import EVENT_LABELS
+    from workflows.audit import chain
+
+    root = Path(__file__).resolve().parents[2]
+    files = [*root.glob("workflows/**/*.py"), *root.glob("webapp/**/*.py")]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    kinds = set(re.findall(r"""audit\.record\(\s*session,\s*["']([a-z_]+)["']""", source)) | {chain.RETENTION_EVENT}
+    assert len(kinds) > 20  # the pattern still finds the calls
+    assert sorted(kinds - set(EVENT_LABELS)) == []

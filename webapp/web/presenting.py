@@ -49,6 +49,15 @@ EVENT_LABELS: dict[str, str] = {
     "task_released": "Aufgabe zurückgegeben",
     "task_assigned": "Aufgabe zugewiesen",
     "comment_added": "Kommentar",
+    "child_returned": "Ergebnis eines Teilvorgangs übernommen",
+    "instance_migrated": "Vorgang auf neue Version verschoben",
+    "instance_migrated_back": "Vorgang auf alte Version zurückverschoben",
+    "deputy_named": "Vertretung eingetragen",
+    "deputy_ended": "Vertretung beendet",
+    "api_token_created": "API-Token erstellt",
+    "api_token_revoked": "API-Token widerrufen",
+    "landkreis_imported": "Stammdaten eingelesen",
+    "retention_applied": "Löschkonzept angewandt",
 }
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",
@@ -335,6 +344,8 @@ def event_detail(kind: str, payload: Mapping[str, Any]) -> str:
         return str(payload.get("title", ""))
     if kind == "instance_started":
         return f"{payload.get('business_key', '')} (Version {payload.get('version', '?')})"
+    if kind == "child_returned":
+        return str(payload.get("business_key", ""))
     if kind == "instance_cancelled":
         return f"Grund: {payload.get('reason', '')}"
     if kind in ("message_received", "message_sent"):

@@ -69,7 +69,7 @@ def _register_filters(app: Flask) -> None:
     app.jinja_env.filters["date_de"] = _fmt(formatting.format_date)
     app.jinja_env.filters["datetime_de"] = _fmt(formatting.format_datetime)
     app.jinja_env.filters["number_de"] = _fmt(formatting.format_number)
-    app.jinja_env.filters["event_label"] = lambda kind: presenting.EVENT_LABELS.get(kind, kind)
+    app.jinja_env.filters["event_label"] = presenting.event_label
     app.jinja_env.filters["status_label"] = lambda s: presenting.STATUS_LABELS.get(s, s)
     app.jinja_env.filters["filesize"] = lambda n: (f"{formatting.format_number(n / 1024, 0)} KB" if n < 1024 * 1024
                                                    else f"{formatting.format_number(n / 1048576, 1)} MB")

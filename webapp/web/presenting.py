@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.web.formdata import choices
+from workflows import audit
 from workflows.formatting import format_date, format_datetime, format_eur, format_iban, format_number
 
 EVENT_LABELS: dict[str, str] = {
@@ -56,9 +57,15 @@ EVENT_LABELS: dict[str, str] = {
     "deputy_ended": "Vertretung beendet",
     "api_token_created": "API-Token erstellt",
     "api_token_revoked": "API-Token widerrufen",
-    "landkreis_imported": "Stammdaten eingelesen",
     "retention_applied": "Löschkonzept angewandt",
 }
+
+
+
+def event_label(kind: str) -> str:
+    """The German label of an audit event kind (the web's own, or the one its recorder gave)."""
+    return EVENT_LABELS.get(kind) or audit.LABELS.get(kind, kind)
+
 
 STATUS_LABELS = {"running": "läuft", "completed": "abgeschlossen", "cancelled": "abgebrochen",
                  "ready": "offen", "suspended": "angehalten"}

@@ -2,11 +2,13 @@
 
 from workflows.audit.chain import (
     GENESIS,
+    LABELS,
     RETENTION_EVENT,
     ChainProblem,
     compute_hash,
     contains,
     head,
+    label,
     payload_digest,
     pending,
     record,
@@ -14,5 +16,5 @@ from workflows.audit.chain import (
     verify,
 )
 
-__all__ = ["GENESIS", "RETENTION_EVENT", "ChainProblem", "compute_hash", "contains", "head", "payload_digest",
-           "pending", "record", "redact", "verify"]
+__all__ = ["GENESIS", "LABELS", "RETENTION_EVENT", "ChainProblem", "compute_hash", "contains", "head", "label",
+           "payload_digest", "pending", "record", "redact", "verify"]

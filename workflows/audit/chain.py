@@ -40,6 +40,14 @@ GENESIS = "0" * 64
 #: the event that records a run of the Löschkonzept, with the attestations of the payloads it redacted
 RETENTION_EVENT = "retention_applied"
 _ADVISORY_LOCK_KEY = 7_201_704  # any constant: the chain has one head
+#: German labels of the event kinds that a part the web does not know records (the programme's own)
+LABELS: dict[str, str] = {}
+
+
+def label(kind: str, text: str) -> str:
+    """Give an event kind its German label (shown in the history) where it is recorded; returns the kind."""
+    LABELS[kind] = text
+    return kind
 
 
 @dataclass

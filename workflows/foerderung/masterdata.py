@@ -24,6 +24,8 @@ from workflows.storage.models import Gemeinde, Landkreis, Regionalteam
 
 DATA_DIR = Path(__file__).with_name("data")
 
+IMPORTED = audit.label("landkreis_imported", "Landkreis-Stammdaten eingelesen")
+
 
 @dataclass(frozen=True)
 class GemeindeRecord:
@@ -140,6 +142,6 @@ def import_landkreis(session: Session, data: LandkreisData, actor: str | None = 
         assigned = data.zuordnung.get(rec.ags)
         gemeinde.regionalteam = teams[assigned] if assigned else None
     session.flush()
-    audit.record(session, "landkreis_imported", actor, None,
+    audit.record(session, IMPORTED, actor, None,
                  {"landkreis": data.key, "gemeinden": len(data.gemeinden), "teams": sorted(data.teams)})
     return {"gemeinden": len(data.gemeinden), "teams": len(data.teams)}

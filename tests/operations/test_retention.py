@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.documents._pdftext import pdf_text
 from tests.operations.processes import cli, environment
 from tests.web import grant_round as gr
+from tests.web.conftest import make_app
 from workflows import audit, engine, inbox, jobs, retention, settings
 from workflows.audit import keys
 from workflows.documents.render import html_to_pdf
@@ -73,6 +74,20 @@ def leftovers(db: Database, names: list[str]) -> list[str]:
 def test_retention_erases_applicants_of_a_finished_round_and_the_audit_chain_still_holds(
         db: Database, tmp_path: Path) -> None:
     iid, names = finished_round(db)
+    # before: who may not see applicants (or the hired persons' names) sees that each Stelle is filled, and from
+    # when, on the round's page and in the API; the Sachbearbeitung sees the hired names (`beschaeftigte`)
+    hired = names[0]  # "Ahrens <first posting>" was chosen and hired
+    app = make_app(db)
+    for user, sees_names in (("ausschuss2", False), ("schriftfuehrung", False), ("admin", False),
+                             (gr.SB, True), (gr.PA, True)):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["user"] = user
+        page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/instances/{iid}").get_data(as_text=True)))
+        assert re.search(r"Stelle 1 besetzt [^|]{0,60}?01\.03\.2018", page), user  # the Personalamt: + Qualifikation
+        assert (hired in page) is sees_names, user
+        assert not DISABILITY.search(json.dumps(inbox.get_instance(db, iid, user).data, ensure_ascii=False)), user
+        assert ("Brandtner" in json.dumps(inbox.get_instance(db, iid, user).data, ensure_ascii=False)) is False, user
     before = leftovers(db, names)  # before: the names and flags are there (the check can fail), in files too
     assert {"document.content", "attachment.content", "attachment.title"} <= {f.split(":")[0] for f in before}
     with db.read() as session:

@@ -490,6 +490,7 @@ def _everything_seen(world: dict[str, Any], actor: str) -> str:
     urls += [f"/api/v1/instances/{i}/events?per_page=500" for i in instances]
     urls += [f"/api/v1/tasks/{r.id}" for r in rows]
     pages = [f"/instances/{i}" for i in instances] + [f"/tasks/{r.id}" for r in rows]
+    pages += [f"/instances/{i}/{part}" for i in instances for part in ("druck", "diagram.svg")]
     pages += ["/documents", "/tasks", "/instances", "/notifications"]
     texts = []
     client = world["app"].test_client()

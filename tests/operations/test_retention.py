@@ -17,13 +17,16 @@ from tests.web import grant_round as gr
 from tests.web.conftest import make_app
 from workflows import audit, engine, inbox, jobs, retention, settings
 from workflows.audit import keys
+from workflows.collab import comments
 from workflows.documents.render import html_to_pdf
 from workflows.errors import GrantflowError
 from workflows.records import attachments
 from workflows.storage.db import Database
-from workflows.storage.models import Base, Document, Event, ProcessInstance
+from workflows.storage.models import Base, Document, Event, ProcessInstance, TaskRow
 
 DISABILITY = re.compile(r'"schwerbehindert"\s*:\s*true')
+#: health data in a comment's free text, which carries no name
+HEALTH = "Nachweis der Schwerbehinderung (GdB 50) fehlt noch"
 
 
 def finished_round(db: Database) -> tuple[int, list[str]]:
@@ -49,6 +52,17 @@ def finished_round(db: Database) -> tuple[int, list[str]]:
     return iid, names
 
 
+def comment(db: Database, iid: int, names: list[str]) -> None:
+    """Comments: on an application task (of its class; the Personalrat is mentioned, so notified with the text),
+    and on the round, naming the hired person (free text that all staff read)."""
+    with db.read() as session:
+        task = session.scalars(select(TaskRow.id).join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
+                               .where(ProcessInstance.root_id == iid, TaskRow.element_id == "bewerbungen_erfassen")
+                               .order_by(TaskRow.id).limit(1)).one()
+    comments.add_comment(db, gr.PA, f"@personalrat {names[1]}: {HEALTH}", task_id=task)
+    comments.add_comment(db, gr.SB, f"{names[0]} beginnt am 01.03.2018.", instance_id=iid)
+
+
 def _text(value: Any) -> str:
     """A column's value as text: a stored file (a document's or an attachment's bytes) by its PDF text."""
     if isinstance(value, bytes):
@@ -64,7 +78,7 @@ def leftovers(db: Database, names: list[str]) -> list[str]:
             for row in session.execute(select(table)).mappings():
                 for column, value in row.items():
                     text = _text(value)
-                    hits = [n for n in names if n in text]
+                    hits = [n for n in [*names, HEALTH] if n in text]
                     if hits or DISABILITY.search(text):
                         found.append(f"{table.name}.{column}: {hits[:2] or 'schwerbehindert'}")
     return found
@@ -88,8 +102,10 @@ def test_retention_erases_applicants_of_a_finished_round_and_the_audit_chain_sti
         assert (hired in page) is sees_names, user
         assert not DISABILITY.search(json.dumps(inbox.get_instance(db, iid, user).data, ensure_ascii=False)), user
         assert ("Brandtner" in json.dumps(inbox.get_instance(db, iid, user).data, ensure_ascii=False)) is False, user
+    comment(db, iid, names)
     before = leftovers(db, names)  # before: the names and flags are there (the check can fail), in files too
-    assert {"document.content", "attachment.content", "attachment.title"} <= {f.split(":")[0] for f in before}
+    assert {"document.content", "attachment.content", "attachment.title", "comment.text",
+            "notification.text"} <= {f.split(":")[0] for f in before}
     with db.read() as session:
         letters = session.scalars(select(Document.id).where(Document.kind == "mitteilung_gemeinden")).all()
     assert letters

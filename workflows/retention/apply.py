@@ -27,6 +27,7 @@ from workflows.documents.kinds import KINDS
 from workflows.engine import children
 from workflows.identity.data_classes import ERASED_BY_RETENTION, data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
+from workflows.inbox.history import TASK_NOTES
 from workflows.retention.redaction import MARKER, MIN_NAME_LENGTH, Redactor, scrub
 from workflows.storage.db import Database
 from workflows.storage.models import (
@@ -161,6 +162,8 @@ def _event_payload(e: Event, redactor: Redactor, forms: dict[str, Classification
     form = forms.get(form_of_task.get(e.task_id or 0) or "")
     if form is not None and "data" in payload:
         payload["data"] = redactor.classified(payload["data"], form)
+    if form is not None and form.whole in redactor.erased:  # the free text of such a task is of its class
+        payload |= {key: MARKER for key in TASK_NOTES if key in payload}
     message = messages.get(str(payload.get("message")))
     if message is not None and "payload" in payload:
         payload["payload"] = redactor.classified(payload["payload"], message)

@@ -33,7 +33,7 @@ from flask import Flask
 from lxml import etree
 from sqlalchemy import select
 
-from tests.conftest import _sqlite_db
+from tests.conftest import _pg_db, _sqlite_db
 from tests.documents._pdftext import pdf_text
 from tests.records.files import pdf_bytes
 from tests.web import grant_round as gr
@@ -250,9 +250,13 @@ def _row(cells: str) -> str:
     return cells.replace(" ", "")
 
 
-@pytest.fixture(scope="module")
-def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    db = _sqlite_db(sqlite_template, tmp_path_factory.mktemp("matrix"))
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, sqlite_template: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The round, once per database: the rules are SQL clauses as much as Python (`authz.*_clause`)."""
+    folder = tmp_path_factory.mktemp("matrix")
+    db = _sqlite_db(sqlite_template, folder) if request.param == "sqlite" else \
+        _pg_db(request.getfixturevalue("pg_schema_url"), folder)
     gr.deploy(db)
     iid = gr.open_round(db)
     gr.answer(db, skip=("offenburg",))

@@ -123,6 +123,8 @@ def test_every_document_of_a_real_round_names_real_values(db: Database, output_d
                 f"Abgegebene Stimmen {counts['ja'] + counts['nein']} Enthaltungen {counts['enthaltung']}") in result
     assert f"Festgestellt in der Sitzung am {sitzung}" in result
     assert "Frank Weber Vorsitz" in result and "Petra Lorenz Schriftführung" in result
+    # every staff member may open it: the result, not who voted how (`einzelstimmen`: Vorsitz, Schriftführung)
+    assert "Namentliche Stimmabgabe" not in result and "Maria Schneider" not in result
     assert data["rueckmeldefrist"] < data["beschlussvorlage"]["sitzungsdatum"]
     # file names carry the round's years, not the year the documents were made
     assert newest["beschlussvorlage"].filename == "beschlussvorlage-ortenaukreis-2017-2018.pdf"

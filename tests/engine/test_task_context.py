@@ -86,3 +86,27 @@ def ready_rows_of_children(db: Database, parent: int) -> list[TaskRow]:
     with db.read() as session:
         return list(session.scalars(select(TaskRow).join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
                                     .where(ProcessInstance.parent_id == parent, TaskRow.status == "ready")))
+
+
+def test_a_form_schema_or_validation_reading_undeclared_data_is_refused() -> None:
+    """The served schema (`formSchema`: e.g. the applicants' names as an `enum`) and the validation's messages are
+    the form the person sees: they may read only what the task declares, as title and prefill."""
+    schema = _with(MINI, "bpmn/mini_round.bpmn", '<spiffworkflow:property name="dueDate" value="frist" />',
+                   '<spiffworkflow:property name="dueDate" value="frist" />\n'
+                   '          <spiffworkflow:property name="formSchema" value="{\'description\': str(gemeinden)}" />')
+    with pytest.raises(InvalidDefinition) as caught:
+        definitions.compile_bundle(schema)
+    (problem,) = caught.value.problems
+    assert problem.element_id == "answer"
+    assert problem.message.startswith("Das Formular (formSchema) liest Daten, die der Kontext der Aufgabe nicht "
+                                      "nennt: gemeinden.")
+    validation = _with(MINI, "bpmn/mini_round.bpmn", "if form['anzahl'] &gt; 1000 else {}",
+                       "if form['anzahl'] &gt; len(gemeinden) else {}")
+    with pytest.raises(InvalidDefinition) as caught:
+        definitions.compile_bundle(validation)
+    assert [p.message.split(":")[0] for p in caught.value.problems] == [
+        "Die Prüfung des Formulars (validation) liest Daten, die der Kontext der Aufgabe nicht nennt"]
+    declared = _with(MINI, "bpmn/mini_round.bpmn", 'name="context" value="gemeinde, frist"',
+                     'name="context" value="gemeinde, frist, gemeinden"')
+    definitions.compile_bundle(_with(declared, "bpmn/mini_round.bpmn", "if form['anzahl'] &gt; 1000 else {}",
+                                     "if form['anzahl'] &gt; len(gemeinden) else {}"))  # declared: deploys

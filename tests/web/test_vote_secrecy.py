@@ -19,7 +19,7 @@ from workflows.identity import tokens
 from workflows.storage.db import Database
 
 VOTER, VOTER_NAME = "ausschuss2", "Maria Schneider"
-MEMBER, CHAIR, SB = "ausschuss4", gr.CHAIR, gr.SB
+MEMBER, CHAIR, SB, MINUTES = "ausschuss4", gr.CHAIR, gr.SB, "schriftfuehrung"
 VOTE_VALUES = {"ja", "nein", "enthaltung"}
 
 
@@ -105,6 +105,12 @@ def test_no_member_sees_another_members_vote_before_the_result(db: Database) -> 
     assert "Zwischenstand der Abstimmung" in html(chair, f"/tasks/{chair_vote.id}")
     c, h = api(app, db, CHAIR)
     assert votes_in(api_json(c, h, f"/api/v1/instances/{iid}/events?per_page=500"))
+    # so does the Schriftführung (who keeps the minutes and casts no vote: no task of its own)
+    page = html(web(app, MINUTES), f"/instances/{iid}")
+    assert "Zwischenstand der Abstimmung" in page and f"{VOTER_NAME}: <strong>Ablehnung</strong>" in page
+    c, h = api(app, db, MINUTES)
+    assert votes_in(api_json(c, h, f"/api/v1/instances/{iid}/events?per_page=500"))
+    assert api_json(c, h, "/api/v1/tasks")["items"] == []
 
     # once the session has ended, the result (counts, no names) goes to all who see the round
     gr.vote(db, {"ausschuss1": "ja", "ausschuss3": "ja"})
@@ -114,4 +120,5 @@ def test_no_member_sees_another_members_vote_before_the_result(db: Database) -> 
     assert not votes_in(api_json(client, headers, f"/api/v1/instances/{iid}"))
     assert not votes_in(api_json(client, headers, f"/api/v1/instances/{iid}/events?per_page=500"))
     assert f"{VOTER_NAME}: <strong>Ablehnung</strong>" in html(chair, f"/instances/{iid}")
+    assert f"{VOTER_NAME}: <strong>Ablehnung</strong>" in html(web(app, MINUTES), f"/instances/{iid}")
     assert "Ergebnis der Abstimmung" not in html(web(app, "offenburg"), f"/instances/{iid}")  # its own part only

@@ -7,8 +7,9 @@ a comma-separated list in Python's call-argument syntax, each entry a variable o
 `context` shows the process's declared inputs (its `ioSpecification`). A task that declares nothing
 shows nothing.
 
-Deploy refuses a task whose title or prefill reads a variable its context does not declare (its
-own `resultVariable` is always allowed: it is what the task itself collects).
+Deploy refuses a task whose title, prefill, due date or form (the `formSchema` it serves, the `validation`
+whose messages it shows) reads a variable its context does not declare (its own `resultVariable` is always
+allowed: it is what the task itself collects).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from SpiffWorkflow.task import Task
 
 from workflows.engine import scripting
 
-#: properties whose expressions show data to the person doing the task (the form's values, the title)
-SHOWN_PROPERTIES = ("title", "prefill", "dueDate")
+#: properties whose expressions show data to the person doing the task: the title, the due date, the form's
+#: values, the schema served as its form (e.g. the interviewed applicants' names as an `enum`) and the validation
+#: (its messages are shown beside the fields)
+SHOWN_PROPERTIES = ("title", "prefill", "dueDate", "formSchema", "validation")
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def _check_expressions(tree: etree._ElementTree, filename: str, form_keys: set[s
 
 
 def _context_problems(task: etree._Element, props: dict[str, str], filename: str) -> list[DefinitionProblem]:
-    """The task's `context` must parse, and its title and prefill may read only what it declares."""
+    """The task's `context` must parse, and its title, prefill, due date and form may read only what it declares."""
     def problem(message: str, detail: str | None) -> DefinitionProblem:
         return DefinitionProblem(filename, message, line=task.sourceline, element_id=task.get("id"),
                                  element_name=task.get("name"), detail=detail)
@@ -165,7 +165,8 @@ def _context_problems(task: etree._Element, props: dict[str, str], filename: str
             return [problem(deploy_messages.sentence(f"Eigenschaft 'context' abgelehnt ({name}): {reason}"),
                             expression)]
     inputs = task.xpath("ancestor::bpmn:process[1]/bpmn:ioSpecification/bpmn:dataInput/@id", namespaces=NS)
-    labels = {"title": "Der Titel", "prefill": "Die Vorbelegung des Formulars", "dueDate": "Die Frist"}
+    labels = {"title": "Der Titel", "prefill": "Die Vorbelegung des Formulars", "dueDate": "Die Frist",
+              "formSchema": "Das Formular (formSchema)", "validation": "Die Prüfung des Formulars (validation)"}
     return [
         problem(f"{labels[prop]} liest Daten, die der Kontext der Aufgabe nicht nennt: {', '.join(sorted(names))}. "
                 "Bitte in der Eigenschaft 'context' aufführen (siehe docs/bpmn-conventions.md).", props.get(prop))

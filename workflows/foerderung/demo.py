@@ -20,6 +20,8 @@ ROLES = {
     "Gemeinde": "Gemeinde",
     "Verwaltungsausschuss": "Mitglied des Verwaltungsausschusses",
     "Vorsitz": "Vorsitz des Verwaltungsausschusses",
+    # keeps the minutes of the committee (no vote): sees the individual votes, as the Vorsitz (data_classes)
+    "Schriftführung": "Schriftführung des Verwaltungsausschusses",
     "Personalamt": "Personalamt",
     "Personalrat": "Personalrat",
     "Administration": "Administration",
@@ -35,6 +37,7 @@ STAFF = [
     ("ausschuss3", "Klaus Fischer", ["Verwaltungsausschuss"]),
     ("ausschuss4", "Andrea Wagner", ["Verwaltungsausschuss"]),
     ("ausschuss5", "Stefan Becker", ["Verwaltungsausschuss"]),
+    ("schriftfuehrung", "Petra Lorenz", ["Schriftführung"]),  # the Stammdaten's Schriftführung
     ("admin", "Administration", ["Administration"]),
 ]
 

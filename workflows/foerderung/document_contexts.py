@@ -92,8 +92,9 @@ def _strip_number(paragraph: str) -> str:
 
 
 def abstimmungsergebnis(data: Data, common: Data) -> list[DocumentJob]:
+    """The result, as everyone who sees the round may read it: the counts, never who voted how (individual
+    votes are `einzelstimmen`, the chair's and the minute-taker's: they see them on the round's page)."""
     counts, bv = data["stimmzaehlung"], data["beschlussvorlage"]
-    votes = [v for v in data.get("stimmen") or [] if v.get("stimme") in ("ja", "nein", "enthaltung")]
     sitzung = bv.get("sitzungsdatum") or common["datum"]
     return [DocumentJob({
         **common,
@@ -107,7 +108,7 @@ def abstimmungsergebnis(data: Data, common: Data) -> list[DocumentJob]:
         "anwesend": counts["teilgenommen"],
         "ja": counts["ja"], "nein": counts["nein"], "enthaltung": counts["enthaltung"],
         "abstimmungsart": "offen",
-        "namentliche_stimmen": [{"name": v.get("name") or v.get("username"), "stimme": v["stimme"]} for v in votes],
+        "namentliche_stimmen": [],  # the document is shown to all staff (documents list): no names
         "beschlussfaehig": 2 * counts["teilgenommen"] >= counts["mitglieder_anzahl"],
         "angenommen": bool(data.get("beschluss_angenommen")),
         "sitzungsleitung": common.get("vorsitz") or None,

@@ -8,10 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows.identity import authz
-from workflows.inbox.classified import Classification, classified_tasks, form_classification
+from workflows.inbox.classified import Classification, classified_tasks, form_classification, seer
 from workflows.inbox.shapes import EventInfo
 from workflows.storage.db import Database
 from workflows.storage.models import Event, ProcessInstance
+
+#: free-text keys of a task's events besides its submitted `data` (`workflows.collab.claims`)
+TASK_NOTES = frozenset({"note"})
 
 
 class _Redactor:
@@ -26,10 +29,14 @@ class _Redactor:
     def info(self, e: Event) -> EventInfo:
         payload = e.payload
         classification = self.classes.get(e.task_id or 0)
+        may_see = seer(self.actor)
         if classification is not None and isinstance(payload.get("data"), dict):
-            visible, data = classification.visible(payload["data"],
-                                                   lambda cls: authz.may_see_data_class(self.actor, cls))
+            visible, data = classification.visible(payload["data"], may_see)
             payload = {k: v for k, v in payload.items() if k != "data"} | ({"data": data} if visible else {})
+        if classification is not None and classification.hidden_fields(may_see) is None:
+            # a task wholly of a class the actor may not see: its free text (the note of Übernehmen /
+            # Zurückgeben) is of that class too, like a comment there
+            payload = {k: v for k, v in payload.items() if k not in TASK_NOTES}
         if e.kind == "message_sent" and self.message_classes:
             payload = _visible_message(payload, self.message_classes, self.actor)
         return EventInfo(e.id, e.kind, e.actor, e.created_at, payload, e.task_id)

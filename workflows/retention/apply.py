@@ -3,8 +3,9 @@
 `apply_retention` takes every ended instance (a posting, a round) that ended more than
 `settings.retention_days` ago and has not been erased yet, and replaces the data of the classes
 `data_classes.ERASED_BY_RETENTION` (applicants' data and disability status) with a marker: in the
-process state, the task rows, the other rows of the instance (notifications, mails, jobs, migration
-snapshots) and the audit payloads; documents of such a class are deleted. Each instance is one
+process state, the task rows, the other rows of the instance and its round (notifications, mails, jobs,
+migration snapshots, comments) and the audit payloads; a comment on a task of such a class is replaced as a
+whole; documents and attachments of such a class are deleted. Each instance is one
 transaction with one `retention_applied` event that lists what was done and attests each redacted
 audit payload, so `grantflow audit verify` still passes. A dry run reports the same without writing.
 A running round keeps the names it still needs (the Bewilligungsbescheid is matched by name); its
@@ -23,13 +24,16 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, settings
 from workflows.documents.kinds import KINDS
+from workflows.engine import children
 from workflows.identity.data_classes import ERASED_BY_RETENTION, data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
-from workflows.retention.redaction import MARKER, Redactor, scrub
+from workflows.inbox.history import TASK_NOTES
+from workflows.retention.redaction import MARKER, MIN_NAME_LENGTH, Redactor, scrub
 from workflows.storage.db import Database
 from workflows.storage.models import (
     Attachment,
     Base,
+    Comment,
     Document,
     Event,
     InstanceMigration,
@@ -45,7 +49,7 @@ from workflows.storage.models import (
 
 ACTOR = "loeschkonzept"
 #: rows of an instance, besides its state, tasks, events and documents, whose text may hold copies
-OTHER_ROWS = (Notification, OutboxMail, Job, InstanceMigration)
+OTHER_ROWS = (Notification, OutboxMail, Job, InstanceMigration, Comment)
 
 
 @dataclass
@@ -110,6 +114,13 @@ def _erase(session: Session, inst: ProcessInstance, now: datetime) -> Erasure:
     events = session.scalars(select(Event).where(Event.instance_id == inst.id).order_by(Event.id)).all()
     payloads = {e.id: _event_payload(e, redactor, forms, messages, {r.id: r.form_key for r in rows}) for e in events}
     names = redactor.names  # complete now: every classified value was visited
+    # a comment on a task of an erased class is of that class itself (free text: health data need not name
+    # anyone): its text goes, and so do its copies (the mention's notification and mail, the search entry)
+    classified_comments = session.scalars(select(Comment).where(
+        Comment.instance_id == inst.id, Comment.data_class.in_(ERASED_BY_RETENTION))).all()
+    names |= {note.text.strip() for note in classified_comments if len(note.text.strip()) >= MIN_NAME_LENGTH}
+    for note in classified_comments:
+        note.text = MARKER
 
     erasure.variables = _count_changes(state, new_state)
     inst.state = json.dumps(scrub(new_state, names), ensure_ascii=False, separators=(",", ":"))
@@ -126,7 +137,8 @@ def _erase(session: Session, inst: ProcessInstance, now: datetime) -> Erasure:
         if payload != e.payload:
             redactions[str(e.id)] = audit.redact(e, payload)
     erasure.events = len(redactions)
-    erasure.other_rows = _scrub_other_rows(session, inst.id, names) + _drop_search_entries(session, inst.id, names)
+    erasure.other_rows = (len(classified_comments) + _scrub_other_rows(session, inst, names)
+                          + _drop_search_entries(session, inst.id, names))
     hidden_kinds = [k for k, kind in KINDS.items() if kind.data_class in ERASED_BY_RETENTION]
     for d in session.scalars(select(Document).where(Document.instance_id == inst.id,
                                                     Document.kind.in_(hidden_kinds))):
@@ -150,6 +162,8 @@ def _event_payload(e: Event, redactor: Redactor, forms: dict[str, Classification
     form = forms.get(form_of_task.get(e.task_id or 0) or "")
     if form is not None and "data" in payload:
         payload["data"] = redactor.classified(payload["data"], form)
+    if form is not None and form.whole in redactor.erased:  # the free text of such a task is of its class
+        payload |= {key: MARKER for key in TASK_NOTES if key in payload}
     message = messages.get(str(payload.get("message")))
     if message is not None and "payload" in payload:
         payload["payload"] = redactor.classified(payload["payload"], message)
@@ -178,14 +192,17 @@ def _drop_search_entries(session: Session, instance_id: int, names: set[str]) ->
     return len(stale)
 
 
-def _scrub_other_rows(session: Session, instance_id: int, names: set[str]) -> int:
+def _scrub_other_rows(session: Session, inst: ProcessInstance, names: set[str]) -> int:
+    """The names in the other rows of the instance, and of its round: a notification or mail about a part of
+    the round (a mention in a comment on a posting's task) belongs to the round."""
     if not names:
         return 0
     changed = 0
+    instances = sorted({inst.id, children.round_id(inst)})
     for model in OTHER_ROWS:
         table = Base.metadata.tables[model.__tablename__]
         columns = [c.key for c in table.columns if isinstance(c.type, String | Text | JSON) and c.key != "id"]
-        for row in session.scalars(select(model).where(model.instance_id == instance_id)):
+        for row in session.scalars(select(model).where(model.instance_id.in_(instances))):
             touched = False
             for column in columns:
                 value = getattr(row, column)

@@ -395,7 +395,8 @@ def retention_group() -> None:
 @friendly
 def retention_apply(dry_run: bool, days: int | None) -> None:
     """Bewerberdaten und Schwerbehinderung beendeter Vorgänge nach Ablauf der Frist durch eine Markierung
-    ersetzen (Zustand, Aufgaben, Protokoll, Mitteilungen); Dokumente mit solchen Daten werden gelöscht."""
+    ersetzen (Zustand, Aufgaben, Protokoll, Mitteilungen); der Inhalt von Dokumenten mit solchen Daten wird
+    gelöscht (ihr Eintrag bleibt), hochgeladene Bewerbungen werden gelöscht."""
     from workflows import retention
 
     done = retention.apply_retention(_database(), dry_run=dry_run, days=days)

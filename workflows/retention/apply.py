@@ -5,7 +5,9 @@
 `data_classes.ERASED_BY_RETENTION` (applicants' data and disability status) with a marker: in the
 process state, the task rows, the other rows of the instance and its round (notifications, mails, jobs,
 migration snapshots, comments) and the audit payloads; a comment on a task of such a class is replaced as a
-whole; documents and attachments of such a class are deleted. Each instance is one
+whole; a document of such a class keeps its row (the documents list still says it was sent, and
+when) but its content becomes a one-page PDF saying it was erased; attachments of such a class (an uploaded
+Bewerbung) are deleted. Each instance is one
 transaction with one `retention_applied` event that lists what was done and attests each redacted
 audit payload, so `grantflow audit verify` still passes. A dry run reports the same without writing.
 A running round keeps the names it still needs (the Bewilligungsbescheid is matched by name); its
@@ -14,7 +16,9 @@ copies are erased when the round itself has ended and its period passed.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from html import escape
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +28,8 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, settings
 from workflows.documents.kinds import KINDS
+from workflows.documents.render import html_to_pdf
+from workflows.formatting import format_date
 from workflows.engine import children
 from workflows.identity.data_classes import ERASED_BY_RETENTION, data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
@@ -143,7 +149,9 @@ def _erase(session: Session, inst: ProcessInstance, now: datetime) -> Erasure:
     for d in session.scalars(select(Document).where(Document.instance_id == inst.id,
                                                     Document.kind.in_(hidden_kinds))):
         erasure.documents.append(d.filename)
-        session.delete(d)
+        d.title = scrub(d.title, names)
+        d.content = _erased_pdf(d.title, now)
+        d.sha256, d.size, d.media_type = hashlib.sha256(d.content).hexdigest(), len(d.content), "application/pdf"
     for a in session.scalars(select(Attachment).where(Attachment.instance_id == inst.id,
                                                       Attachment.data_class.in_(ERASED_BY_RETENTION))):
         erasure.documents.append(a.filename)  # an application (Bewerbung) uploaded to the posting
@@ -154,6 +162,14 @@ def _erase(session: Session, inst: ProcessInstance, now: datetime) -> Erasure:
         "aufgaben": erasure.task_rows, "weitere_zeilen": erasure.other_rows,
         "dokumente_geloescht": erasure.documents, "redactions": redactions})
     return erasure
+
+
+def _erased_pdf(title: str, now: datetime) -> bytes:
+    """What stays of a document whose content was erased: its title and when, and why."""
+    return html_to_pdf(f"<html lang='de'><body style='font-family: DejaVu Sans, sans-serif'><h1>{escape(title)}</h1>"
+                       f"<p>{escape(MARKER)} Der Inhalt dieses Dokuments enthielt personenbezogene Daten von "
+                       f"Bewerberinnen und Bewerbern bzw. Beschäftigten und wurde am {format_date(now)} nach dem "
+                       "Löschkonzept gelöscht.</p></body></html>")
 
 
 def _event_payload(e: Event, redactor: Redactor, forms: dict[str, Classification],

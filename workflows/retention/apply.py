@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from html import escape
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 
 from sqlalchemy import JSON, String, Text, delete, select
@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from workflows import audit, settings
 from workflows.documents.kinds import KINDS
 from workflows.documents.render import html_to_pdf
-from workflows.formatting import format_date
 from workflows.engine import children
+from workflows.formatting import format_date
 from workflows.identity.data_classes import ERASED_BY_RETENTION, data_class
 from workflows.inbox.classified import Classification, classified_variables, form_classification
 from workflows.inbox.history import TASK_NOTES

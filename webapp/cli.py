@@ -118,12 +118,15 @@ REINDEX_FROM = "0016"  #: a database older than this migration gets its search i
 @friendly
 def db_upgrade() -> None:
     """Schema anlegen oder auf den neuesten Stand bringen (Alembic)."""
+    from workflows.foerderung.roles import ensure_roles
     from workflows.storage import migrate
 
     database = _database()
     before = migrate.current_revision(database.url)
     migrate.upgrade(database.url)
-    click.echo(f"Datenbank ist aktuell: {_safe_url(database.url)}")
+    with database.write() as session:
+        count = ensure_roles(session)
+    click.echo(f"Datenbank ist aktuell: {_safe_url(database.url)} ({count} Rollen)")
     if before is not None and before < REINDEX_FROM:
         from workflows.collab import search as search_index
 
@@ -505,6 +508,31 @@ def serve(host: str, port: int, no_ticker: bool, no_worker: bool, production: bo
     if not no_worker:
         start_background_worker(app)
     app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True, request_handler=QuietRequestHandler)
+
+
+@main.group("user")
+def user_group() -> None:
+    """Benutzer von der Kommandozeile anlegen (z. B. die erste Administration einer neuen Datenbank)."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Anzeigename, z. B. 'Sabine Keller'.")
+@click.option("--role", "roles", multiple=True, required=True, help="Rolle (mehrfach möglich), z. B. Administration.")
+@click.option("--gemeinde", "gemeinde_ags", default=None, help="AGS der Gemeinde (für die Rolle Gemeinde).")
+@click.option("--email", default="", help="E-Mail-Adresse für Benachrichtigungen.")
+@click.password_option("--password", prompt="Anfangspasswort", confirmation_prompt="Passwort wiederholen",
+                       help="Anfangspasswort (sonst wird danach gefragt).")
+@friendly
+def user_create(username: str, display_name: str, roles: tuple[str, ...], gemeinde_ags: str | None, email: str,
+                password: str) -> None:
+    """Den Benutzer USERNAME mit Rollen und Anfangspasswort anlegen."""
+    from workflows.identity import accounts
+
+    info = accounts.create_user_on_command_line(_database(), username=username, display_name=display_name,
+                                                roles=roles, gemeinde_ags=gemeinde_ags, email=email,
+                                                password=password)
+    click.echo(f"Benutzer {info.username} angelegt ({', '.join(info.roles)}).")
 
 
 @main.group("token")

@@ -174,3 +174,35 @@ def test_gunicorn_workers_serve_and_their_metrics_add_up(sqlite_db: Database, tm
         assert requests.get(f"{url}/metrics", timeout=30).status_code == 401
         assert requests.get(f"{url}/healthz", timeout=30).json() == {"status": "ok"}
     assert len(ready_rows(sqlite_db, round_id, "answer")) == 51 - 12
+
+
+def test_a_new_database_gets_its_roles_and_its_first_administrator_from_the_command_line(tmp_path: Path) -> None:
+    """README Betrieb: `db upgrade`, then `user create` for the first Administration, who can log in;
+    bad input is refused in German and changes nothing."""
+    from webapp import create_app
+    from workflows.identity.users import User
+
+    url = f"sqlite:///{tmp_path}/neu.db"
+    env = environment(DATABASE_URL=url, GRANTFLOW_INSTANCE_DIR=str(tmp_path / "instance"))
+    assert "Rollen" in cli(env, "db", "upgrade").stdout
+    unknown = cli(env, "user", "create", "admin", "--name", "Erste Administration", "--role", "Chef",
+                  "--password", "geheim-genug", ok=False)
+    assert "Unbekannte Rolle 'Chef'" in unknown.stderr
+    short = cli(env, "user", "create", "admin", "--name", "Erste Administration", "--role", "Administration",
+                "--password", "kurz", ok=False)
+    assert "mindestens 8 Zeichen" in short.stderr
+    made = cli(env, "user", "create", "Admin", "--name", "Erste Administration", "--role", "Administration",
+               "--password", "geheim-genug").stdout
+    assert "Benutzer admin angelegt (Administration)" in made
+    again = cli(env, "user", "create", "admin", "--name", "Noch eine", "--role", "Administration",
+                "--password", "geheim-genug", ok=False)
+    assert "gibt es bereits" in again.stderr
+    database = Database(url)
+    with database.read() as session:
+        assert [u.username for u in session.scalars(select(User))] == ["admin"]
+        assert session.scalar(select(Event.actor).where(Event.kind == "user_created")) == "kommandozeile"
+    client = create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False},
+                        database=database).test_client()
+    assert client.post("/login", data={"username": "admin", "password": "geheim-genug"}).status_code == 303
+    assert client.get("/admin/users").status_code == 200
+    database.dispose()

@@ -12,20 +12,8 @@ import unicodedata
 from sqlalchemy.orm import Session
 
 from workflows.foerderung import masterdata
+from workflows.foerderung.roles import ensure_roles
 from workflows.identity import users
-
-ROLES = {
-    "Sachbearbeitung": "Sachbearbeitung (Amt für Migration und Integration)",
-    "Dezernatsleitung": "Dezernatsleitung",
-    "Gemeinde": "Gemeinde",
-    "Verwaltungsausschuss": "Mitglied des Verwaltungsausschusses",
-    "Vorsitz": "Vorsitz des Verwaltungsausschusses",
-    # keeps the minutes of the committee (no vote): sees the individual votes, as the Vorsitz (data_classes)
-    "Schriftführung": "Schriftführung des Verwaltungsausschusses",
-    "Personalamt": "Personalamt",
-    "Personalrat": "Personalrat",
-    "Administration": "Administration",
-}
 
 STAFF = [
     ("sachbearbeitung", "Sabine Keller", ["Sachbearbeitung"]),
@@ -70,9 +58,7 @@ def load(session: Session) -> dict[str, int]:
             "muster": True,  # refugee figures and names are demo values
             "stammdaten": masterdata.read_stammdaten_json(masterdata.DATA_DIR / "stammdaten_ortenaukreis.json"),
         }))
-    for key, label in ROLES.items():
-        users.ensure_role(session, key, label)
-    session.flush()
+    ensure_roles(session)
     password_hash = users.hash_password(DEMO_PASSWORD)  # one salted hash shared by all demo accounts
     for username, name, roles in STAFF:
         users.upsert_user(session, username, name, roles, password_hash, email=demo_email(username))

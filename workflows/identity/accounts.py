@@ -171,6 +171,9 @@ def _info(user: User) -> UserInfo:
                     user.gemeinde.ags if user.gemeinde else None, user.gemeinde.name if user.gemeinde else None)
 
 
+COMMAND_LINE = "kommandozeile"  # the actor of `grantflow user create` in the audit log
+
+
 def _require_admin(session: Session, actor_name: str) -> authz.Actor:
     actor = authz.load_actor(session, actor_name)
     if not actor.is_admin:
@@ -224,6 +227,33 @@ def save_user(db: Database, actor_name: str, *, username: str, display_name: str
     """Create (`create=True`) or update a user; a new password is set only when given."""
     username = (username or "").strip().lower()
     roles = sorted(set(roles))
+    errors = _input_errors(username, display_name, roles, gemeinde_ags, password, create)
+    with db.read() as session:  # who may, before what is wrong with the input (no hints to others)
+        _require_admin(session, actor_name)
+    if errors:
+        raise ValidationFailed(errors)
+    with db.write() as session:
+        actor = _require_admin(session, actor_name)
+        return _store_user(session, actor.username, username=username, display_name=display_name, roles=roles,
+                           gemeinde_ags=gemeinde_ags, email=email, password=password, create=create)
+
+
+def create_user_on_command_line(db: Database, *, username: str, display_name: str, roles: Iterable[str],
+                                gemeinde_ags: str | None, email: str, password: str) -> UserInfo:
+    """`grantflow user create`: whoever runs the command line holds the database already, so this is how
+    the first administrator of a new database comes about; the same checks as the admin page's."""
+    username = (username or "").strip().lower()
+    roles = sorted(set(roles))
+    errors = _input_errors(username, display_name, roles, gemeinde_ags, password, True)
+    if errors:
+        raise ValidationFailed(errors)
+    with db.write() as session:
+        return _store_user(session, COMMAND_LINE, username=username, display_name=display_name, roles=roles,
+                           gemeinde_ags=gemeinde_ags, email=email, password=password, create=True)
+
+
+def _input_errors(username: str, display_name: str, roles: list[str], gemeinde_ags: str | None,
+                  password: str | None, create: bool) -> list[FieldError]:
     errors = []
     if not username or not all(c.isalnum() or c in "-_." for c in username):
         errors.append(FieldError("/username", "Bitte einen Benutzernamen aus Buchstaben, Ziffern, '-', '_', '.' "
@@ -236,24 +266,22 @@ def save_user(db: Database, actor_name: str, *, username: str, display_name: str
         errors.append(FieldError("/password", "Bitte ein Anfangspasswort vergeben."))
     if "Gemeinde" in roles and not gemeinde_ags:
         errors.append(FieldError("/gemeinde_ags", "Wer die Rolle 'Gemeinde' hat, braucht eine Gemeinde."))
-    with db.read() as session:  # who may, before what is wrong with the input (no hints to others)
-        _require_admin(session, actor_name)
-    if errors:
-        raise ValidationFailed(errors)
-    with db.write() as session:
-        actor = _require_admin(session, actor_name)
-        existing = session.scalars(select(User).where(User.username == username)).first()
-        if create and existing is not None:
-            raise ValidationFailed([FieldError("/username", f"Den Benutzer '{username}' gibt es bereits.")])
-        if not create and existing is None:
-            raise NotFound(f"Benutzer '{username}' nicht gefunden.")
-        password_hash = users.hash_password(password) if password else existing.password_hash  # type: ignore[union-attr]
-        user = users.upsert_user(session, username, display_name.strip(), roles, password_hash,
-                                 gemeinde_ags=gemeinde_ags or None, email=(email or "").strip(),
-                                 actor=actor.username)
-        user.password_hash = password_hash
-        session.flush()
-        return _info(user)
+    return errors
+
+
+def _store_user(session: Session, actor: str, *, username: str, display_name: str, roles: list[str],
+                gemeinde_ags: str | None, email: str, password: str | None, create: bool) -> UserInfo:
+    existing = session.scalars(select(User).where(User.username == username)).first()
+    if create and existing is not None:
+        raise ValidationFailed([FieldError("/username", f"Den Benutzer '{username}' gibt es bereits.")])
+    if not create and existing is None:
+        raise NotFound(f"Benutzer '{username}' nicht gefunden.")
+    password_hash = users.hash_password(password) if password else existing.password_hash  # type: ignore[union-attr]
+    user = users.upsert_user(session, username, display_name.strip(), roles, password_hash,
+                             gemeinde_ags=gemeinde_ags or None, email=(email or "").strip(), actor=actor)
+    user.password_hash = password_hash
+    session.flush()
+    return _info(user)
 
 
 def set_active(db: Database, actor_name: str, username: str, active: bool) -> UserInfo:

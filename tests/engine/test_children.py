@@ -338,3 +338,19 @@ def test_a_failure_after_an_async_return_is_the_rounds_not_the_gemeindes(later_d
         assert job.status in jobs.OPEN_STATUSES and job.attempts == 1
         assert "Division durch null" in (job.last_error or "") and "Zählen" in (job.last_error or "")
     assert instance(later_db, parent_id).version == before and rows_of(later_db, parent_id) == []
+
+
+def test_a_restart_between_an_async_childs_end_and_the_hand_back(later_db: Database) -> None:
+    """The last answer's process ends with the hand-back queued; a new `grantflow worker` process does it."""
+    from tests.engine.test_cli_and_restart import run
+
+    parent_id = start(later_db, n=1)
+    (kid,) = children_of(later_db, parent_id)
+    answer(later_db, kid, {"entscheidung": "uebertragen", "anzahl": 7})
+    later_db.dispose()
+    run(later_db, "worker", "--once")
+    fresh = Database(later_db.url)
+    (closing,) = rows_of(fresh, parent_id)
+    assert closing.element_id == "abschluss"
+    assert inbox.get_instance(fresh, parent_id, "sachbearbeitung").data["total"] == 3  # 7 // (7 - 5)
+    fresh.dispose()

@@ -395,7 +395,8 @@ werden mit 422 abgelehnt. Wer eine Nachricht zustellen darf, nennen `x-messages`
 und `expected_messages[].role` des Vorgangs; wessen Aufgabe es ist, `assignee` der Aufgabe.
 
 **HEAD und OPTIONS:** jede GET-Adresse beantwortet auch HEAD (dieselben Kopfzeilen, ohne Inhalt);
-OPTIONS nennt im Header `Allow` die Methoden einer Adresse. Beide brauchen wie GET ein Token.
+OPTIONS antwortet 204 ohne Inhalt und nennt im Header `Allow` genau die Methoden der Adresse (jede
+andere gibt 405). Beide brauchen wie GET ein Token.
 
 **Änderungen:** innerhalb von `/api/v1` kommen nur Adressen, optionale Eingaben und Antwortfelder hinzu;
 unbekannte Felder bitte ignorieren. Entfernen, Umbenennen oder Bedeutungsänderungen gibt es nur mit

@@ -77,6 +77,21 @@ def _authenticate() -> None:
 
 
 @bp.before_request
+def _options() -> Response | None:
+    """OPTIONS names in `Allow` exactly the methods of the API route at this address (204, no body).
+
+    Flask's automatic answer would add the catch-all route's methods (`unknown`), which give 405 here."""
+    if request.method != "OPTIONS":
+        return None
+    methods = _api_rules().bind("localhost").allowed_methods(request.path)
+    if not methods:
+        raise ApiProblem(404, f"Unbekannte Adresse: {request.path}")
+    response = Response(status=204)
+    response.headers["Allow"] = ", ".join(sorted({*methods, "OPTIONS"}))
+    return response
+
+
+@bp.before_request
 def _idempotency() -> Response | None:
     """A POST retried with its `Idempotency-Key` gets the first answer again (see `idempotency`)."""
     if request.method != "POST" or request.endpoint in PUBLIC_ENDPOINTS:

@@ -87,7 +87,8 @@ def test_openapi_document_is_complete(client: FlaskClient, app: Flask) -> None:
 def test_served_schemas_are_the_models_the_views_serialize_with(client: FlaskClient, api_db: Database) -> None:
     served = client.get(f"{API}/openapi.json").get_json()
     starts = catalog.start_contracts(api_db)
-    assert served == openapi.document(catalog.message_contracts(api_db), catalog.process_keys(api_db), starts)
+    assert served == openapi.document(catalog.message_contracts(api_db), catalog.process_keys(api_db), starts,
+                                      catalog.form_contracts(api_db))
     models = {**schemas.components(), **records.components()}  # what tests/api/contract.py checks answers against
     assert {k: v for k, v in served["components"]["schemas"].items()
             if not k.startswith(("Nachricht.", "Startdaten."))} == {

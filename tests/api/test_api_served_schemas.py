@@ -121,3 +121,39 @@ def test_every_rule_beyond_the_schema_is_published_with_its_message() -> None:
             assert all(r["message"] in described for r in rules)
             checked += 1
     assert checked >= 3  # Rückmeldefrist, Stellenbemessung, Bewerbungen
+
+
+def test_the_document_lists_every_task_type_with_the_rules_only_the_server_checks(
+        client: FlaskClient, api_db: Database) -> None:
+    """Before any round runs, `completeTask` in the OpenAPI document names each task type of the deployed process
+    (`x-forms`), its role, whether the round's data add rules to its served schema, and the rules JSON Schema
+    cannot say, with their German messages (also in the description); its examples are accepted by their forms."""
+    gr.deploy(api_db)
+    doc = client.get(f"{API}/openapi.json").get_json()
+    op = doc["paths"]["/tasks/{task_id}/complete"]["post"]
+    listed = {f["element_id"]: f for f in op["x-forms"] if f["process"] == "grant_round"}  # (beside the mini one)
+    root = Path(__file__).resolve().parents[2]
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+    user_tasks = 0
+    for path in sorted((root / "bpmn").glob("*.bpmn")):
+        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=ns):
+            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=ns)}
+            entry = listed[task.get("id")]
+            form = json.loads((root / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
+            assert entry["form"] == props["formKey"] and entry["title"] == form["title"]
+            assert entry["rules_from_round_data"] == ("formSchema" in props), task.get("id")
+            assert entry["server_rules"] == forms.server_rules(form)
+            assert all(r["message"] in op["description"] for r in entry["server_rules"])
+            assert entry["role"], task.get("id")
+            user_tasks += 1
+    assert user_tasks == len(listed) >= 15
+    assert sum(bool(f["server_rules"]) for f in listed.values()) >= 5
+    examples = op["requestBody"]["content"]["application/json"]["examples"]
+    for element_id, example in examples.items():
+        if element_id not in listed:
+            continue
+        form = json.loads((root / "forms" / f"{listed[element_id]['form']}.schema.json").read_text(encoding="utf-8"))
+        assert Draft202012Validator(form, format_checker=FormatChecker()).is_valid(example["value"]), element_id
+    assert set(examples) & set(listed)
+    assert doc["paths"]["/tasks/bulk-complete"]["post"]["x-forms"] == op["x-forms"]

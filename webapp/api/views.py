@@ -500,7 +500,7 @@ def get_document(document_id: int) -> Response:
 def openapi_json() -> Any:
     """The OpenAPI 3.1 document of this API."""
     return current_app.json.response(openapi.document(catalog.message_contracts(_db()), catalog.process_keys(_db()),
-                                                      catalog.start_contracts(_db())))
+                                                      catalog.start_contracts(_db()), catalog.form_contracts(_db())))
 
 
 DOCS_CSS = (Path(__file__).parent / "templates" / "api" / "docs.css").read_text(encoding="utf-8")
@@ -513,7 +513,7 @@ DOCS_CSP = ("default-src 'none'; style-src 'sha256-{}'; img-src 'self' data:; fr
 def docs() -> Response:
     """The OpenAPI document as a readable page (rendered here, no external assets, no script)."""
     page = openapi.docs_context(catalog.message_contracts(_db()), catalog.process_keys(_db()),
-                                catalog.start_contracts(_db()))
+                                catalog.start_contracts(_db()), catalog.form_contracts(_db()))
     response = Response(render_template("api/docs.html", css=Markup(DOCS_CSS), **page),
                         mimetype="text/html")
     response.headers["Content-Security-Policy"] = DOCS_CSP  # the inline style by its hash

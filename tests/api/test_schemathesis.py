@@ -1,7 +1,8 @@
 """Property-based tests driven by the served OpenAPI document (schemathesis 4), against a live server.
 
 A real werkzeug server in a thread on 127.0.0.1 (free port) serves the app on a SQLite database
-with the demo data, the mini process deployed, a running round and one document. Every
+with the demo data, the real process (bpmn/, forms/) with a round waiting for its Bewilligungsbescheid,
+and the mini process with a running round and one document. Every
 operation is called with generated valid (positive) and invalid (negative) requests and every
 response is checked: no 5xx, status code, content type and body all as documented. Bounded to a
 few examples per operation and a time budget, so it adds well under a minute.
@@ -27,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import TokenFactory, make_app
 from tests.conftest import serve
+from tests.scenarios.pdf_layouts import reuse_pdf_layouts
+from tests.web import grant_round as gr
 from workflows.storage.db import Database
 from workflows.storage.models import Document
 
@@ -36,7 +39,12 @@ TIME_BUDGET_SECONDS = 40.0
 
 
 @pytest.fixture
-def live_server(api_db: Database) -> Iterator[str]:
+def live_server(api_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Beside the mini process, the real one (bpmn/, forms/) with a round waiting for its Bewilligungsbescheid,
+    so the document holds the real message, start data and forms, and the Gemeinden's and the Personalamt's
+    tasks are done: what schemathesis draws is checked against the contract a real client reads."""
+    reuse_pdf_layouts(monkeypatch)
+    gr.drive(api_db, "bescheid")
     with serve(make_app(api_db)) as url:
         yield url
 
@@ -85,6 +93,9 @@ def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database
                 except Exception as exc:  # collect every operation's failure, then report all
                     failures.append(f"{operation.label} [{mode.value}]:\n{exc}")
     assert tested >= 18
+    document = schema.raw_schema
+    assert "Nachricht.grant_round.bewilligungsbescheid" in document["components"]["schemas"]
+    assert "Startdaten.grant_round" in document["components"]["schemas"]
     assert not failures, "\n\n".join(failures)
     assert time.monotonic() < deadline + 15, "schemathesis run exceeded its time budget"
 

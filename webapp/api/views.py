@@ -87,6 +87,7 @@ def _options() -> Response | None:
     if not methods:
         raise ApiProblem(404, f"Unbekannte Adresse: {request.path}")
     response = Response(status=204)
+    del response.headers["Content-Type"]  # no content, so no type
     response.headers["Allow"] = ", ".join(sorted({*methods, "OPTIONS"}))
     return response
 

@@ -160,6 +160,52 @@ def _with_conditions(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+ALLOW = {"schema": {"type": "string"}, "description": "Die Methoden dieser Adresse, durch Komma getrennt."}
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def _head(get: dict[str, Any]) -> dict[str, Any]:
+    """HEAD beside a GET: the same parameters, statuses and headers, no body."""
+    responses = {}
+    for status, response in get["responses"].items():
+        description = ERROR_RESPONSES[int(status)][1] if "$ref" in response else response["description"]
+        responses[status] = {"description": f"Wie bei GET, ohne Inhalt: {description}",
+                             **({"headers": response["headers"]} if "headers" in response else {})}
+    head = {"operationId": f"{get['operationId']}Head", "tags": get["tags"],
+            "summary": f"{get['summary']} (nur Kopfzeilen)",
+            "description": "Wie GET, mit denselben Kopfzeilen (`ETag`, `Content-Type`, `Content-Length`), ohne "
+                           "Inhalt.", "parameters": list(get.get("parameters", [])), "responses": responses}
+    if "security" in get:
+        head["security"] = get["security"]
+    return head
+
+
+def _options(item: dict[str, Any]) -> dict[str, Any]:
+    """OPTIONS of a path: 204 with exactly its methods in `Allow`."""
+    methods = [m for m in ("get", *WRITE_METHODS) if m in item]
+    allowed = sorted({m.upper() for m in methods} | {"OPTIONS"} | ({"HEAD"} if "get" in item else set()))
+    first = item[methods[0]]
+    options = {"operationId": f"{first['operationId']}Options", "tags": first["tags"],
+               "summary": "Erlaubte Methoden der Adresse",
+               "description": f"204 ohne Inhalt; `Allow: {', '.join(allowed)}`. Jede andere Methode gibt 405.",
+               "responses": _responses({"204": {"description": "Die erlaubten Methoden.", "headers": {
+                   "Allow": {**ALLOW, "schema": {"type": "string", "const": ", ".join(allowed)}}}}},
+                   *(() if first.get("security") == [] else (401,)), 404)}
+    options["responses"].pop("406")  # nothing to negotiate: an OPTIONS answer has no body
+    if "security" in first:
+        options["security"] = first["security"]
+    return options
+
+
+def _with_head_and_options(paths: dict[str, Any]) -> dict[str, Any]:
+    """HEAD beside every GET and OPTIONS on every path, as the server answers them."""
+    for item in paths.values():
+        if "get" in item:
+            item["head"] = _head(item["get"])
+        item["options"] = _options(item)
+    return paths
+
+
 BULK_REQUEST: dict[str, Any] = {
     "type": "object", "required": ["task_ids", "data"], "additionalProperties": False,
     "properties": {"task_ids": {"type": "array", "minItems": 1, "maxItems": 200,
@@ -399,7 +445,8 @@ Aufgabe es ist, `assignee` der Aufgabe.
 
 **HEAD und OPTIONS:** jede GET-Adresse beantwortet auch HEAD (dieselben Kopfzeilen, ohne Inhalt);
 OPTIONS antwortet 204 ohne Inhalt und nennt im Header `Allow` genau die Methoden der Adresse (jede
-andere gibt 405). Beide brauchen wie GET ein Token.
+andere gibt 405). Beide brauchen wie GET ein Token und stehen als Operationen bei jeder Adresse
+(`…Head`, `…Options`).
 
 **Änderungen:** innerhalb von `/api/v1` kommen nur Adressen, optionale Eingaben und Antwortfelder hinzu;
 unbekannte Felder bitte ignorieren. Entfernen, Umbenennen oder Bedeutungsänderungen gibt es nur mit
@@ -576,7 +623,7 @@ def _document() -> str:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
                  {"name": "Zusammenarbeit"}, {"name": "Beschreibung"}],
-        "paths": _with_conditions({**_paths(), **records.paths(), **collab.paths()}),
+        "paths": _with_head_and_options(_with_conditions({**_paths(), **records.paths(), **collab.paths()})),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",

@@ -90,7 +90,10 @@ def process_keys(db: Database) -> list[str]:
         return list(session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)))
 
 
-_CONTRACTS: dict[int, list[MessageContract]] = {}  # per definition row; a deployed version never changes
+#: per deployed content (key, version, content hash), not per row id: a process may serve several databases
+#: (tests do), whose rows share ids; a deployed version never changes
+DefinitionKey = tuple[str, int, str]
+_CONTRACTS: dict[DefinitionKey, list[MessageContract]] = {}
 
 
 def message_contracts(db: Database) -> list[MessageContract]:
@@ -104,12 +107,13 @@ def message_contracts(db: Database) -> list[MessageContract]:
             if d.key in seen:
                 continue
             seen.add(d.key)
-            if d.id not in _CONTRACTS:
-                _CONTRACTS[d.id] = [
+            cache_key = (d.key, d.version, d.content_hash)
+            if cache_key not in _CONTRACTS:
+                _CONTRACTS[cache_key] = [
                     MessageContract(d.key, d.version, name, tuple(sorted(lane for lane in lanes if lane)),
                                     dict(d.message_schemas[name]))
                     for name, lanes in sorted(caught_messages(d).items()) if name in d.message_schemas]
-            result += _CONTRACTS[d.id]
+            result += _CONTRACTS[cache_key]
         return result
 
 
@@ -150,7 +154,7 @@ class FormContract:
     form: dict[str, Any]
 
 
-_FORMS: dict[int, list[FormContract]] = {}  # per definition row; a deployed version never changes
+_FORMS: dict[DefinitionKey, list[FormContract]] = {}  # as `_CONTRACTS`
 
 
 def _form_contracts(d: ProcessDefinition) -> list[FormContract]:
@@ -180,9 +184,10 @@ def form_contracts(db: Database) -> list[FormContract]:
             latest.setdefault(d.key, d)
         result: list[FormContract] = []
         for d in latest.values():
-            if d.id not in _FORMS:
-                _FORMS[d.id] = _form_contracts(d)
-            result += _FORMS[d.id]
+            cache_key = (d.key, d.version, d.content_hash)
+            if cache_key not in _FORMS:
+                _FORMS[cache_key] = _form_contracts(d)
+            result += _FORMS[cache_key]
         return result
 
 

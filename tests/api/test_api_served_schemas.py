@@ -146,3 +146,42 @@ def test_the_document_lists_every_task_type_with_the_rules_only_the_server_check
         assert Draft202012Validator(form, format_checker=FormatChecker()).is_valid(example["value"]), element_id
     assert set(examples) & set(listed)
     assert doc["paths"]["/tasks/bulk-complete"]["post"]["x-forms"] == op["x-forms"]
+
+
+def test_the_shares_recipients_and_the_reason_for_a_change_are_in_the_served_schema(
+        client: FlaskClient, api_db: Database, auth: TokenFactory) -> None:
+    """Stellenbemessung prüfen: the proposal's recipients (each exactly once) and 'a reason once a share differs'
+    are rules of the task's served schema, from the round's proposal; the server refuses what the schema refuses
+    at the same fields, and takes an unchanged proposal without a reason. Only the exact sum is the server's."""
+    gr.drive(api_db, "bemessung")
+    headers = auth(gr.SB)
+    (task,) = client.get(f"{API}/tasks", headers=headers, query_string={"element_id": "stellenbemessung_pruefen"}
+                         ).get_json()["items"]
+    detail = client.get(f"{API}/tasks/{task['id']}", headers=headers).get_json()
+    schema, proposal = detail["schema"], detail["initial"]["anteile"]
+    keys = [row["empfaenger"] for row in proposal]
+    anteile = schema["properties"]["anteile"]
+    assert len(keys) >= 2 and anteile["minItems"] == anteile["maxItems"] == len(keys)
+    assert anteile["items"]["properties"]["empfaenger"]["enum"] == keys
+    assert [rule["rule"] for rule in schema["x-server-rules"]] == [
+        "Die Summe der Anteile ist genau die geförderte VZÄ (`vza_gesamt`)."]
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    moved = [dict(row) for row in proposal]
+    moved[0]["vza"], moved[1]["vza"] = moved[0]["vza"] + 0.25, moved[1]["vza"] - 0.25
+    twice = [dict(row) for row in proposal]
+    twice[1]["empfaenger"] = keys[0]
+    assert not validator.is_valid({"anteile": twice})  # (the server puts the rows' read-only recipients back)
+    for body in ({"anteile": moved}, {"anteile": moved, "aenderungsgrund": "  "},
+                 {"anteile": proposal[:-1], "aenderungsgrund": "Weniger Teams"},
+                 {"anteile": [*proposal, {"empfaenger": keys[0], "vza": 0.25}], "aenderungsgrund": "Mehr"}):
+        refused = {"/" + "/".join(map(str, e.absolute_path)) if e.validator != "required" else
+                   "/" + e.message.split("'")[1] for e in validator.iter_errors(body)}
+        assert refused, body
+        response = client.post(f"{API}/tasks/{task['id']}/complete", headers=headers, json=body)
+        problem = response.get_json()
+        assert response.status_code == 422, problem
+        assert refused <= {e["pointer"] for e in problem["errors"]}, (body, refused, problem)
+    assert validator.is_valid({"anteile": moved, "aenderungsgrund": "Fahrwege"})
+    assert validator.is_valid({"anteile": proposal})
+    done = client.post(f"{API}/tasks/{task['id']}/complete", headers=headers, json={"anteile": proposal})
+    assert done.status_code == 200, done.get_json()

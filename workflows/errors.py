@@ -7,6 +7,7 @@ shows a traceback for any of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 class GrantflowError(Exception):
@@ -34,12 +35,18 @@ class Conflict(GrantflowError):
 
 
 class TaskAlreadyCompleted(Conflict):
-    def __init__(self, completed_by: str | None, completed_at_text: str | None) -> None:
+    """The task was done meanwhile: the message names the person and the German time, `username` and
+    `completed_at` say the same for machines (the API's problem carries them as `completed_by`/`completed_at`)."""
+
+    def __init__(self, completed_by: str | None, completed_at_text: str | None, *, username: str | None = None,
+                 completed_at: datetime | None = None) -> None:
         who = completed_by or "einer anderen Person"
         when = f" am {completed_at_text}" if completed_at_text else ""
         super().__init__(f"Diese Aufgabe wurde bereits erledigt von {who}{when}.")
         self.completed_by = completed_by
         self.completed_at_text = completed_at_text
+        self.username = username
+        self.completed_at = completed_at
 
 
 @dataclass

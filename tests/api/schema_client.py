@@ -4,7 +4,8 @@ It imports nothing of the project (no forms, no programme): it reads `/api/v1/op
 the addresses the answers give (`links`, `expected_messages[].schema`), and builds every submission
 from the served JSON Schema alone: the task's prefilled values, then `default`, `const`, `enum`,
 `examples` and the keywords' bounds, repaired keyword by keyword until the schema accepts it. Only
-where the process needs a decision does the caller pass choices (e.g. which Gemeinden transfer).
+where the process needs a decision does the caller pass choices (e.g. which Gemeinden transfer), said
+as a person reads the form: field titles and the labels of choices (`decide`), never field names.
 """
 
 from __future__ import annotations
@@ -106,6 +107,25 @@ def _repair(root: Json, data: Json, error: ValidationError) -> None:
         _set(data, path, value_for(here))
 
 
+def decide(schema: Json, choices: Json) -> Json:
+    """A person's decisions said as the form shows them, in the schema's own names and values: `choices` names
+    fields by their `title` and a choice by its label (`x-enumLabels`, or the `title` of a `oneOf` `const`);
+    rows of a table are lists of such mappings. Nothing here knows a field's name."""
+    props = schema.get("properties", {})
+    by_title = {field.get("title", name): name for name, field in props.items()}
+    return {by_title[title]: _decided(props[by_title[title]], value) for title, value in choices.items()}
+
+
+def _decided(field: Json, value: Any) -> Any:
+    if isinstance(value, dict):
+        return decide(field, value)
+    if isinstance(value, list):
+        return [_decided(field.get("items", {}), item) for item in value]
+    labels = dict(zip(field.get("x-enumLabels", []), field.get("enum", []), strict=False))
+    labels |= {o["title"]: o["const"] for o in field.get("oneOf", []) if "const" in o and "title" in o}
+    return labels.get(value, value) if isinstance(value, str) else value
+
+
 def solve(schema: Json, start: Json) -> Json:
     """A submission the schema accepts, starting from `start` (prefilled values and choices)."""
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
@@ -126,6 +146,11 @@ class SchemaClient:
         self.document: Json = self._get("/openapi.json", None, None)
         self.operations = {op["operationId"]: (method, path) for path, item in self.document["paths"].items()
                            for method, op in item.items() if isinstance(op, dict) and "operationId" in op}
+
+    def operation(self, operation: str) -> Json:
+        """The operation object of the document (its description, `x-forms`, `x-messages`, ...)."""
+        method, path = self.operations[operation]
+        return dict(self.document["paths"][path][method])
 
     def url(self, operation: str, **params: Any) -> str:
         return self.operations[operation][1].format(**params)

@@ -6,6 +6,7 @@ On SQLite and PostgreSQL (`api_db` is `mini_db`): timers compare stored times.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +15,8 @@ from sqlalchemy import update
 from tests.api.conftest import TokenFactory
 from tests.api.contract import assert_conforms
 from tests.api.helpers import assert_problem, ready_tasks
+from tests.conftest import ROOT, deploy_dir
+from workflows.inbox import catalog
 from workflows.storage.db import Database
 from workflows.storage.models import ProcessInstance
 
@@ -100,3 +103,20 @@ def test_timers_show_what_is_due_and_administration_fires_them(client: FlaskClie
     assert _get(client, "/timers", staff)["items"][0] == timer  # the real deadline is still ahead
     events = _get(client, f"/instances/{round_id}/events", staff)["items"]
     assert events[-1]["kind"] == "timer_fired"
+
+
+def test_the_contracts_of_two_databases_in_one_process_are_their_own(api_db: Database, sqlite_template: Path,
+                                                                     tmp_path: Path) -> None:
+    """The message and form contracts are cached per deployed content, not per row id: a second database whose
+    definition row 1 is another process (the real one) lists its own messages and task types."""
+    from tests.conftest import _sqlite_db
+    (tmp_path / "other").mkdir()
+    other = _sqlite_db(sqlite_template, tmp_path / "other")
+    try:
+        deploy_dir(other, ROOT)
+        assert {m.process for m in catalog.message_contracts(api_db)} == {"mini_round"}
+        assert {f.process for f in catalog.form_contracts(api_db)} == {"mini_round"}
+        assert {m.process for m in catalog.message_contracts(other)} == {"grant_round"}
+        assert {f.process for f in catalog.form_contracts(other)} == {"grant_round"}
+    finally:
+        other.dispose()

@@ -106,3 +106,26 @@ def test_deputies(client: FlaskClient, auth: TokenFactory, round_id: int) -> Non
     ended = call(client, "POST", f"/api/v1/deputies/{created['id']}/end", lead)
     assert not ended["active"]
     assert call(client, "GET", "/api/v1/deputies", lead)["named"] == []
+
+
+def test_a_task_done_meanwhile_answers_who_and_when_for_machines(client: FlaskClient, auth: TokenFactory,
+                                                                  round_id: int) -> None:
+    """Claiming or releasing a completed task is the same 409 `already-completed` as completing it again:
+    `completed_by` the username and `completed_at` in ISO 8601, as in the task resource. (Assigning one: the team
+    lead no longer sees a done task of another lane, 404.)"""
+    gemeinde = gemeinde_users()["08317096"]
+    (answer,) = ready_tasks(client, auth(gemeinde))
+    answer_all(client, auth)
+    me = auth("sachbearbeitung")
+    (draft,) = ready_tasks(client, me)
+    call(client, "POST", f"/api/v1/tasks/{draft['id']}/complete", me, {"text": "Vorlage"})
+    for task, user, action, body in (
+            (answer, gemeinde, "complete", {"entscheidung": "uebertragen", "anzahl": 5}),
+            (answer, gemeinde, "claim", None), (answer, gemeinde, "release", None),
+            (draft, "sachbearbeitung", "claim", None), (draft, "sachbearbeitung", "release", None)):
+        path = f"/api/v1/tasks/{task['id']}"
+        done = call(client, "GET", path, auth(user))
+        problem = call(client, "POST", f"{path}/{action}", auth(user), body, status=409)
+        assert problem["type"].endswith("#problem-already-completed"), problem
+        assert problem["completed_by"] == done["completed_by"] and problem["completed_at"] == done["completed_at"]
+        assert done["completed_by"] in (gemeinde, "sachbearbeitung") and "T" in problem["completed_at"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -88,6 +90,29 @@ def test_head_and_options_as_the_document_says(client: FlaskClient, auth: TokenF
     assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == get.headers["ETag"]
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
     options = client.options(f"{API}/instances", headers=staff)
-    assert options.status_code == 200
-    assert {"GET", "HEAD", "OPTIONS", "POST"} <= set(options.headers["Allow"].split(", "))
+    assert options.status_code == 204 and options.data == b"" and "Content-Type" not in options.headers
+    assert options.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
     assert client.head(url).status_code == 401 and client.options(f"{API}/instances").status_code == 401
+
+
+def test_options_names_exactly_the_documented_methods_of_every_address(client: FlaskClient, auth: TokenFactory,
+                                                                       round_id: int) -> None:
+    """`Allow` is what the document lists for the path (with HEAD beside GET), never a method that gives 405."""
+    staff = auth("sachbearbeitung")
+    doc = client.get(f"{API}/openapi.json").get_json()
+    for template, item in doc["paths"].items():
+        documented = {m.upper() for m in item if m != "parameters"}
+        expected = documented | {"OPTIONS"} | ({"HEAD"} if "GET" in documented else set())
+        path = API + re.sub(r"\{[a-z_]+\}", "1", template).replace("{key}", "x")
+        response = client.options(path, headers={**staff, "Accept": "application/xml"})  # nothing to negotiate
+        assert response.status_code == 204, (path, response.get_data(as_text=True))
+        allowed = set(response.headers["Allow"].split(", "))
+        assert allowed == expected, (template, allowed)
+        for method in sorted(allowed - {"OPTIONS"}):
+            assert client.open(path, method=method, headers=staff).status_code != 405, (method, path)
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed):
+            refused = client.open(path, method=method, headers=staff)
+            assert refused.status_code == 405 and refused.headers["Allow"] == response.headers["Allow"], (
+                method, path, refused.headers.get("Allow"))
+    unknown = client.options(f"{API}/nirgends", headers=staff)
+    assert unknown.status_code == 404 and unknown.mimetype == "application/problem+json"

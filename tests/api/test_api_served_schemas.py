@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
 
 from tests.api.conftest import TokenFactory
-from tests.api.schema_values import values_for
+from tests.api.schema_values import transportable, values_for
 from tests.web import grant_round as gr
 from workflows.engine import forms
 from workflows.foerderung.demo import username_for
@@ -29,17 +29,6 @@ from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.storage.db import Database
 
 API = "/api/v1"
-
-
-def _transportable(body: Any) -> bool:
-    """No NUL and no lone surrogate in any text: the API refuses those for every body with 400 (documented
-    under `BadRequest`), whatever a schema allows."""
-    text = json.dumps(body, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\\u0000" not in text and "\x00" not in text
 
 
 def _served(client: FlaskClient, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -57,7 +46,7 @@ def test_every_answer_the_served_schema_allows_is_accepted(client: FlaskClient, 
     accepted: list[dict[str, Any]] = []
     first = _served(client, auth(gemeinden[0]))[1]
 
-    @given(body=values_for(first).filter(_transportable))
+    @given(body=values_for(first).filter(transportable))
     @settings(max_examples=50, phases=[Phase.generate], derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def answer_all(body: dict[str, Any]) -> None:
@@ -121,3 +110,78 @@ def test_every_rule_beyond_the_schema_is_published_with_its_message() -> None:
             assert all(r["message"] in described for r in rules)
             checked += 1
     assert checked >= 3  # Rückmeldefrist, Stellenbemessung, Bewerbungen
+
+
+def test_the_document_lists_every_task_type_with_the_rules_only_the_server_checks(
+        client: FlaskClient, api_db: Database) -> None:
+    """Before any round runs, `completeTask` in the OpenAPI document names each task type of the deployed process
+    (`x-forms`), its role, whether the round's data add rules to its served schema, and the rules JSON Schema
+    cannot say, with their German messages (also in the description); its examples are accepted by their forms."""
+    gr.deploy(api_db)
+    doc = client.get(f"{API}/openapi.json").get_json()
+    op = doc["paths"]["/tasks/{task_id}/complete"]["post"]
+    listed = {f["element_id"]: f for f in op["x-forms"] if f["process"] == "grant_round"}  # (beside the mini one)
+    root = Path(__file__).resolve().parents[2]
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+    user_tasks = 0
+    for path in sorted((root / "bpmn").glob("*.bpmn")):
+        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=ns):
+            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=ns)}
+            entry = listed[task.get("id")]
+            form = json.loads((root / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
+            assert entry["form"] == props["formKey"] and entry["title"] == form["title"]
+            assert entry["rules_from_round_data"] == ("formSchema" in props), task.get("id")
+            assert entry["server_rules"] == forms.server_rules(form)
+            assert all(r["message"] in op["description"] for r in entry["server_rules"])
+            assert entry["role"], task.get("id")
+            user_tasks += 1
+    assert user_tasks == len(listed) >= 15
+    assert sum(bool(f["server_rules"]) for f in listed.values()) >= 5
+    examples = op["requestBody"]["content"]["application/json"]["examples"]
+    for element_id, example in examples.items():
+        if element_id not in listed:
+            continue
+        form = json.loads((root / "forms" / f"{listed[element_id]['form']}.schema.json").read_text(encoding="utf-8"))
+        assert Draft202012Validator(form, format_checker=FormatChecker()).is_valid(example["value"]), element_id
+    assert set(examples) & set(listed)
+    assert doc["paths"]["/tasks/bulk-complete"]["post"]["x-forms"] == op["x-forms"]
+
+
+def test_the_shares_recipients_and_the_reason_for_a_change_are_in_the_served_schema(
+        client: FlaskClient, api_db: Database, auth: TokenFactory) -> None:
+    """Stellenbemessung prüfen: the proposal's recipients (each exactly once) and 'a reason once a share differs'
+    are rules of the task's served schema, from the round's proposal; the server refuses what the schema refuses
+    at the same fields, and takes an unchanged proposal without a reason. Only the exact sum is the server's."""
+    gr.drive(api_db, "bemessung")
+    headers = auth(gr.SB)
+    (task,) = client.get(f"{API}/tasks", headers=headers, query_string={"element_id": "stellenbemessung_pruefen"}
+                         ).get_json()["items"]
+    detail = client.get(f"{API}/tasks/{task['id']}", headers=headers).get_json()
+    schema, proposal = detail["schema"], detail["initial"]["anteile"]
+    keys = [row["empfaenger"] for row in proposal]
+    anteile = schema["properties"]["anteile"]
+    assert len(keys) >= 2 and anteile["minItems"] == anteile["maxItems"] == len(keys)
+    assert anteile["items"]["properties"]["empfaenger"]["enum"] == keys
+    assert [rule["rule"] for rule in schema["x-server-rules"]] == [
+        "Die Summe der Anteile ist genau die geförderte VZÄ (`vza_gesamt`)."]
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    moved = [dict(row) for row in proposal]
+    moved[0]["vza"], moved[1]["vza"] = moved[0]["vza"] + 0.25, moved[1]["vza"] - 0.25
+    twice = [dict(row) for row in proposal]
+    twice[1]["empfaenger"] = keys[0]
+    assert not validator.is_valid({"anteile": twice})  # (the server puts the rows' read-only recipients back)
+    for body in ({"anteile": moved}, {"anteile": moved, "aenderungsgrund": "  "},
+                 {"anteile": proposal[:-1], "aenderungsgrund": "Weniger Teams"},
+                 {"anteile": [*proposal, {"empfaenger": keys[0], "vza": 0.25}], "aenderungsgrund": "Mehr"}):
+        refused = {"/" + "/".join(map(str, e.absolute_path)) if e.validator != "required" else
+                   "/" + e.message.split("'")[1] for e in validator.iter_errors(body)}
+        assert refused, body
+        response = client.post(f"{API}/tasks/{task['id']}/complete", headers=headers, json=body)
+        problem = response.get_json()
+        assert response.status_code == 422, problem
+        assert refused <= {e["pointer"] for e in problem["errors"]}, (body, refused, problem)
+    assert validator.is_valid({"anteile": moved, "aenderungsgrund": "Fahrwege"})
+    assert validator.is_valid({"anteile": proposal})
+    done = client.post(f"{API}/tasks/{task['id']}/complete", headers=headers, json={"anteile": proposal})
+    assert done.status_code == 200, done.get_json()

@@ -12,7 +12,8 @@ MEDIA_TYPES = {"api.get_document": "application/pdf", "api.docs": "text/html"}
 
 def check_acceptable() -> None:
     """A client that accepts none of what the endpoint can answer gets 406 (no header: anything goes)."""
-    if not request.headers.get("Accept", "").strip() or request.endpoint in (None, "api.unknown"):
+    if (not request.headers.get("Accept", "").strip() or request.endpoint in (None, "api.unknown")
+            or request.method == "OPTIONS"):  # an OPTIONS answer has no body to negotiate
         return
     offered = MEDIA_TYPES.get(request.endpoint, "application/json")
     if request.accept_mimetypes.best_match([offered]) is None:

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from jsonschema import Draft202012Validator, FormatChecker
 from markupsafe import Markup, escape
 
 from webapp.api import schemas
 from webapp.api.problems import PROBLEM_JSON, PROBLEMS, SPECIAL, type_uri
-from workflows.inbox.catalog import MessageContract, StartContract
+from workflows.inbox.catalog import FormContract, MessageContract, StartContract
 
 MAX_ID = 2**31 - 1
 
@@ -156,6 +157,52 @@ def _with_conditions(paths: dict[str, Any]) -> dict[str, Any]:
             get.setdefault("parameters", []).append(_ref("parameters", "IfNoneMatch"))
             get["responses"]["200"].setdefault("headers", {})["ETag"] = ETAG
             get["responses"]["304"] = {"description": "Unverändert seit dem ETag in `If-None-Match` (ohne Inhalt)."}
+    return paths
+
+
+ALLOW = {"schema": {"type": "string"}, "description": "Die Methoden dieser Adresse, durch Komma getrennt."}
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def _head(get: dict[str, Any]) -> dict[str, Any]:
+    """HEAD beside a GET: the same parameters, statuses and headers, no body."""
+    responses = {}
+    for status, response in get["responses"].items():
+        description = ERROR_RESPONSES[int(status)][1] if "$ref" in response else response["description"]
+        responses[status] = {"description": f"Wie bei GET, ohne Inhalt: {description}",
+                             **({"headers": response["headers"]} if "headers" in response else {})}
+    head = {"operationId": f"{get['operationId']}Head", "tags": get["tags"],
+            "summary": f"{get['summary']} (nur Kopfzeilen)",
+            "description": "Wie GET, mit denselben Kopfzeilen (`ETag`, `Content-Type`, `Content-Length`), ohne "
+                           "Inhalt.", "parameters": list(get.get("parameters", [])), "responses": responses}
+    if "security" in get:
+        head["security"] = get["security"]
+    return head
+
+
+def _options(item: dict[str, Any]) -> dict[str, Any]:
+    """OPTIONS of a path: 204 with exactly its methods in `Allow`."""
+    methods = [m for m in ("get", *WRITE_METHODS) if m in item]
+    allowed = sorted({m.upper() for m in methods} | {"OPTIONS"} | ({"HEAD"} if "get" in item else set()))
+    first = item[methods[0]]
+    options = {"operationId": f"{first['operationId']}Options", "tags": first["tags"],
+               "summary": "Erlaubte Methoden der Adresse",
+               "description": f"204 ohne Inhalt; `Allow: {', '.join(allowed)}`. Jede andere Methode gibt 405.",
+               "responses": _responses({"204": {"description": "Die erlaubten Methoden.", "headers": {
+                   "Allow": {**ALLOW, "schema": {"type": "string", "const": ", ".join(allowed)}}}}},
+                   *(() if first.get("security") == [] else (401,)), 404)}
+    options["responses"].pop("406")  # nothing to negotiate: an OPTIONS answer has no body
+    if "security" in first:
+        options["security"] = first["security"]
+    return options
+
+
+def _with_head_and_options(paths: dict[str, Any]) -> dict[str, Any]:
+    """HEAD beside every GET and OPTIONS on every path, as the server answers them."""
+    for item in paths.values():
+        if "get" in item:
+            item["head"] = _head(item["get"])
+        item["options"] = _options(item)
     return paths
 
 
@@ -391,11 +438,15 @@ bei ungültigen Eingaben nennt `errors` jedes Feld als JSON Pointer. Unbekannte 
 (`getMessageSchema`, die Komponenten `Nachricht.*`) enthält jede Regel, die der Server prüft und
 JSON Schema sagen kann, auch die aus den Daten der Runde; `x-message` ist die deutsche Meldung einer
 Regel; was nur der Server prüfen kann, steht in `description` und `x-server-rules`. Unbekannte Felder
-werden mit 422 abgelehnt. Wer eine Nachricht zustellen darf, nennen `x-messages` von `deliverMessage`
-und `expected_messages[].role` des Vorgangs; wessen Aufgabe es ist, `assignee` der Aufgabe.
+werden mit 422 abgelehnt. Schon vor der ersten Runde nennt `x-forms` von `completeTask` jeden
+Aufgabentyp der bereitgestellten Prozesse mit Rolle und diesen Regeln. Wer eine Nachricht zustellen
+darf, nennen `x-messages` von `deliverMessage` und `expected_messages[].role` des Vorgangs; wessen
+Aufgabe es ist, `assignee` der Aufgabe.
 
 **HEAD und OPTIONS:** jede GET-Adresse beantwortet auch HEAD (dieselben Kopfzeilen, ohne Inhalt);
-OPTIONS nennt im Header `Allow` die Methoden einer Adresse. Beide brauchen wie GET ein Token.
+OPTIONS antwortet 204 ohne Inhalt und nennt im Header `Allow` genau die Methoden der Adresse (jede
+andere gibt 405). Beide brauchen wie GET ein Token und stehen als Operationen bei jeder Adresse
+(`…Head`, `…Options`).
 
 **Änderungen:** innerhalb von `/api/v1` kommen nur Adressen, optionale Eingaben und Antwortfelder hinzu;
 unbekannte Felder bitte ignorieren. Entfernen, Umbenennen oder Bedeutungsänderungen gibt es nur mit
@@ -512,17 +563,67 @@ def _with_start_data(doc: dict[str, Any], starts: Sequence[StartContract]) -> No
             f"`{e['process']}`: Schema `{e['schema'].rsplit('/', 1)[-1]}`" for e in listed) + "."
 
 
+def _example_for(form: dict[str, Any]) -> dict[str, Any] | None:
+    """A body the form accepts made of its own values only (each required field's `default`, `const`, first
+    `enum` value, first example or `minimum`), or None when the form has no such values for every required
+    field, or no required field at all."""
+    props, body = form.get("properties", {}), {}
+    for name in form.get("required", []):
+        field = props.get(name, {})
+        for keyword in ("default", "const", "enum", "examples", "minimum"):
+            if field.get(keyword) not in (None, []):
+                value = field[keyword]
+                body[name] = value[0] if keyword in ("enum", "examples") else value
+                break
+        else:
+            return None
+    valid = body and Draft202012Validator(form, format_checker=FormatChecker()).is_valid(body)
+    return body if valid else None
+
+
+def _rule_text(rule: dict[str, str]) -> str:
+    return f"{rule.get('field') or '/'}: {rule.get('rule', '')} (sonst: „{rule.get('message', '')}“)"
+
+
+def _with_forms(doc: dict[str, Any], contracts: Sequence[FormContract]) -> None:
+    """The user tasks of the deployed processes beside `completeTask`: their forms, whether the round's data adds
+    rules to a task's served schema, and the rules only the server checks, with the German message of each."""
+    if not contracts:
+        return
+    listed = [{"process": c.process, "version": c.version, "element_id": c.element_id, "name": c.name,
+               "role": c.role, "form": c.form_key, "title": c.title, "rules_from_round_data": c.computed,
+               "server_rules": [dict(r) for r in c.server_rules]} for c in contracts]
+    checked = [c for c in contracts if c.server_rules]
+    text = (" Die Formulare der bereitgestellten Prozesse nennt `x-forms` (je Aufgabentyp `element_id`, Rolle, "
+            "ob die Daten der Runde Regeln zum Schema der Aufgabe beitragen, und `server_rules`).")
+    if checked:
+        text += " Was nur der Server prüft: " + "; ".join(
+            f"`{c.element_id}` ({c.name}): " + ", ".join(_rule_text(r) for r in c.server_rules) for c in checked) + "."
+    examples = {c.element_id: {"summary": f"{c.name} ({c.process})", "value": example}
+                for c in contracts if (example := _example_for(c.form))}
+    for operation_id in ("completeTask", "completeTasks"):
+        op = _operations(doc).get(operation_id)
+        if op is None:
+            continue
+        op["x-forms"] = listed
+        op["description"] += text
+        if operation_id == "completeTask" and examples:
+            content = op["requestBody"]["content"]["application/json"]
+            content.pop("example", None)
+            content["examples"] = examples
+
+
 @cache
 def _document() -> str:
     from webapp.api import collab, records  # their paths use this module's helpers
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "grantflow API", "version": "1.2.0", "description": DESCRIPTION},
+        "info": {"title": "grantflow API", "version": "1.3.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "Aufgaben"}, {"name": "Vorgänge"}, {"name": "Dokumente"}, {"name": "Stammdaten"},
                  {"name": "Zusammenarbeit"}, {"name": "Beschreibung"}],
-        "paths": _with_conditions({**_paths(), **records.paths(), **collab.paths()}),
+        "paths": _with_head_and_options(_with_conditions({**_paths(), **records.paths(), **collab.paths()})),
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
@@ -537,13 +638,14 @@ def _document() -> str:
 
 
 def document(messages: Sequence[MessageContract] = (), processes: Sequence[str] = (),
-             starts: Sequence[StartContract] = ()) -> dict[str, Any]:
+             starts: Sequence[StartContract] = (), forms: Sequence[FormContract] = ()) -> dict[str, Any]:
     """The OpenAPI 3.1 document (a fresh copy); given the deployed processes and their messages, it names
     them: the keys `startInstance` takes, each process's start data, each message's schema and who may
-    deliver it."""
+    deliver it, each task type's form with the rules only the server checks."""
     result: dict[str, Any] = json.loads(_document())
     _with_messages(result, messages)
     _with_start_data(result, starts)
+    _with_forms(result, forms)
     if processes:
         result["components"]["schemas"]["StartInstance"]["properties"]["process"]["enum"] = list(processes)
     return result
@@ -574,9 +676,9 @@ def _body_example(content: dict[str, Any]) -> Any:
 
 
 def docs_context(messages: Sequence[MessageContract] = (), processes: Sequence[str] = (),
-                 starts: Sequence[StartContract] = ()) -> dict[str, Any]:
+                 starts: Sequence[StartContract] = (), forms: Sequence[FormContract] = ()) -> dict[str, Any]:
     """What the HTML page shows: every operation with parameters, bodies, responses; schemas; problems."""
-    doc = document(messages, processes, starts)
+    doc = document(messages, processes, starts, forms)
     operations = []
     for path, item in doc["paths"].items():
         shared = [_resolve(doc, p) for p in item.get("parameters", [])]

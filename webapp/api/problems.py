@@ -83,8 +83,9 @@ def _domain_error(exc: GrantflowError) -> Response:
     if isinstance(exc, ValidationFailed):
         errors = [{"pointer": e.pointer, "detail": e.message} for e in exc.errors]
         return problem(422, exc.message, errors=errors)
-    if isinstance(exc, TaskAlreadyCompleted):
-        return problem(409, exc.message, slug="already-completed")  # `complete_task` adds who and when
+    if isinstance(exc, TaskAlreadyCompleted):  # who and when also for machines: username, ISO 8601
+        known = {"completed_by": exc.username, "completed_at": exc.completed_at}
+        return problem(409, exc.message, slug="already-completed", **{k: v for k, v in known.items() if v})
     if isinstance(exc, ProcessStepFailed):
         return problem(422, exc.message, slug="process-step-failed",
                        errors=[{"pointer": e.pointer, "detail": e.message} for e in exc.errors])

@@ -77,6 +77,22 @@ def _authenticate() -> None:
 
 
 @bp.before_request
+def _options() -> Response | None:
+    """OPTIONS names in `Allow` exactly the methods of the API route at this address (204, no body).
+
+    Flask's automatic answer would add the catch-all route's methods (`unknown`), which give 405 here."""
+    if request.method != "OPTIONS":
+        return None
+    methods = _api_rules().bind("localhost").allowed_methods(request.path)
+    if not methods:
+        raise ApiProblem(404, f"Unbekannte Adresse: {request.path}")
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no content, so no type
+    response.headers["Allow"] = ", ".join(sorted({*methods, "OPTIONS"}))
+    return response
+
+
+@bp.before_request
 def _idempotency() -> Response | None:
     """A POST retried with its `Idempotency-Key` gets the first answer again (see `idempotency`)."""
     if request.method != "POST" or request.endpoint in PUBLIC_ENDPOINTS:
@@ -485,7 +501,7 @@ def get_document(document_id: int) -> Response:
 def openapi_json() -> Any:
     """The OpenAPI 3.1 document of this API."""
     return current_app.json.response(openapi.document(catalog.message_contracts(_db()), catalog.process_keys(_db()),
-                                                      catalog.start_contracts(_db())))
+                                                      catalog.start_contracts(_db()), catalog.form_contracts(_db())))
 
 
 DOCS_CSS = (Path(__file__).parent / "templates" / "api" / "docs.css").read_text(encoding="utf-8")
@@ -498,7 +514,7 @@ DOCS_CSP = ("default-src 'none'; style-src 'sha256-{}'; img-src 'self' data:; fr
 def docs() -> Response:
     """The OpenAPI document as a readable page (rendered here, no external assets, no script)."""
     page = openapi.docs_context(catalog.message_contracts(_db()), catalog.process_keys(_db()),
-                                catalog.start_contracts(_db()))
+                                catalog.start_contracts(_db()), catalog.form_contracts(_db()))
     response = Response(render_template("api/docs.html", css=Markup(DOCS_CSS), **page),
                         mimetype="text/html")
     response.headers["Content-Security-Policy"] = DOCS_CSP  # the inline style by its hash

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflows import audit
+from workflows import audit, formatting
 from workflows.collab.notify import notify_user
-from workflows.errors import Conflict, Forbidden, NotFound
+from workflows.errors import Conflict, Forbidden, NotFound, TaskAlreadyCompleted
 from workflows.identity import authz
 from workflows.inbox.shapes import TaskSummary, task_summary
 from workflows.storage.db import Database
@@ -97,6 +97,16 @@ def read_claim(session: Session, actor: authz.Actor, task_id: int) -> ClaimInfo:
     return _info(session, actor, row, claim, _names(session, [claim.username] if claim else []))
 
 
+def _still_open(session: Session, row: TaskRow) -> None:
+    """A task done meanwhile cannot be claimed, released or assigned: who did it and when (also for machines)."""
+    if row.status != "completed":
+        return
+    name = _names(session, [row.completed_by]).get(row.completed_by) if row.completed_by else None
+    when = formatting.format_datetime(row.completed_at) if row.completed_at else None
+    raise TaskAlreadyCompleted(name or row.completed_by, when, username=row.completed_by,
+                               completed_at=row.completed_at)
+
+
 def _note(note: str) -> dict[str, str]:
     return {"note": note.strip()[:200]} if note and note.strip() else {}
 
@@ -112,6 +122,7 @@ def claim(db: Database, task_id: int, actor_name: str, note: str = "") -> ClaimI
         with db.write() as session:
             actor = authz.load_actor(session, actor_name)
             row = _visible_row(session, actor, task_id)
+            _still_open(session, row)
             existing = session.get(TaskClaim, row.id)
             if existing is not None:
                 if existing.username == actor.username:
@@ -140,6 +151,7 @@ def release(db: Database, task_id: int, actor_name: str, note: str = "") -> Clai
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
         row = _visible_row(session, actor, task_id)
+        _still_open(session, row)
         existing = session.get(TaskClaim, row.id)
         if existing is None:
             raise Conflict("Diese Aufgabe hat niemand übernommen.")
@@ -158,6 +170,7 @@ def assign(db: Database, task_id: int, username: str, actor_name: str) -> ClaimI
     with db.write() as session:
         actor = authz.load_actor(session, actor_name)
         row = _visible_row(session, actor, task_id)
+        _still_open(session, row)
         if not authz.may_assign(actor, row):
             raise Forbidden(f"Aufgaben zuweisen darf die {authz.TEAM_LEAD_ROLE}, für offene Aufgaben der Rollen "
                             f"{', '.join(sorted(authz.TEAM_LANES))}.")

@@ -343,7 +343,8 @@ def _conflict(db: Database, task_id: int | None) -> Conflict:
 def _already_completed(session: Session, row: TaskRow) -> TaskAlreadyCompleted:
     name = session.scalars(select(User.display_name).where(User.username == row.completed_by)).first()
     when = formatting.format_datetime(row.completed_at) if row.completed_at else None
-    return TaskAlreadyCompleted(name or row.completed_by, when)
+    return TaskAlreadyCompleted(name or row.completed_by, when, username=row.completed_by,
+                                completed_at=row.completed_at)
 
 
 MAX_ID = 2**63 - 1  # what the databases' integer keys hold: a larger id from a caller is simply not found

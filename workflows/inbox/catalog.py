@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workflows.engine import forms
 from workflows.engine.definitions import start_lane, start_schema
 from workflows.engine.runtime import caught_messages
+from workflows.engine.spiff import specs_from_json
 from workflows.errors import NotFound
 from workflows.identity import authz
 from workflows.inbox.tasks import visible_task
@@ -88,7 +90,10 @@ def process_keys(db: Database) -> list[str]:
         return list(session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)))
 
 
-_CONTRACTS: dict[int, list[MessageContract]] = {}  # per definition row; a deployed version never changes
+#: per deployed content (key, version, content hash), not per row id: a process may serve several databases
+#: (tests do), whose rows share ids; a deployed version never changes
+DefinitionKey = tuple[str, int, str]
+_CONTRACTS: dict[DefinitionKey, list[MessageContract]] = {}
 
 
 def message_contracts(db: Database) -> list[MessageContract]:
@@ -102,12 +107,13 @@ def message_contracts(db: Database) -> list[MessageContract]:
             if d.key in seen:
                 continue
             seen.add(d.key)
-            if d.id not in _CONTRACTS:
-                _CONTRACTS[d.id] = [
+            cache_key = (d.key, d.version, d.content_hash)
+            if cache_key not in _CONTRACTS:
+                _CONTRACTS[cache_key] = [
                     MessageContract(d.key, d.version, name, tuple(sorted(lane for lane in lanes if lane)),
                                     dict(d.message_schemas[name]))
                     for name, lanes in sorted(caught_messages(d).items()) if name in d.message_schemas]
-            result += _CONTRACTS[d.id]
+            result += _CONTRACTS[cache_key]
         return result
 
 
@@ -130,6 +136,59 @@ def start_contracts(db: Database) -> list[StartContract]:
             latest.setdefault(d.key, d)
         return [StartContract(d.key, d.version, schema) for d in latest.values()
                 if (schema := start_schema(session, d)) is not None]
+
+
+@dataclass(frozen=True)
+class FormContract:
+    """A user task of the latest version of a process: its form and the rules only the server checks there."""
+
+    process: str
+    version: int
+    element_id: str
+    name: str
+    role: str | None
+    form_key: str
+    title: str
+    computed: bool  # the task's `formSchema` adds rules from the round's data to the served schema
+    server_rules: tuple[dict[str, str], ...]
+    form: dict[str, Any]
+
+
+_FORMS: dict[DefinitionKey, list[FormContract]] = {}  # as `_CONTRACTS`
+
+
+def _form_contracts(d: ProcessDefinition) -> list[FormContract]:
+    spec, subprocess_specs = specs_from_json(d.spec_json)
+    found: dict[str, FormContract] = {}
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            key = props.get("formKey")
+            if not getattr(task_spec, "manual", False) or key not in d.forms:
+                continue
+            form = d.forms[key]
+            found.setdefault(task_spec.bpmn_id, FormContract(
+                d.key, d.version, task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id,
+                getattr(task_spec, "lane", None), key, str(form.get("title") or key), "formSchema" in props,
+                tuple(forms.server_rules(form)), dict(form)))
+    return [found[k] for k in sorted(found)]
+
+
+def form_contracts(db: Database) -> list[FormContract]:
+    """The user tasks of the latest version of every process, with their forms' server-only rules (what the
+    OpenAPI document lists beside `completeTask`; each task's served schema says the same)."""
+    with db.read() as session:
+        latest: dict[str, ProcessDefinition] = {}
+        for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                    ProcessDefinition.version.desc())):
+            latest.setdefault(d.key, d)
+        result: list[FormContract] = []
+        for d in latest.values():
+            cache_key = (d.key, d.version, d.content_hash)
+            if cache_key not in _FORMS:
+                _FORMS[cache_key] = _form_contracts(d)
+            result += _FORMS[cache_key]
+        return result
 
 
 def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -> dict[str, Any]:

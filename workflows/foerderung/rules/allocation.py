@@ -155,12 +155,35 @@ def _is_step_multiple(value: Decimal, step: Decimal) -> bool:
     return (value / step) == (value / step).to_integral_value()
 
 
-def anteile_schema(vza_schritt: Number = 0.25, vza_mindestanteil: Number = 0.25) -> dict[str, Any]:
-    """Every share is at least the minimum and a multiple of the step (`formSchema`)."""
+RECIPIENTS_FIXED = "Die Empfänger der Anteile (Teams bzw. Gemeinden) können nicht geändert werden, nur die Anteile."
+REASON_REQUIRED = "Bitte begründen Sie die Abweichung vom berechneten Vorschlag."
+NOT_BLANK = "[^\\s\\u001c-\\u001f\\u0085\\ufeff]"  # as the forms say "not only blanks"
+
+
+def anteile_schema(vza_schritt: Number = 0.25, vza_mindestanteil: Number = 0.25,
+                   vorschlag: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """What the task's schema says from the round's data (`formSchema`): every share is at least the minimum and
+    a multiple of the step; given the computed proposal, its recipients are the rows' recipients, each exactly
+    once (as many rows as recipients, each recipient `contains`), and a reason is required unless every share
+    is the proposal's (`if` every recipient has its proposed VZÄ, `else` `aenderungsgrund` is required)."""
     message = (f"Jeder Anteil muss mindestens {format_vza(vza_mindestanteil)} VZÄ betragen und in Schritten von "
                f"{format_vza(vza_schritt)} VZÄ angegeben werden.")
-    return {"properties": {"anteile": {"items": {"properties": {"vza": {
-        "minimum": float(dec(vza_mindestanteil)), "multipleOf": float(dec(vza_schritt)), "x-message": message}}}}}}
+    vza: dict[str, Any] = {"minimum": float(dec(vza_mindestanteil)), "multipleOf": float(dec(vza_schritt)),
+                           "x-message": message}
+    if vorschlag is None:
+        return {"properties": {"anteile": {"items": {"properties": {"vza": vza}}}}}
+    proposal = [(str(row["empfaenger"]), float(dec(row["vza"]))) for row in vorschlag]
+    keys = [key for key, _ in proposal]
+    anteile = {"minItems": len(keys), "maxItems": len(keys), "x-message": RECIPIENTS_FIXED,
+               "items": {"properties": {"vza": vza, "empfaenger": {"enum": keys, "x-message": RECIPIENTS_FIXED}}},
+               "allOf": [{"contains": {"properties": {"empfaenger": {"const": key}}, "required": ["empfaenger"]},
+                          "x-message": RECIPIENTS_FIXED} for key in keys]}
+    unchanged = {"properties": {"anteile": {"allOf": [
+        {"contains": {"properties": {"empfaenger": {"const": key}, "vza": {"const": share}},
+                      "required": ["empfaenger", "vza"]}} for key, share in proposal]}}}
+    reason = {"required": ["aenderungsgrund"], "x-message": REASON_REQUIRED,
+              "properties": {"aenderungsgrund": {"pattern": NOT_BLANK, "x-message": REASON_REQUIRED}}}
+    return {"properties": {"anteile": anteile}, "allOf": [{"if": unchanged, "else": reason}]}
 
 
 def anteile_errors(form: Mapping[str, Any], vorschlag: Iterable[Mapping[str, Any]], vza_gesamt: Number,
@@ -174,15 +197,14 @@ def anteile_errors(form: Mapping[str, Any], vorschlag: Iterable[Mapping[str, Any
     keys = [row.get("empfaenger") for row in rows]
     proposal = {row["empfaenger"]: dec(row["vza"]) for row in vorschlag}
     if (len(set(keys)) != len(keys) or set(keys) != set(proposal)):
-        errors["anteile"] = ("Die Empfänger der Anteile (Teams bzw. Gemeinden) können nicht geändert "
-                             "werden, nur die Anteile.")
+        errors["anteile"] = RECIPIENTS_FIXED
     summe = sum((dec(row.get("vza")) for row in rows), Decimal(0))
     if "anteile" not in errors and summe != total:
         errors["anteile"] = (f"Die Anteile ergeben {format_vza(summe)} VZÄ, gefördert werden "
                              f"{format_vza(total)} VZÄ. Die Summe muss genau übereinstimmen.")
     changed = {k: dec(row.get("vza")) for row, k in zip(rows, keys, strict=True)} != proposal
     if changed and not str(form.get("aenderungsgrund") or "").strip():
-        errors["aenderungsgrund"] = "Bitte begründen Sie die Abweichung vom berechneten Vorschlag."
+        errors["aenderungsgrund"] = REASON_REQUIRED
     return errors
 
 

@@ -102,7 +102,7 @@ def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database
     assert time.monotonic() < deadline + 15, "schemathesis run exceeded its time budget"
 
 
-STATEFUL_SCENARIOS = 12
+STATEFUL_SCENARIOS = 30
 STATEFUL_STEPS = 5
 
 

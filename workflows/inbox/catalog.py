@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workflows.engine import forms
 from workflows.engine.definitions import start_lane, start_schema
@@ -96,25 +98,33 @@ DefinitionKey = tuple[str, int, str]
 _CONTRACTS: dict[DefinitionKey, list[MessageContract]] = {}
 
 
+def _latest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The latest version of every process."""
+    latest: dict[str, ProcessDefinition] = {}
+    for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                                ProcessDefinition.version.desc())):
+        latest.setdefault(d.key, d)
+    return list(latest.values())
+
+
+def _cached(cache: dict[DefinitionKey, list[Any]], d: ProcessDefinition,
+            make: Callable[[ProcessDefinition], list[Any]]) -> list[Any]:
+    key = (d.key, d.version, d.content_hash)
+    if key not in cache:
+        cache[key] = make(d)
+    return cache[key]
+
+
+def _message_contracts(d: ProcessDefinition) -> list[MessageContract]:
+    return [MessageContract(d.key, d.version, name, tuple(sorted(lane for lane in lanes if lane)),
+                            dict(d.message_schemas[name]))
+            for name, lanes in sorted(caught_messages(d).items()) if name in d.message_schemas]
+
+
 def message_contracts(db: Database) -> list[MessageContract]:
     """The messages of the latest version of every process (the published contract, the same for everyone)."""
     with db.read() as session:
-        rows = session.scalars(select(ProcessDefinition)
-                               .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())).all()
-        result: list[MessageContract] = []
-        seen: set[str] = set()
-        for d in rows:
-            if d.key in seen:
-                continue
-            seen.add(d.key)
-            cache_key = (d.key, d.version, d.content_hash)
-            if cache_key not in _CONTRACTS:
-                _CONTRACTS[cache_key] = [
-                    MessageContract(d.key, d.version, name, tuple(sorted(lane for lane in lanes if lane)),
-                                    dict(d.message_schemas[name]))
-                    for name, lanes in sorted(caught_messages(d).items()) if name in d.message_schemas]
-            result += _CONTRACTS[cache_key]
-        return result
+        return [c for d in _latest_definitions(session) for c in _cached(_CONTRACTS, d, _message_contracts)]
 
 
 @dataclass(frozen=True)
@@ -130,11 +140,7 @@ def start_contracts(db: Database) -> list[StartContract]:
     """The start data schema of the latest version of every process that has one, with today's choices
     (`x-enumSource`: e.g. the Landkreise imported now); the server checks start data against the same schema."""
     with db.read() as session:
-        latest: dict[str, ProcessDefinition] = {}
-        for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                                                    ProcessDefinition.version.desc())):
-            latest.setdefault(d.key, d)
-        return [StartContract(d.key, d.version, schema) for d in latest.values()
+        return [StartContract(d.key, d.version, schema) for d in _latest_definitions(session)
                 if (schema := start_schema(session, d)) is not None]
 
 
@@ -178,17 +184,7 @@ def form_contracts(db: Database) -> list[FormContract]:
     """The user tasks of the latest version of every process, with their forms' server-only rules (what the
     OpenAPI document lists beside `completeTask`; each task's served schema says the same)."""
     with db.read() as session:
-        latest: dict[str, ProcessDefinition] = {}
-        for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                                                    ProcessDefinition.version.desc())):
-            latest.setdefault(d.key, d)
-        result: list[FormContract] = []
-        for d in latest.values():
-            cache_key = (d.key, d.version, d.content_hash)
-            if cache_key not in _FORMS:
-                _FORMS[cache_key] = _form_contracts(d)
-            result += _FORMS[cache_key]
-        return result
+        return [c for d in _latest_definitions(session) for c in _cached(_FORMS, d, _form_contracts)]
 
 
 def message_schema(db: Database, instance_id: int, name: str, actor_name: str) -> dict[str, Any]:

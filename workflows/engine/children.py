@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows import audit, jobs
-from workflows.engine import scripting, spiff, spiff_children
+from workflows.engine import scripting, spiff, spiff_children, taskindex
 from workflows.errors import ProcessStepFailed
 from workflows.storage.models import ProcessInstance, utcnow
 
@@ -207,14 +207,13 @@ def _lock(session: Session, instance_id: int) -> tuple[str, str | None]:
     query = select(ProcessInstance.status, ProcessInstance.process_key).where(ProcessInstance.id == instance_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True)
-    status, process = session.execute(query).one()
-    return status, process
+    row = session.execute(query).one()
+    return row.status, row.process_key
 
 
 def _returns_later(child: ProcessInstance, caller_process: str | None) -> bool:
     spec, _ = spiff.definition_specs(child.definition, caller_process)
-    flag = spiff_children.activity_properties(spec, child.call_element or "").get("asyncReturn", "")
-    return flag.strip().lower() in {"true", "ja", "1"}
+    return taskindex.is_on(spiff_children.activity_properties(spec, child.call_element or "").get("asyncReturn"))
 
 
 def hand_back(session: Session, child_id: int, actor: str | None, steps: Steps, queued: bool = False) -> None:

@@ -35,7 +35,7 @@ def queue_service_requests(ctx: services.StepContext, workflow: Any) -> int:
     queued = 0
     for task in spiff_service.pending_requests(workflow):
         request = spiff_service.request_of(task)
-        skippable = str(taskindex.properties(task).get("stoerungUeberspringbar", "")).lower() in {"true", "ja", "1"}
+        skippable = taskindex.is_on(taskindex.properties(task).get("stoerungUeberspringbar"))
         jobs.enqueue(ctx.session, SERVICE_TASK,
                      {"task_id": str(task.id), "operator": request["operator"], "params": request["params"],
                       "actor": ctx.actor, "task_row_id": ctx.task_row_id},

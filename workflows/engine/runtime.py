@@ -645,8 +645,7 @@ def return_child(db: Database, child_id: int, actor: str | None, moment: datetim
     def work(session: Session) -> StepResult:
         with children.at_moment(moment):
             children.hand_back(session, child_id, actor, _STEPS, queued=True)
-        child = session.get(ProcessInstance, child_id)
-        return StepResult(child.parent_id if child and child.parent_id else child_id, "returned", [])
+        return StepResult(child_id, "returned", [])
 
     return write_step(db, work)
 

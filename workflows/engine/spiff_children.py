@@ -78,8 +78,8 @@ class ChildMultiCall(ParallelMultiInstanceTask):
     def _update_hook(self, my_task: Task) -> bool | None:
         if my_task.internal_data.get(RETURNED_KEY):
             return True
-        if CALLS_KEY in my_task.internal_data or "merged" in my_task.internal_data:  # waiting already
-            return None if CALLS_KEY in my_task.internal_data else super()._update_hook(my_task)
+        if CALLS_KEY in my_task.internal_data:  # waiting already
+            return None
         if self._task_per_call(my_task):
             return super()._update_hook(my_task)
         super(ParallelMultiInstanceMixin, self)._update_hook(my_task)  # the activity's own preScript

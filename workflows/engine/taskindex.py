@@ -28,6 +28,11 @@ def properties(task: Task) -> dict[str, str]:
     return dict(extensions.get("properties", {}))
 
 
+def is_on(value: object) -> bool:
+    """A yes/no property of a BPMN element (`true`, `ja`, `1`)."""
+    return str(value or "").strip().lower() in {"true", "ja", "1"}
+
+
 def task_schema(task: Task, form: dict[str, Any]) -> dict[str, Any]:
     """The form as this task asks it, the one schema that is served and validated with: the form's
     schema plus what the task's `formSchema` expression computes from the task data (e.g. the names

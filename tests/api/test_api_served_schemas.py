@@ -11,6 +11,7 @@ refuses must be refused by the server with a German message at the same field.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,25 +91,35 @@ def test_what_the_served_schema_refuses_the_server_refuses_at_the_same_field(
     assert unknown["errors"] == [{"pointer": "", "detail": "Unbekannte Felder: farbe"}]
 
 
+ROOT = Path(__file__).resolve().parents[2]
+_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+
+
+def _form(key: str) -> dict[str, Any]:
+    return dict(json.loads((ROOT / "forms" / f"{key}.schema.json").read_text(encoding="utf-8")))
+
+
+def _user_tasks() -> Iterator[tuple[str, dict[str, str], dict[str, Any]]]:
+    """(element id, properties, form) of every user task in bpmn/, read from the files."""
+    for path in sorted((ROOT / "bpmn").glob("*.bpmn")):
+        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=_NS):
+            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=_NS)}
+            yield task.get("id"), props, _form(props["formKey"])
+
+
 def test_every_rule_beyond_the_schema_is_published_with_its_message() -> None:
     """A task with a `validation` property (what JSON Schema cannot say) has a form that lists those rules in
     `x-server-rules`; the served schema's description repeats them with their German messages."""
-    root = Path(__file__).resolve().parents[2]
-    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
     checked = 0
-    for path in sorted((root / "bpmn").glob("*.bpmn")):
-        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=ns):
-            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=ns)}
-            if "validation" not in props:
-                continue
-            form = json.loads((root / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
-            rules = forms.server_rules(form)
-            assert rules, task.get("id")
-            assert all(r["field"].startswith("/") and r["rule"] and r["message"] for r in rules)
-            described = forms.published(form)["description"]
-            assert all(r["message"] in described for r in rules)
-            checked += 1
+    for element_id, props, form in _user_tasks():
+        if "validation" not in props:
+            continue
+        rules = forms.server_rules(form)
+        assert rules, element_id
+        assert all(r["field"].startswith("/") and r["rule"] and r["message"] for r in rules)
+        described = forms.published(form)["description"]
+        assert all(r["message"] in described for r in rules)
+        checked += 1
     assert checked >= 3  # Rückmeldefrist, Stellenbemessung, Bewerbungen
 
 
@@ -121,28 +132,22 @@ def test_the_document_lists_every_task_type_with_the_rules_only_the_server_check
     doc = client.get(f"{API}/openapi.json").get_json()
     op = doc["paths"]["/tasks/{task_id}/complete"]["post"]
     listed = {f["element_id"]: f for f in op["x-forms"] if f["process"] == "grant_round"}  # (beside the mini one)
-    root = Path(__file__).resolve().parents[2]
-    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-          "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
     user_tasks = 0
-    for path in sorted((root / "bpmn").glob("*.bpmn")):
-        for task in etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=ns):
-            props = {p.get("name"): p.get("value") for p in task.xpath(".//spiffworkflow:property", namespaces=ns)}
-            entry = listed[task.get("id")]
-            form = json.loads((root / "forms" / f"{props['formKey']}.schema.json").read_text(encoding="utf-8"))
-            assert entry["form"] == props["formKey"] and entry["title"] == form["title"]
-            assert entry["rules_from_round_data"] == ("formSchema" in props), task.get("id")
-            assert entry["server_rules"] == forms.server_rules(form)
-            assert all(r["message"] in op["description"] for r in entry["server_rules"])
-            assert entry["role"], task.get("id")
-            user_tasks += 1
+    for element_id, props, form in _user_tasks():
+        entry = listed[element_id]
+        assert entry["form"] == props["formKey"] and entry["title"] == form["title"]
+        assert entry["rules_from_round_data"] == ("formSchema" in props), element_id
+        assert entry["server_rules"] == forms.server_rules(form)
+        assert all(r["message"] in op["description"] for r in entry["server_rules"])
+        assert entry["role"], element_id
+        user_tasks += 1
     assert user_tasks == len(listed) >= 15
     assert sum(bool(f["server_rules"]) for f in listed.values()) >= 5
     examples = op["requestBody"]["content"]["application/json"]["examples"]
     for element_id, example in examples.items():
         if element_id not in listed:
             continue
-        form = json.loads((root / "forms" / f"{listed[element_id]['form']}.schema.json").read_text(encoding="utf-8"))
+        form = _form(listed[element_id]["form"])
         assert Draft202012Validator(form, format_checker=FormatChecker()).is_valid(example["value"]), element_id
     assert set(examples) & set(listed)
     assert doc["paths"]["/tasks/bulk-complete"]["post"]["x-forms"] == op["x-forms"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -218,21 +219,25 @@ def test_deploy_refuses_a_call_activity_to_a_process_without_io_specification(tm
     assert "bpmn/kind.bpmn" in problem.message and "dataInput" in problem.message
 
 
-def test_a_round_stored_before_the_change_finishes_embedded_on_its_version(db: Database) -> None:
-    """A version stored by the old deploy (plain CallActivity) keeps running its calls inside the round."""
-    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-
+def store_old_version(db: Database, parser: Any) -> None:
+    """Version 1 of the fixture as an older deploy stored it: its spec as `parser` (that deploy's) parses it."""
     from workflows.engine.spiff import specs_to_json
     from workflows.storage.models import ProcessDefinition
 
     (compiled,) = definitions.compile_bundle(definitions.Bundle.from_directory(FIXTURES / "children"))
-    old_parser = SpiffBpmnParser(validator=VALIDATOR)  # what deploy used before child instances
-    old_parser.add_bpmn_files(sorted(str(p) for p in (FIXTURES / "children" / "bpmn").glob("*.bpmn")))
-    old_spec = specs_to_json(old_parser.get_spec("eltern_runde"), old_parser.get_subprocess_specs("eltern_runde"))
+    parser.add_bpmn_files(sorted(str(p) for p in (FIXTURES / "children" / "bpmn").glob("*.bpmn")))
+    old_spec = specs_to_json(parser.get_spec("eltern_runde"), parser.get_subprocess_specs("eltern_runde"))
     with db.write() as session:
         session.add(ProcessDefinition(key="eltern_runde", version=1, name=compiled.name, content_hash="old",
                                       sources=compiled.sources, forms=compiled.forms,
                                       message_schemas=compiled.message_schemas, spec_json=old_spec))
+
+
+def test_a_round_stored_before_the_change_finishes_embedded_on_its_version(db: Database) -> None:
+    """A version stored by the old deploy (plain CallActivity) keeps running its calls inside the round."""
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+    store_old_version(db, SpiffBpmnParser(validator=VALIDATOR))  # what deploy used before child instances
     old_round = start(db, n=2)
     assert children_of(db, old_round) == [] and len(rows_of(db, old_round)) == 2  # embedded, as before
     (outcome,) = deploy_dir(db, FIXTURES / "children")
@@ -256,21 +261,12 @@ def test_a_round_stored_with_a_task_per_call_finishes(db: Database) -> None:
     from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser
 
     from workflows.engine import spiff_children
-    from workflows.engine.spiff import specs_to_json
-    from workflows.storage.models import ProcessDefinition
 
     class TaskPerCallParser(SpiffBpmnParser):  # what deploy used before ChildMultiCall
         OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,  # noqa: RUF012
                                    full_tag("callActivity"): (CallActivityParser, spiff_children.ChildCallActivity)}
 
-    (compiled,) = definitions.compile_bundle(definitions.Bundle.from_directory(FIXTURES / "children"))
-    old_parser = TaskPerCallParser(validator=VALIDATOR)
-    old_parser.add_bpmn_files(sorted(str(p) for p in (FIXTURES / "children" / "bpmn").glob("*.bpmn")))
-    old_spec = specs_to_json(old_parser.get_spec("eltern_runde"), old_parser.get_subprocess_specs("eltern_runde"))
-    with db.write() as session:
-        session.add(ProcessDefinition(key="eltern_runde", version=1, name=compiled.name, content_hash="old",
-                                      sources=compiled.sources, forms=compiled.forms,
-                                      message_schemas=compiled.message_schemas, spec_json=old_spec))
+    store_old_version(db, TaskPerCallParser(validator=VALIDATOR))
     parent_id = start(db)
     kids = children_of(db, parent_id)
     assert [k.call_slot for k in kids] == [None, None, None] and len({k.parent_task_id for k in kids}) == 3

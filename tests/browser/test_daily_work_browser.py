@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_web_browser import login, shot
+from tests.browser.test_web_browser import login, press, shot
 from tests.web import grant_round as gr
 from workflows import inbox
 from workflows.storage.db import Database
@@ -37,7 +37,7 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     form.get_by_label("Datum des Bescheids").fill("2018-05-15")
     for i, person in enumerate(hired, start=1):
         form.get_by_label(f"Betrag, Zeile {i}", exact=True).fill(f"{int(128000 * person['vza'])}")
-    form.get_by_role("button", name="+ Zeile hinzufügen").click()
+    press(page, form.get_by_role("button", name="+ Zeile hinzufügen"))
 
     form = page.locator("form#message-bewilligungsbescheid")
     assert form.get_by_label(f"Name, Zeile {len(hired) + 1}", exact=True).input_value() == ""
@@ -46,7 +46,7 @@ def test_bescheid_starts_with_the_hired_people_and_rows_are_added_before_it_is_r
     assert gr.ready(live_db, gr.SB, "kuerzung_entscheiden") == []  # nothing recorded
     assert [m.name for m in inbox.message_forms(live_db, iid, gr.SB)] == ["bewilligungsbescheid"]
     form.get_by_label("Betrag, Zeile 1", exact=True).fill("118.000,00")  # less than applied for
-    form.get_by_role("button", name=f"Entfernen (Zeile {len(hired) + 1})").click()  # the empty row goes again
+    press(page, form.get_by_role("button", name=f"Entfernen (Zeile {len(hired) + 1})"))  # the empty row goes again
     form = page.locator("form#message-bewilligungsbescheid")
     assert form.locator("table.rows-table tbody tr").count() == len(hired)
     assert form.get_by_label("Betrag, Zeile 1", exact=True).input_value() == "118.000,00"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_web_browser import SUBMIT, login, logout, shot
+from tests.browser.test_web_browser import SUBMIT, login, logout, press, shot
 from tests.documents._pdftext import pdf_text
 from tests.web import grant_round as gr
 from workflows import inbox, jobs
@@ -54,7 +54,7 @@ def test_table_forms_fit_at_1280_and_become_cards_at_375_with_hints(
     form.get_by_label("Qualifikation, Zeile 1", exact=True).select_option("b")
     form.get_by_label("Schwerbehindert / gleichgestellt, Zeile 1", exact=True).check()
     form.get_by_label("Einladen, Zeile 1", exact=True).check()
-    form.get_by_role("button", name="+ Zeile hinzufügen").click()
+    press(page, form.get_by_role("button", name="+ Zeile hinzufügen"))
     _shots(page, output_dir, "40-bewerbungen")
     page.set_viewport_size({"width": 375, "height": 800})
     form = page.locator("form.task-form")

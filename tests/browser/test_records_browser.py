@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from tests.browser.test_web_browser import login
+from tests.browser.test_web_browser import login, press
 from tests.records.files import pdf_bytes
 from tests.web import grant_round as gr
 from workflows import engine, inbox, jobs
@@ -124,17 +124,17 @@ def test_ueberfaellig_for_staff_and_for_the_gemeinde_itself(page: Any, live_db: 
             TaskRow.status == "ready", TaskRow.element_id == "rueckmeldung_abgeben")).all()
     assert len(silent) == 1
     login(page, gr.SB)
-    page.get_by_role("link", name="Überfällig").click()
+    press(page, page.get_by_role("link", name="Überfällig"))
     rows = page.locator("main table tbody tr")
     assert rows.count() == 1 and "2 Tagen" in (rows.first.text_content() or "")
     shots(page, output_dir, "45-ueberfaellig")
     page.get_by_role("button", name="Abmelden").click()
     login(page, "durbach")
-    page.get_by_role("link", name="Überfällig").click()
+    press(page, page.get_by_role("link", name="Überfällig"))
     assert page.locator("main table tbody tr").count() == 1
-    page.get_by_role("link", name="Rückmeldung Durbach").click()
+    press(page, page.get_by_role("link", name="Rückmeldung Durbach"))
     assert page.locator(".page-head .badge-overdue").count() == 1
     page.get_by_role("button", name="Abmelden").click()
     login(page, "kehl")
-    page.get_by_role("link", name="Überfällig").click()
+    press(page, page.get_by_role("link", name="Überfällig"))
     assert "Keine überfälligen Aufgaben." in page.locator("main").inner_text()

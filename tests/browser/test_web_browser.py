@@ -30,6 +30,13 @@ def logout(page: Any) -> None:
     page.wait_for_url("**/login")
 
 
+def press(page: Any, button: Any) -> None:
+    """Click a link or a submit button and wait for the page it loads: counting or evaluating right after
+    a plain click reads the old page, or no document at all mid-navigation."""
+    with page.expect_navigation():
+        button.click()
+
+
 def shot(page: Any, output_dir: Path, name: str) -> None:
     page.screenshot(path=str(output_dir / f"web-{name}.png"), full_page=True)
 
@@ -148,7 +155,7 @@ def test_forms_of_the_real_round_look_right(page: Any, live_db: Database, output
     page.goto(f"/tasks/{gr.ready(live_db, gr.PA, 'bewerbungen_erfassen')[0].id}")
     assert "betrifft die Stelle" in page.content()
     page.get_by_label("Name, Zeile 1").fill("Alexandra Beispiel")
-    page.get_by_role("button", name="+ Zeile hinzufügen").click()
+    press(page, page.get_by_role("button", name="+ Zeile hinzufügen"))
     page.get_by_label("Name, Zeile 2").fill("Samuel Muster")
     page.get_by_label("Schwerbehindert / gleichgestellt, Zeile 2").check()
     page.get_by_label("Qualifikation, Zeile 1").select_option(index=1)

@@ -69,3 +69,32 @@ def test_a_gemeinde_finishing_its_part_is_not_told_the_round_ended(db: Database)
                        follow_redirects=True).get_data(as_text=True)
     assert "Ihr Teil des Vorgangs ist damit abgeschlossen." in done
     assert "Der Vorgang ist damit abgeschlossen." not in done
+
+
+def test_a_round_waiting_for_its_parts_says_so_in_its_list_row_its_page_and_the_api(db: Database) -> None:
+    """While the Abfragen run the round has no task of its own: it shows the step that runs in parts
+    instead of nothing, and the API lists the parts; a Gemeinde sees neither the step nor the others."""
+    deploy_dir(db, FIXTURES / "children")
+    round_id = start(db)
+    first, second, third = children_of(db, round_id)
+    staff = _client(db, "sachbearbeitung")
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", staff.get("/instances").get_data(as_text=True), re.S)
+               if f'href="/instances/{round_id}"' in r)
+    assert "Abfrage in 3 Teilvorgängen" in row and "–" not in row
+    page = staff.get(f"/instances/{round_id}").get_data(as_text=True)
+    assert 'Abfrage <a href="#children-heading">in 3 Teilvorgängen</a>' in page
+
+    _, token = tokens.create_token(db, "sachbearbeitung", "test")
+    api = make_app(db).test_client()
+    body = api.get(f"/api/v1/instances/{round_id}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert body["current_steps"] == [] and body["calling"] == [{"name": "Abfrage", "parts": 3}]
+    assert [p["id"] for p in body["parts"]] == [first.id, second.id, third.id] and body["part_of"] is None
+    assert body["parts"][0]["href"] == f"/api/v1/instances/{first.id}" and body["parts"][0]["status"] == "running"
+    assert "acted" not in body["parts"][0]
+    part = api.get(body["parts"][1]["href"], headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert part["part_of"] == round_id and part["parts"] == []
+
+    gemeinde = gemeinde_user(db, str(_ags(db, second.id)))
+    _, own_token = tokens.create_token(db, gemeinde, "test")
+    own = api.get(f"/api/v1/instances/{round_id}", headers={"Authorization": f"Bearer {own_token}"}).get_json()
+    assert own["calling"] == [] and [p["id"] for p in own["parts"]] == [second.id]

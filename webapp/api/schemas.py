@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal, Self, get_type_hints
 from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, computed_field, create_model
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
+from workflows.inbox import ChildSummary
+
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 
@@ -158,6 +160,15 @@ class TaskDetail(Task):
 
 # --------------------------------------------------------------------------- instances and events
 
+class CallingStep(ApiModel):
+    model_config = described("Ein Schritt, der in Teilvorgängen läuft (Aufrufaktivität), z. B. die Abfrage der "
+                             "Gemeinden: solange er läuft, hat der Vorgang selbst oft keine offene Aufgabe.")
+
+    name: str
+    parts: int = Field(description="Zahl der Teilvorgänge, auf die der Schritt beim letzten Schritt des Vorgangs "
+                                   "wartete; ihr Stand steht unter `parts`.")
+
+
 class InstanceFields(ApiModel):
     """A round as the read model knows it; `Instance` adds the web address."""
 
@@ -177,6 +188,8 @@ class InstanceFields(ApiModel):
     created_by: str | None
     updated_at: datetime
     open_tasks: int = Field(default=0, validation_alias=AliasPath("summary", "open_tasks"))
+    calling: list[CallingStep] = Field(default_factory=list, validation_alias=AliasPath("summary", "calling"),
+                                       description="Schritte, die in Teilvorgängen laufen (für Gemeinden leer).")
     revision: int | None = Field(description="Stand des Vorgangs; steigt mit jedem Schritt. Als `If-Match` bei "
                                              "Schreibzugriffen: 412, wenn der Vorgang inzwischen weitergelaufen "
                                              "ist. Für Gemeinden null (er verriete, wie viele geantwortet haben).")
@@ -200,13 +213,25 @@ class Instance(InstanceFields):
     href: str
 
 
+InstancePart = from_read_model(
+    "InstancePart", ChildSummary,
+    "Ein Teilvorgang (Kindinstanz) des Vorgangs: die Abfrage einer Gemeinde, eine Stellenbesetzung.",
+    exclude=("acted",), status=(InstanceStatus, Field()),
+    open_tasks=Field(description="Titel seiner offenen Aufgaben."),
+    due_at=Field(description="Die früheste Frist seiner offenen Aufgaben."),
+    href=(str, Field(description="Adresse des Teilvorgangs (`getInstance`).")))
+
+
 class InstanceDetail(Instance):
-    model_config = described("Ein Vorgang mit Daten, aktiven Schritten und Aufgaben.")
+    model_config = described("Ein Vorgang mit Daten, aktiven Schritten, Aufgaben und Teilvorgängen.")
 
     data: JsonObject = Field(description="Die aktuellen Prozessdaten (für Gemeinden leer).")
     active_elements: list[str]
     completed_elements: list[str]
     tasks: list[Task]
+    parts: list[InstancePart] = Field(
+        description="Seine Teilvorgänge, die Sie sehen dürfen, in Aufrufreihenfolge.")
+    part_of: int | None = Field(description="Für einen Teilvorgang: die Nummer der Förderrunde, zu der er gehört.")
     links: Links
 
 

@@ -365,6 +365,9 @@ def get_instance(instance_id: int) -> Any:
         detail.instance, **_instance_links(detail.instance), data=detail.data,
         active_elements=detail.active_elements, completed_elements=detail.completed_elements,
         tasks=[_task(t) for t in detail.tasks],
+        parts=[schemas.InstancePart.build(c, href=url_for("api.get_instance", instance_id=c.id))
+               for c in detail.family.children],
+        part_of=detail.family.root[0] if detail.family.root else None,
         links={"events": url_for("api.list_events", instance_id=instance_id),
                "documents": url_for("api.list_documents", instance_id=instance_id),
                "tasks": url_for("api.list_tasks", instance=instance_id)},

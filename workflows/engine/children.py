@@ -30,6 +30,7 @@ import of `runtime` (which calls it).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -112,6 +113,13 @@ def plan(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow) ->
                 raise ProcessStepFailed(f"Der Prozessschritt ist fehlgeschlagen (Schritt '{call.element_name}'): "
                                         f"{str(exc).splitlines()[0]}. Es wurde nichts gespeichert.") from exc
     return Plan(calls, children, inputs)
+
+
+def calling(planned: Plan) -> list[dict[str, Any]]:
+    """The steps that run in child instances, each with its number of calls: while a round waits for
+    its Abfragen or postings it has no task of its own, and its list row and page say this instead."""
+    counts = Counter(call.element_name for call in planned.calls.values())
+    return [{"name": name, "parts": count} for name, count in sorted(counts.items())]
 
 
 def after_save(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str | None,

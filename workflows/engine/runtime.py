@@ -175,7 +175,8 @@ def save_step(session: Session, instance: ProcessInstance, workflow: BpmnWorkflo
         "state": dump_state(workflow), "status": status, "next_timer_at": next_due,
         "waiting_messages": waiting, "updated_at": utcnow(), "updated_by": actor,
         "summary": {"current_steps": sorted(set(ready))[:8], "open_tasks": len(ready),
-                    "waiting_for": [m["element_name"] for m in waiting], "in_progress": outbox.in_progress(workflow)},
+                    "waiting_for": [m["element_name"] for m in waiting], "in_progress": outbox.in_progress(workflow),
+                    "calling": children.calling(planned)},
     }
     outputs = children.outputs_on_end(instance, workflow, thrown)
     if outputs is not None:

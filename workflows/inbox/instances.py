@@ -57,6 +57,7 @@ class InstanceDetail:
     documents: list[DocumentInfo]
     history: list[EventInfo]
     sources: dict[str, str]
+    family: Family  # its round and parent (for a part) and the parts the actor may see
     attachments: list[AttachmentInfo] = field(default_factory=list)
 
 
@@ -89,7 +90,7 @@ def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> Inst
     return InstanceDetail(
         instance_summary(inst, inst.definition, actor), data, completed, active, tasks,
         visible_documents(session, inst.id, actor), recent_history(session, inst, actor), inst.definition.sources,
-        visible_attachments(session, children.round_id(inst), actor),
+        family_of(session, inst, actor), visible_attachments(session, children.round_id(inst), actor),
     )
 
 
@@ -103,7 +104,6 @@ class InstancePage:
     message_forms: list[MessageForm]
     forms: list[dict[str, Any]]
     whole_round: bool
-    family: Family
 
 
 def instance_page(db: Database, instance_id: int, actor_name: str) -> InstancePage:
@@ -116,7 +116,7 @@ def instance_page(db: Database, instance_id: int, actor_name: str) -> InstancePa
             _detail(session, inst, actor), visible_tallies(session, inst, actor),
             authz.may_cancel(actor, start_lane(inst.definition), inst.status), _message_forms(inst, actor),
             [*inst.definition.forms.values(), *inst.definition.message_schemas.values()],
-            authz.may_see_whole_round(actor), family_of(session, inst, actor),
+            authz.may_see_whole_round(actor),
         )
 
 

@@ -114,7 +114,7 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
         active_names=active_names, gemeinde_view=not page.whole_round,
         own_open=[t.title for t in detail.tasks if t.status == "ready"],
         done_tasks=[t for t in detail.tasks if t.status == "completed"],
-        family=page.family,
+        family=page.detail.family,
     ), status
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_web_browser import SUBMIT, login, logout, press, shot
+from tests.browser.test_web_browser import SUBMIT, in_view, login, logout, press, shot
 from tests.documents._pdftext import pdf_text
 from tests.web import grant_round as gr
 from workflows import inbox, jobs
@@ -20,11 +20,6 @@ from workflows.storage.models import Event
 pytestmark = pytest.mark.browser
 SCROLL = "[...document.querySelectorAll('.table-scroll')].every(e => e.scrollWidth <= e.clientWidth)"
 PAGE_FITS = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def _in_view(page: Any, locator: Any) -> bool:
-    box = locator.bounding_box()
-    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
 
 
 def _shots(page: Any, output_dir: Path, name: str) -> None:
@@ -44,8 +39,8 @@ def test_table_forms_fit_at_1280_and_become_cards_at_375_with_hints(
     page.goto(f"/tasks/{task.id}")
     form = page.locator("form.task-form")
     assert page.evaluate(SCROLL) and page.evaluate(PAGE_FITS)  # no column cut off, nothing to scroll
-    assert _in_view(page, form.get_by_label("Einladen, Zeile 1", exact=True))
-    assert _in_view(page, form.get_by_role("button", name="Entfernen (Zeile 1)"))
+    assert in_view(page, form.get_by_label("Einladen, Zeile 1", exact=True))
+    assert in_view(page, form.get_by_role("button", name="Entfernen (Zeile 1)"))
     heads = form.locator("table.rows-table thead").inner_text()
     assert "Zum Vorstellungsgespräch einladen." in heads and "Vor- und Nachname." in heads  # hints per column
     assert "acher_renchtal" not in page.locator("main").inner_text()  # the Stelle by its title, not its key
@@ -61,7 +56,7 @@ def test_table_forms_fit_at_1280_and_become_cards_at_375_with_hints(
     card = form.locator("table.rows-table tbody tr").nth(1)
     assert card.locator(".cell-label").first.is_visible() and "Name" in card.locator(".cell-label").first.inner_text()
     assert card.get_by_text("Zum Vorstellungsgespräch einladen.").is_visible()  # the hint in the card
-    assert _in_view(page, card.get_by_role("button", name="Entfernen (Zeile 2)"))
+    assert in_view(page, card.get_by_role("button", name="Entfernen (Zeile 2)"))
     card.get_by_label("Name, Zeile 2", exact=True).fill("Carl Muster")
     card.get_by_label("Qualifikation, Zeile 2", exact=True).select_option("a")
     card.get_by_label("Einladen, Zeile 2", exact=True).check()
@@ -91,7 +86,7 @@ def test_table_forms_fit_at_1280_and_become_cards_at_375_with_hints(
     main = page.locator(".diagram-scroll").filter(has=page.locator(".bpmn-lane-heads")).first
     main.evaluate("e => e.scrollLeft = e.scrollWidth")
     heads = main.locator(".bpmn-lane-heads")
-    assert heads.is_visible() and _in_view(page, heads) and "Sachbearbeitung" in heads.inner_html()
+    assert heads.is_visible() and in_view(page, heads) and "Sachbearbeitung" in heads.inner_html()
     main.screenshot(path=str(output_dir / "web-42-diagram-lane-heads.png"))
 
 

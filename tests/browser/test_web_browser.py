@@ -37,6 +37,12 @@ def press(page: Any, button: Any) -> None:
         button.click()
 
 
+def in_view(page: Any, locator: Any) -> bool:
+    """Whether the element lies within the page's width (nothing to scroll sideways to reach it)."""
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
+
 def shot(page: Any, output_dir: Path, name: str) -> None:
     page.screenshot(path=str(output_dir / f"web-{name}.png"), full_page=True)
 
@@ -99,6 +105,38 @@ def test_sachbearbeitung_sees_round_with_current_step(page: Any, live_db: Databa
     assert shares.locator("tbody tr").count() == 3 and "Summe" in shares.locator("tfoot").inner_text()
     assert page.get_by_role("button", name="+ Zeile hinzufügen").count() == 0
     shot(page, output_dir, "08-stellenbemessung")
+
+
+NO_SIDEWAYS = ("document.documentElement.scrollWidth <= window.innerWidth && [...document.querySelectorAll("
+               "'.table-scroll')].every(e => e.scrollWidth <= e.clientWidth)")
+CELL_LABEL = "e => getComputedStyle(e, '::before').content"
+
+
+@pytest.mark.timeout(150)
+def test_the_round_list_and_the_inbox_say_what_runs_and_become_cards_on_a_phone(
+        page: Any, live_db: Database, output_dir: Path) -> None:
+    iid = gr.open_round(live_db)
+    login(page, "sachbearbeitung")
+    press(page, page.get_by_role("link", name="Vorgänge"))
+    row = page.locator("main table tbody tr", has=page.get_by_role("link", name=gr.BUSINESS_KEY))
+    assert "Abfrage der Gemeinde in 51 Teilvorgängen" in row.inner_text()  # not '–' while the parts run
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate(NO_SIDEWAYS)
+    assert row.locator("td[data-label='Aktueller Schritt']").evaluate(CELL_LABEL) == '"Aktueller Schritt: "'
+    shot(page, output_dir, "06b-instances-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    press(page, row.get_by_role("link", name=gr.BUSINESS_KEY))
+    assert "Abfrage der Gemeinde in 51 Teilvorgängen" in page.locator(".current-step").inner_text()
+    assert page.url.endswith(f"/instances/{iid}")
+    logout(page)
+
+    login(page, "kehl")
+    page.set_viewport_size({"width": 375, "height": 800})
+    card = page.locator("table.task-table tbody tr")
+    assert card.count() == 1 and page.evaluate(NO_SIDEWAYS)
+    assert card.locator("td[data-label='Fällig']").evaluate(CELL_LABEL) == '"Fällig: "'
+    assert in_view(page, card.get_by_role("link", name="Rückmeldung Kehl"))
+    shot(page, output_dir, "02b-inbox-gemeinde-375")
 
 
 @pytest.mark.timeout(150)

@@ -5,7 +5,8 @@ with the demo data, the real process (bpmn/, forms/) with a round waiting for it
 and the mini process with a running round and one document. Every
 operation is called with generated valid (positive) and invalid (negative) requests and every
 response is checked: no 5xx, status code, content type and body all as documented. Bounded to a
-few examples per operation (HEAD and OPTIONS: three, valid ones only) and a time budget of a minute.
+few examples per operation (HEAD and OPTIONS: three, valid ones only) and a time budget of a minute, past
+which each remaining operation still runs, with one example.
 """
 
 from __future__ import annotations
@@ -57,14 +58,11 @@ def _add_document(db: Database, instance_id: int) -> None:
 
 
 def _runner(operation: schemathesis.APIOperation, mode: GenerationMode, base_url: str, headers: dict[str, str],
-            session: requests.Session, deadline: float) -> Callable[[], None]:
-    quick = operation.method.upper() in ("HEAD", "OPTIONS")  # no body, no query beyond GET's: a few examples
+            session: requests.Session, examples: int) -> Callable[[], None]:
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=3 if quick else MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     def run(case: schemathesis.Case) -> None:
-        if time.monotonic() > deadline:
-            return
         case.call_and_validate(base_url=base_url, session=session, headers=headers, checks=CHECKS, timeout=30)
 
     return run
@@ -72,6 +70,8 @@ def _runner(operation: schemathesis.APIOperation, mode: GenerationMode, base_url
 
 def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database, round_id: int,
                                               auth: TokenFactory) -> None:
+    """Every operation in every mode that applies runs: past the time budget with one example each
+    instead of its full share, so a slow machine tests less deeply but leaves nothing out."""
     _add_document(api_db, round_id)
     headers = auth("sachbearbeitung")
     schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json")
@@ -87,19 +87,18 @@ def test_api_conforms_to_its_openapi_document(live_server: str, api_db: Database
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 if mode is GenerationMode.NEGATIVE and (not has_input or bodiless):
                     continue
-                if time.monotonic() > deadline:  # past the budget every example returns at once: skip generating them
-                    continue
+                share = 3 if bodiless else MAX_EXAMPLES
                 try:
-                    _runner(operation, mode, base_url, headers, session, deadline)()
+                    _runner(operation, mode, base_url, headers, session,
+                            share if time.monotonic() < deadline else 1)()
                     tested += 1
                 except Exception as exc:  # collect every operation's failure, then report all
                     failures.append(f"{operation.label} [{mode.value}]:\n{exc}")
-    assert tested >= 100  # 42 operations, most of them in both modes, and HEAD and OPTIONS of every path
+    assert tested + len(failures) >= 100  # 42 operations, most in both modes, and HEAD and OPTIONS of every path
     document = schema.raw_schema
     assert "Nachricht.grant_round.bewilligungsbescheid" in document["components"]["schemas"]
     assert "Startdaten.grant_round" in document["components"]["schemas"]
     assert not failures, "\n\n".join(failures)
-    assert time.monotonic() < deadline + 15, "schemathesis run exceeded its time budget"
 
 
 STATEFUL_SCENARIOS = 30
@@ -110,7 +109,7 @@ def test_api_conforms_along_the_links_between_operations(live_server: str, round
                                                          auth: TokenFactory) -> None:
     """schemathesis' state machine follows the document's OpenAPI links (start a round → get it → list its
     tasks → get one → its schema → complete it, ...), with values taken from earlier answers; bounded by
-    scenarios and steps to well under a minute."""
+    scenarios and steps (about 20 s here; pytest's timeout is the bound, speed is no assertion)."""
     headers = auth("sachbearbeitung")
     # HEAD and OPTIONS are no steps of a round (no links lead there): the run above checks them
     schema = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json").exclude(method=["HEAD", "OPTIONS"])
@@ -127,12 +126,10 @@ def test_api_conforms_along_the_links_between_operations(live_server: str, round
                               additional_checks: object = None, **kwargs: object) -> None:
             case.validate_response(response, checks=CHECKS)
 
-    started = time.monotonic()
     Workflow.run(settings=settings(max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS,
                                    deadline=None, database=None, derandomize=True, phases=[Phase.generate],
                                    suppress_health_check=list(HealthCheck)))
     session.close()
-    assert time.monotonic() - started < 60, "the stateful run exceeded its time budget"
     assert len(calls) >= STATEFUL_SCENARIOS, calls
     followed = {"GET /instances/{instance_id}", "GET /tasks/{task_id}"} & set(calls)
     assert followed, sorted(set(calls))

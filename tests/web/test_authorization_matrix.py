@@ -176,6 +176,8 @@ ROUTES: dict[tuple[str, str], str] = {
     # a Gemeinde sees the round with its own part only (tests/web/test_privacy_real_round.py)
     ('instances.detail', 'GET'): "+ + + + + + + + + + - -",
     ('instances.diagram_svg', 'GET'): "+ + + + + + + + + + - -",
+    # the whole audit history, each person's events only (a Gemeinde: those of its own tasks)
+    ('instances.history', 'GET'): "+ + + + + + + + + + - -",
     ('instances.index', 'GET'): "+ + + + + + + + + + - -",
     ('instances.new', 'GET'): "+ - - - - - - + - - - -",
     # starts a round (Sachbearbeitung, Administration)
@@ -494,7 +496,7 @@ def _everything_seen(world: dict[str, Any], actor: str) -> str:
     urls += [f"/api/v1/instances/{i}/events?per_page=500" for i in instances]
     urls += [f"/api/v1/tasks/{r.id}" for r in rows]
     pages = [f"/instances/{i}" for i in instances] + [f"/tasks/{r.id}" for r in rows]
-    pages += [f"/instances/{i}/{part}" for i in instances for part in ("druck", "diagram.svg")]
+    pages += [f"/instances/{i}/{part}" for i in instances for part in ("druck", "diagram.svg", "protokoll")]
     pages += ["/documents", "/tasks", "/instances", "/notifications"]
     texts = []
     client = world["app"].test_client()

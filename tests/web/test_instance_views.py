@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from types import SimpleNamespace
 
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -10,6 +11,7 @@ from sqlalchemy import event
 from tests.conftest import ROOT, deploy_dir
 from tests.process.test_round_for_another_landkreis import import_rastatt
 from tests.web.conftest import OFFENBURG_AGS, LoginAs, answer_all, to_decision
+from webapp.web.presenting import group_history
 from workflows import engine, inbox
 from workflows.storage.db import Database
 from workflows.storage.models import Document
@@ -209,3 +211,35 @@ def test_round_and_task_page_read_in_one_session_each(login_as: LoginAs, mini_db
     client = login_as("ausschuss1")  # the chair: with the tally and its voters' names
     for path in (f"/instances/{vote_id}", f"/tasks/{task.id}"):
         assert _reads(client, mini_db, path) == {"sessions": 3, "actor_loads": 3}, path
+
+
+def test_the_whole_history_page_by_page_and_each_person_sees_only_theirs(
+        login_as: LoginAs, mini_db: Database, round_id: int) -> None:
+    """The round and task pages show the latest events; 'Ganzes Protokoll' has all of them, oldest first,
+    100 per page, with the same need-to-know as the round page (a Gemeinde: its own task's events)."""
+    answer_all(mini_db, anzahl=12)  # 51 tasks made and 51 done: more than one page
+    staff = login_as("sachbearbeitung")
+    round_page = staff.get(f"/instances/{round_id}").get_data(as_text=True)
+    assert f'href="/instances/{round_id}/protokoll"' in round_page
+    first = staff.get(f"/instances/{round_id}/protokoll").get_data(as_text=True)
+    total = inbox.list_events(mini_db, round_id, "sachbearbeitung")[1]
+    assert total > 100 and f"{total} Einträge, die Sie sehen dürfen" in first
+    assert first.index("Vorgang gestartet") < first.index("Aufgabe bereitgestellt")  # oldest first
+    assert "Seite 1 von 2" in first and f'href="/instances/{round_id}/protokoll?page=2"' in first
+    second = staff.get(f"/instances/{round_id}/protokoll?page=2").get_data(as_text=True)
+    assert "Seite 2 von 2" in second and "Aufgabe erledigt" in second and "Vorgang gestartet" not in second
+
+    own = login_as("offenburg").get(f"/instances/{round_id}/protokoll").get_data(as_text=True)
+    mine = inbox.list_events(mini_db, round_id, "offenburg")[1]
+    assert "Rückmeldung Offenburg" in own and "Rückmeldung Lahr" not in own and f"{mine} Einträge" in own and mine < 5
+    assert login_as("offenburg").get("/instances/9999/protokoll").status_code == 404
+    assert login_as("sachbearbeitung").get(f"/instances/{round_id}/protokoll?page=kaputt").status_code == 200
+
+
+def test_a_folded_history_line_cut_by_the_limit_says_at_least() -> None:
+    created = [SimpleNamespace(kind="task_created", actor=None, payload={"title": "Bewerbungen erfassen"})] * 3
+    newest = SimpleNamespace(kind="task_completed", actor="pa", payload={"title": "Auswahl"})
+    whole = group_history([newest, *created])
+    assert [(g.count, g.partial) for g in whole] == [(1, False), (3, False)]
+    cut = group_history([newest, *created], more=True)  # older events exist: the oldest run may be longer
+    assert [(g.count, g.partial) for g in cut] == [(1, False), (3, True)]

@@ -280,13 +280,15 @@ class HistoryEntry:
 
     first: Any
     count: int = 1
+    partial: bool = False  # the run may go on in older events than those loaded
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.first, name)
 
 
-def group_history(events: list[Any]) -> list[HistoryEntry]:
-    """Fold runs of equal events (e.g. eleven times 'Aufgabe bereitgestellt: Bewerbungen erfassen')."""
+def group_history(events: list[Any], more: bool = False) -> list[HistoryEntry]:
+    """Fold runs of equal events (e.g. eleven times 'Aufgabe bereitgestellt: Bewerbungen erfassen');
+    `more`: older events exist, so the oldest run's count is a lower bound."""
     grouped: list[HistoryEntry] = []
     for e in events:
         last = grouped[-1] if grouped else None
@@ -295,6 +297,8 @@ def group_history(events: list[Any]) -> list[HistoryEntry]:
             last.count += 1
         else:
             grouped.append(HistoryEntry(e))
+    if more and grouped:
+        grouped[-1].partial = True
     return grouped
 
 

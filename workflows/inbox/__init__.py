@@ -3,7 +3,7 @@
 from workflows.inbox.bulk import BulkForm, bulk_form
 from workflows.inbox.children import ChildSummary, Family
 from workflows.inbox.documents import DocumentFile, get_document, list_all_documents, list_documents
-from workflows.inbox.history import list_events
+from workflows.inbox.history import HistoryPage, history_page, list_events
 from workflows.inbox.instances import (
     InstanceDetail,
     InstancePage,
@@ -41,6 +41,7 @@ __all__ = [
     "DocumentInfo",
     "EventInfo",
     "Family",
+    "HistoryPage",
     "InstanceDetail",
     "InstancePage",
     "InstanceSummary",
@@ -62,6 +63,7 @@ __all__ = [
     "get_instance",
     "get_task",
     "get_task_form",
+    "history_page",
     "in_progress",
     "instance_page",
     "list_all_documents",

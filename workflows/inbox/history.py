@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -52,18 +53,29 @@ def _visible_message(payload: dict[str, Any], classes: dict[str, Classification]
 
 
 def recent_history(session: Session, inst: ProcessInstance, actor: authz.Actor, limit: int = 200,
-                   *, task_id: int | None = None) -> list[EventInfo]:
-    """The latest events, newest first; `task_id` narrows them to one task's."""
+                   *, task_id: int | None = None) -> tuple[list[EventInfo], bool]:
+    """The latest events, newest first, and whether older ones exist (a page then says the oldest run of
+    equal events may be longer and links the whole history); `task_id` narrows them to one task's."""
     filters = authz.event_clause(inst.id, actor)
     if task_id is not None:
         filters.append(Event.task_id == task_id)
     redactor = _Redactor(session, inst, actor)
-    return [redactor.info(e) for e in session.scalars(select(Event).where(*filters)
-                                                        .order_by(Event.id.desc()).limit(limit))]
+    rows = list(session.scalars(select(Event).where(*filters).order_by(Event.id.desc()).limit(limit + 1)))
+    return [redactor.info(e) for e in rows[:limit]], len(rows) > limit
 
 
-def list_events(db: Database, instance_id: int, actor_name: str, *, page: int = 1,
-                per_page: int = 100) -> tuple[list[EventInfo], int]:
+@dataclass
+class HistoryPage:
+    """One page of a round's whole audit history, oldest first, as the actor may see it."""
+
+    instance_id: int
+    business_key: str
+    events: list[EventInfo]
+    total: int
+
+
+def history_page(db: Database, instance_id: int, actor_name: str, *, page: int = 1,
+                 per_page: int = 100) -> HistoryPage:
     """An instance's audit events, oldest first, paginated. A Gemeinde sees only those of its own tasks."""
     page, per_page = max(1, page), min(max(1, per_page), 500)
     with db.read() as session:
@@ -74,4 +86,11 @@ def list_events(db: Database, instance_id: int, actor_name: str, *, page: int = 
         rows = session.scalars(select(Event).where(*filters).order_by(Event.id)
                                .offset((page - 1) * per_page).limit(per_page))
         redactor = _Redactor(session, inst, actor)
-        return [redactor.info(e) for e in rows], total
+        return HistoryPage(inst.id, inst.business_key, [redactor.info(e) for e in rows], total)
+
+
+def list_events(db: Database, instance_id: int, actor_name: str, *, page: int = 1,
+                per_page: int = 100) -> tuple[list[EventInfo], int]:
+    """The events and their total of `history_page` (the API's shape)."""
+    found = history_page(db, instance_id, actor_name, page=page, per_page=per_page)
+    return found.events, found.total

@@ -59,6 +59,7 @@ class InstanceDetail:
     sources: dict[str, str]
     family: Family  # its round and parent (for a part) and the parts the actor may see
     attachments: list[AttachmentInfo] = field(default_factory=list)
+    history_more: bool = False  # older events than `history` exist
 
 
 def get_instance(db: Database, instance_id: int, actor_name: str) -> InstanceDetail:
@@ -87,10 +88,11 @@ def _detail(session: Session, inst: ProcessInstance, actor: authz.Actor) -> Inst
     # finished subprocesses are pruned from the state; their steps are still in the task index
     completed = sorted(set(completed) | {r.element_id for r in task_rows if r.status == "completed"}
                        | (_done_in_parts(session, inst.id) if authz.may_see_whole_round(actor) else set()))
+    history, more = recent_history(session, inst, actor)
     return InstanceDetail(
         instance_summary(inst, inst.definition, actor), data, completed, active, tasks,
-        visible_documents(session, inst.id, actor), recent_history(session, inst, actor), inst.definition.sources,
-        family_of(session, inst, actor), visible_attachments(session, children.round_id(inst), actor),
+        visible_documents(session, inst.id, actor), history, inst.definition.sources,
+        family_of(session, inst, actor), visible_attachments(session, children.round_id(inst), actor), more,
     )
 
 

@@ -88,6 +88,7 @@ class TaskDetail:
     forms: list[dict[str, Any]]
     whole_round: bool
     attachments: list[AttachmentInfo] = field(default_factory=list)  # those uploaded to this task
+    history_more: bool = False  # older events than `history` exist
 
 
 def visible_task(session: Session, task_id: int,
@@ -148,11 +149,11 @@ def get_task(db: Database, task_id: int, actor_name: str) -> TaskDetail:
         except Forbidden as exc:
             refusal = exc.message
         whole_round = authz.may_see_whole_round(actor)
+        history, more = recent_history(session, instance, actor, 50, task_id=None if whole_round else row.id)
         return TaskDetail(
             task_summary(row, instance.business_key), schema, initial, context,
-            visible_documents(session, children.round_id(instance), actor),
-            recent_history(session, instance, actor, 50, task_id=None if whole_round else row.id),
+            visible_documents(session, children.round_id(instance), actor), history,
             refusal is None, refusal, visible_tallies(session, instance, actor),
             [*instance.definition.forms.values(), *instance.definition.message_schemas.values()], whole_round,
-            visible_attachments(session, children.round_id(instance), actor, task_id=row.id),
+            visible_attachments(session, children.round_id(instance), actor, task_id=row.id), more,
         )

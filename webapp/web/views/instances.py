@@ -19,6 +19,7 @@ bp = Blueprint("instances", __name__)
 
 STATUS_FILTERS = {"": "Alle", "running": "Laufend", "completed": "Abgeschlossen", "cancelled": "Abgebrochen"}
 PER_PAGE = 25
+HISTORY_PER_PAGE = 100
 
 
 @bp.get("/instances")
@@ -110,7 +111,8 @@ def _render_detail(instance_id: int, status: int = 200, *, cancel_error: str | N
         "instance.html", detail=detail, inst=detail.instance, diagrams=diagrams,
         tables=presenting.data_tables(detail.data, labels), tallies=page.tallies,
         message_forms=message_forms, may_cancel=page.may_cancel, cancel_error=cancel_error, facts=facts,
-        event_detail=presenting.event_detail, history=presenting.group_history(detail.history), open_groups=groups,
+        event_detail=presenting.event_detail, open_groups=groups,
+        history=presenting.group_history(detail.history, detail.history_more),
         active_names=active_names, gemeinde_view=not page.whole_round,
         own_open=[t.title for t in detail.tasks if t.status == "ready"],
         done_tasks=[t for t in detail.tasks if t.status == "completed"],
@@ -132,6 +134,15 @@ def _element_names(sources: dict[str, str]) -> dict[str, str]:
 @login_required
 def detail(instance_id: int) -> tuple[str, int]:
     return _render_detail(instance_id)
+
+
+@bp.get("/instances/<int:instance_id>/protokoll")
+@login_required
+def history(instance_id: int) -> str:
+    """The round's whole audit history, oldest first: the round and task pages show only the latest."""
+    found = inbox.history_page(database(), instance_id, actor().username, page=page_arg(), per_page=HISTORY_PER_PAGE)
+    return render_template("history.html", found=found, event_detail=presenting.event_detail, page=page_arg(),
+                           pages=max(1, -(-found.total // HISTORY_PER_PAGE)))
 
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")

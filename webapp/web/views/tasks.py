@@ -60,7 +60,7 @@ def _render_task(detail: inbox.TaskDetail, raw: formdata.Raw, errors: dict[str, 
     props = schema.get("properties", {})
     submitted = [(labels.label(k), labels.value(k, v)) for k, v in detail.initial.items()
                  if not formdata.is_hidden_fixed(props.get(k) or {})] if detail.task.status != "ready" else []
-    history = presenting.group_history(detail.history)[:12]
+    history = presenting.group_history(detail.history, detail.history_more)[:12]
     field_names = _field_names(fields)
     error_list = [(name if name in field_names else "", message) for name, message in errors.items()]
     templates = inbox.template_sources(database(), detail.task.id, actor().username) \

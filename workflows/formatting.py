@@ -101,9 +101,10 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def parse_date(value: DateLike) -> dt.date:
-    """Accept a date, a datetime (its date), ISO ``2026-11-24`` or German ``24.11.2026``."""
+    """Accept a date, a datetime (its date, in Europe/Berlin when it carries a zone: a step done at
+    23:30 UTC happened on the next day here), ISO ``2026-11-24`` or German ``24.11.2026``."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return (value.astimezone(TIMEZONE) if value.tzinfo else value).date()
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):

@@ -66,7 +66,7 @@ def _register_filters(app: Flask) -> None:
     from webapp.web import presenting
 
     app.jinja_env.filters["eur"] = _fmt(formatting.format_eur)
-    app.jinja_env.filters["date_de"] = _fmt(formatting.format_date)
+    app.jinja_env.filters["date_de"] = _fmt(formatting.format_day_of)
     app.jinja_env.filters["datetime_de"] = _fmt(formatting.format_datetime)
     app.jinja_env.filters["number_de"] = _fmt(formatting.format_number)
     app.jinja_env.filters["event_label"] = presenting.event_label

@@ -101,10 +101,9 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def parse_date(value: DateLike) -> dt.date:
-    """Accept a date, a datetime (its date, in Europe/Berlin when it carries a zone: a step done at
-    23:30 UTC happened on the next day here), ISO ``2026-11-24`` or German ``24.11.2026``."""
+    """Accept a date, a datetime (its date), ISO ``2026-11-24`` or German ``24.11.2026``."""
     if isinstance(value, dt.datetime):
-        return (value.astimezone(TIMEZONE) if value.tzinfo else value).date()
+        return value.date()
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
@@ -131,6 +130,14 @@ def format_date(value: DateLike, style: str = "short") -> str:
     if pattern is None:
         raise ValueError(f"unknown date style {style!r}")
     return _babel_format_date(parse_date(value), pattern, locale=LOCALE)
+
+
+def format_day_of(value: DateLike) -> str:
+    """The date of a moment as people here read it: a zoned datetime's Berlin date (a step done at
+    23:30 UTC happened on the next day here), shown beside `format_datetime`'s Berlin time."""
+    if isinstance(value, dt.datetime) and value.tzinfo:
+        value = value.astimezone(TIMEZONE)
+    return format_date(value)
 
 
 def format_datetime(value: dt.datetime | str) -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from workflows import clock
 
 Json = dict[str, Any]
 TEXT = "Testwert"
@@ -33,8 +34,8 @@ def value_for(schema: Json) -> Any:
         return schema["examples"][0]
     kind = schema.get("type")
     if kind == "string":
-        return {"date": date.today().isoformat(), "email": "test@example.org",
-                "date-time": f"{date.today().isoformat()}T12:00:00+00:00"}.get(schema.get("format", ""), TEXT)
+        return {"date": clock.today().isoformat(), "email": "test@example.org",
+                "date-time": f"{clock.today().isoformat()}T12:00:00+00:00"}.get(schema.get("format", ""), TEXT)
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + (1 if kind == "integer" else 0.25))
         value = max(low, 1) if schema.get("maximum", 1) >= 1 else low

@@ -12,6 +12,7 @@ from workflows.formatting import (
     add_months,
     format_date,
     format_datetime,
+    format_day_of,
     format_eur,
     format_number,
     format_percent,
@@ -64,12 +65,12 @@ def test_format_date_long_and_datetime_in_berlin_time() -> None:
     assert format_datetime(dt.datetime(2026, 11, 24, 13, 30, tzinfo=dt.UTC)) == "24.11.2026, 14:30 Uhr"
     assert format_datetime("2026-07-01T12:00:00+00:00") == "01.07.2026, 14:00 Uhr"
     assert format_datetime("2026-07-01T12:00:00") == "01.07.2026, 12:00 Uhr"  # naive = Berlin
-    # a moment's date is its Berlin date, as its time is: the round list showed "Gestartet 01.12.2026"
-    # beside "Zuletzt geändert 02.12.2026, 00:02 Uhr" for a round started a minute before
+    # the pages' dates of moments are Berlin dates, as their times are: the round list showed
+    # "Gestartet 01.12.2026" beside "Zuletzt geändert 02.12.2026, 00:02 Uhr" for a round started a minute before
     late = dt.datetime(2026, 12, 1, 23, 1, tzinfo=dt.UTC)
-    assert format_date(late) == "02.12.2026" and format_datetime(late) == "02.12.2026, 00:01 Uhr"
-    assert format_date(dt.datetime(2026, 7, 1, 21, 59, tzinfo=dt.UTC)) == "01.07.2026"  # 23:59 in summer
-    assert format_date(dt.datetime(2026, 12, 1, 23, 1)) == "01.12.2026"  # naive = Berlin
+    assert format_day_of(late) == "02.12.2026" and format_datetime(late) == "02.12.2026, 00:01 Uhr"
+    assert format_day_of(dt.datetime(2026, 7, 1, 21, 59, tzinfo=dt.UTC)) == "01.07.2026"  # 23:59 in summer
+    assert format_day_of(dt.datetime(2026, 12, 1, 23, 1)) == format_day_of("2026-12-01") == "01.12.2026"
 
 
 def test_parse_date_rejects_garbage() -> None:

@@ -20,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from tests.process.conftest import TOOLS
 from tests.process.harness import BPMN_DIR, ROOT, Refused, Round
+from workflows import clock
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.foerderung.rules.allocation import planungsrahmen
 from workflows.foerderung.rules.funding import foerdersumme
@@ -166,7 +167,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
     assert task.task_spec.lane == "Sachbearbeitung"
     start = r.prefill(task)
     assert start["foerdersatz_vza_jahr"] == 64000 and start["mindestbetrag"] == 51000
-    assert date.fromisoformat(start["rueckmeldefrist"]) > date.today()
+    assert date.fromisoformat(start["rueckmeldefrist"]) > clock.today()
     r.submit(task, start, "sb1")
     assert r.services.of("load_gemeinden") == [{"landkreis": "ortenaukreis"}]
 
@@ -240,7 +241,7 @@ def run_round(bpmn_dir: Path = BPMN_DIR, dmn_dir: Path | None = None) -> Round:
         r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "sb1")
     r.submit(r.one("antrag_zeichnen"), {"entscheidung": "freigeben"}, "dz1")
     sent = [e for e in r.thrown if e.event_definition.name == "foerderantrag"]
-    assert len(sent) == 1 and sent[0].payload["datum"] == date.today().isoformat()
+    assert len(sent) == 1 and sent[0].payload["datum"] == clock.today().isoformat()
 
     # 7. Stellenbesetzung: one call activity per posting (≤ 1,0 VZÄ each)
     postings = r.ready("ausschreibung_entwerfen")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.web.grant_round import SB, deploy, one, prefill
-from workflows import engine
+from workflows import clock, engine
 from workflows.engine import scripting
 from workflows.errors import ProcessStepFailed, ValidationFailed
 from workflows.storage.db import Database
@@ -31,7 +31,7 @@ def _refused(db: Database, task_id: int, values: dict[str, object]) -> Validatio
 @pytest.mark.parametrize("days", [0, -30])
 def test_a_rueckmeldefrist_that_has_passed_is_refused(db: Database, days: int) -> None:
     task_id, values = _opening(db)
-    error = _refused(db, task_id, {**values, "rueckmeldefrist": (date.today() + timedelta(days=days)).isoformat()})
+    error = _refused(db, task_id, {**values, "rueckmeldefrist": (clock.today() + timedelta(days=days)).isoformat()})
     assert [(e.pointer, e.message) for e in error.errors] == [
         ("/rueckmeldefrist", "Die Rückmeldefrist muss in der Zukunft liegen.")]
 
@@ -93,7 +93,7 @@ def test_the_rule_is_callable_from_the_sandbox() -> None:
 
 def test_the_rounds_dates_are_checked_in_order_beside_their_fields(db: Database) -> None:
     task_id, values = _opening(db)
-    future = (date.today() + timedelta(days=60)).isoformat()
+    future = (clock.today() + timedelta(days=60)).isoformat()
     cases = [
         ({"foerderzeitraum_beginn": "2019-01-01", "foerderzeitraum_ende": "2018-12-31"}, "/foerderzeitraum_ende",
          "Das Ende des Förderzeitraums muss nach seinem Beginn (01.01.2019) liegen."),
@@ -113,5 +113,5 @@ def test_the_default_deadline_follows_the_rounds_own_stichtag() -> None:
     in_time = scripting.evaluate("runde_vorbelegung('2017-10-02')", {})
     assert (in_time["stichtag"], in_time["rueckmeldefrist"]) == ("2017-09-15", "2017-10-27")
     late = scripting.evaluate("runde_vorbelegung(today())", {})
-    assert late["rueckmeldefrist"] == (date.today() + timedelta(weeks=4)).isoformat()
+    assert late["rueckmeldefrist"] == (clock.today() + timedelta(weeks=4)).isoformat()
     assert scripting.evaluate("runde_eroeffnen_fehler(form, '2017-10-02')", {"form": in_time}) == {}

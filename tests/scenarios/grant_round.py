@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tests.documents._pdftext import norm, pdf_text
+from workflows import clock
 from workflows.foerderung.demo import username_for
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.foerderung.rules.drafts import mitteilungen_gemeinden
@@ -136,7 +137,7 @@ def run_grant_round(d: Driver) -> Round:
     # 1. round opened by the Sachbearbeitung with the defaults
     task = r.one(SB, "runde_eroeffnen")
     start = r.prefill(task["id"], SB)
-    assert start["foerdersatz_vza_jahr"] == 64000 and start["rueckmeldefrist"] > date.today().isoformat()
+    assert start["foerdersatz_vza_jahr"] == 64000 and start["rueckmeldefrist"] > clock.today().isoformat()
     d.complete(task["id"], start, SB)
     deadline = date.fromisoformat(start["rueckmeldefrist"])
     events = r.new_events()
@@ -271,7 +272,7 @@ def run_grant_round(d: Driver) -> Round:
     d.complete(sign["id"], {"entscheidung": "freigeben"}, DZ)
     events = r.new_events()
     (sent,) = [e["payload"] for e in events if e["kind"] == "message_sent"]
-    assert sent["message"] == "foerderantrag" and sent["payload"]["datum"] == date.today().isoformat()
+    assert sent["message"] == "foerderantrag" and sent["payload"]["datum"] == clock.today().isoformat()
     assert [e["actor"] for e in _completed(events, "antrag_zeichnen")] == [DZ]
 
     # 7. one posting per ≤ 1.0 VZÄ; the first one with a Personalrat refusal

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import deploy_dir
-from workflows import engine, inbox, jobs
+from workflows import clock, engine, inbox, jobs
 from workflows.foerderung.demo import username_for
 from workflows.foerderung.demo_answers import demo_rueckmeldungen
 from workflows.storage.db import Database
@@ -113,7 +113,7 @@ def vote(db: Database, votes: dict[str, str] | None = None) -> None:
     for user, stimme in votes.items():
         (task,) = ready(db, user, "stimme_abgeben")
         complete(db, task.id, {"stimme": stimme}, user)
-    tick(db, now=_midnight(date.today() + timedelta(days=400)))
+    tick(db, now=_midnight(clock.today() + timedelta(days=400)))
 
 
 def apply(db: Database) -> None:

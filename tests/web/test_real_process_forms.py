@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from tests.web import grant_round as gr
 from tests.web.conftest import make_app
 from webapp.web import formdata
-from workflows import engine, inbox
+from workflows import clock, engine, inbox
 from workflows.storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def test_every_task_form_of_the_round_refuses_bad_input_in_german(real_app: Flas
     refused(app, gr.PA, publish, {"veroeffentlicht_am": "gestern"}, "Datum")
     frist = date.fromisoformat(inbox.get_task(db, publish, gr.PA).context["ausschreibung"]["bewerbungsfrist"])
     for day, message in ((frist + timedelta(days=1), f"bis zum Ende der Bewerbungsfrist ({frist:%d.%m.%Y})"),
-                         (date.today() + timedelta(days=1), f"nicht nach heute ({date.today():%d.%m.%Y})")):
+                         (clock.today() + timedelta(days=1), f"nicht nach heute ({clock.today():%d.%m.%Y})")):
         refused(app, gr.PA, publish, {"veroeffentlicht_am": day.isoformat(), "kanaele": ["internet",
                                                                                     "agentur_fuer_arbeit"]}, message)
     gr.post_published(db)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from workflows.engine import children
 from workflows.engine.access import Actor as ActorLike
 from workflows.errors import Forbidden, NotFound
-from workflows.formatting import TIMEZONE, format_date
+from workflows.formatting import TIMEZONE, format_day_of
 from workflows.identity import data_classes
 from workflows.identity.data_classes import DataClass
 from workflows.storage.models import (
@@ -174,7 +174,7 @@ def check_claim(session: Session, actor: ActorLike, row: TaskRow) -> None:
         return
     name = session.scalars(select(User.display_name).where(User.username == claim.username)).first() \
         or claim.username
-    when = format_date(claim.claimed_at.astimezone(TIMEZONE).date())
+    when = format_day_of(claim.claimed_at)
     raise Forbidden(f"{name} hat diese Aufgabe am {when} übernommen und bearbeitet sie. Abschließen kann sie nur "
                     f"{name} – oder jede berechtigte Person, nachdem {name} sie zurückgegeben hat "
                     f"(oder die {TEAM_LEAD_ROLE} sie neu zuweist).")

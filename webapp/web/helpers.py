@@ -54,6 +54,11 @@ def see_other(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values), code=303)
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill (at least one, for an empty list)."""
+    return max(1, -(-total // per_page))
+
+
 def page_arg(name: str = "page") -> int:
     try:
         return max(1, int(request.args.get(name, "1")))

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from webapp.web import diagram
-from webapp.web.helpers import actor, database, login_required, page_arg, see_other
+from webapp.web.helpers import actor, database, login_required, page_arg, page_count, see_other
 from workflows.engine import deployment
 from workflows.errors import DefinitionProblem, InvalidDefinition, ValidationFailed
 from workflows.identity import accounts
@@ -78,7 +78,7 @@ def users() -> str:
     query = request.args.get("q", "")
     items, total = accounts.list_users(database(), actor().username, query=query, page=page_arg(), per_page=PER_PAGE)
     return render_template("admin/users.html", items=items, total=total, query=query, page=page_arg(),
-                           pages=max(1, -(-total // PER_PAGE)))
+                           pages=page_count(total, PER_PAGE))
 
 
 def _render_user_form(values: dict[str, Any], errors: dict[str, str], create: bool,

@@ -7,7 +7,7 @@ from io import BytesIO
 from flask import Blueprint, render_template, send_file
 from werkzeug.wrappers import Response
 
-from webapp.web.helpers import actor, database, login_required, page_arg
+from webapp.web.helpers import actor, database, login_required, page_arg, page_count
 from workflows import inbox
 from workflows.records import reading
 
@@ -20,7 +20,7 @@ PER_PAGE = 50
 def index() -> str:
     items, total = inbox.list_all_documents(database(), actor().username, page=page_arg(), per_page=PER_PAGE)
     return render_template("documents.html", items=items, total=total, page=page_arg(),
-                           pages=max(1, -(-total // PER_PAGE)))
+                           pages=page_count(total, PER_PAGE))
 
 
 @bp.get("/documents/<int:document_id>")

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from webapp.web import diagram, formdata, presenting
-from webapp.web.helpers import actor, database, login_required, page_arg, see_other
+from webapp.web.helpers import actor, database, login_required, page_arg, page_count, see_other
 from workflows import engine, inbox
 from workflows.engine import forms
 from workflows.errors import FieldError, ValidationFailed
@@ -32,7 +32,7 @@ def index() -> str:
     whole = authz.may_see_whole_round(actor())
     startable = inbox.startable_processes(db, user) if whole else []
     return render_template("instances.html", items=items, total=total, status=status, status_filters=STATUS_FILTERS,
-                           page=page_arg(), pages=max(1, -(-total // PER_PAGE)), startable=startable,
+                           page=page_arg(), pages=page_count(total, PER_PAGE), startable=startable,
                            gemeinde_view=not whole)
 
 
@@ -142,7 +142,7 @@ def history(instance_id: int) -> str:
     """The round's whole audit history, oldest first: the round and task pages show only the latest."""
     found = inbox.history_page(database(), instance_id, actor().username, page=page_arg(), per_page=HISTORY_PER_PAGE)
     return render_template("history.html", found=found, event_detail=presenting.event_detail, page=page_arg(),
-                           pages=max(1, -(-found.total // HISTORY_PER_PAGE)))
+                           pages=page_count(found.total, HISTORY_PER_PAGE))
 
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")
